@@ -1,0 +1,265 @@
+"""Domain types passed between the stages: sources -> pipeline -> index -> eval.
+
+Page numbers are 1-based PDF page numbers everywhere (``pdf_page``), next to the
+*printed* page label (``page_label``), which is what a reader cites and may be
+``None`` when the page prints no number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+BlockKind = Literal[
+    "paragraph",
+    "heading",
+    "subheading",
+    "title",
+    "author",
+    "list_item",
+    "quote",
+    "caption",
+    "footnote",
+    "table",
+    "other",
+]
+PartKind = Literal["front", "case", "back"]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One visual line of text with the style cues structure detection needs."""
+
+    text: str
+    x0: float
+    x1: float  # estimated right edge
+    top: float  # distance from the page top, in points
+    size: float
+    bold: bool = False
+    italic: bool = False
+
+
+@dataclass
+class Block:
+    """A paragraph-like run of lines on one page (lines joined, hyphenation undone)."""
+
+    text: str
+    pdf_page: int
+    lines: list[Line] = field(default_factory=list)
+    kind: BlockKind = "paragraph"
+    start: int = 0  # character offsets in Document.text
+    end: int = 0
+
+    @property
+    def size(self) -> float:
+        """The block's dominant font size (by characters)."""
+        if not self.lines:
+            return 0.0
+        weights: dict[float, int] = {}
+        for ln in self.lines:
+            weights[ln.size] = weights.get(ln.size, 0) + len(ln.text)
+        return max(weights, key=lambda s: weights[s])
+
+    @property
+    def bold(self) -> bool:
+        chars = sum(len(ln.text) for ln in self.lines) or 1
+        return sum(len(ln.text) for ln in self.lines if ln.bold) / chars > 0.6
+
+    @property
+    def italic(self) -> bool:
+        chars = sum(len(ln.text) for ln in self.lines) or 1
+        return sum(len(ln.text) for ln in self.lines if ln.italic) / chars > 0.6
+
+    @property
+    def x0(self) -> float:
+        return min((ln.x0 for ln in self.lines), default=0.0)
+
+    @property
+    def top(self) -> float:
+        return min((ln.top for ln in self.lines), default=0.0)
+
+
+@dataclass
+class Page:
+    """One PDF page after header/footer removal, in reading order."""
+
+    pdf_page: int  # 1-based
+    label: str | None  # printed page label, None when none is printed
+    blocks: list[Block] = field(default_factory=list)
+    width: float = 0.0
+    height: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(b.text for b in self.blocks)
+
+
+@dataclass
+class Document:
+    """A parsed source file: pages plus the provenance an index needs to refuse mixing."""
+
+    path: str
+    sha256: str
+    title: str
+    pages: list[Page]
+    parser: str  # e.g. "pypdf 5.1.0"
+    kind: Literal["pdf", "text"] = "pdf"
+    text: str = ""  # all blocks joined; Block.start/end index into it
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    def label_of(self, pdf_page: int) -> str | None:
+        return self.pages[pdf_page - 1].label if 0 < pdf_page <= len(self.pages) else None
+
+
+@dataclass
+class Section:
+    """A heading and what lies under it, up to the next heading of the same or higher level."""
+
+    heading: str
+    level: int  # 1 = top-level section of a part, 2 = sub-heading, ...
+    first_page: int
+    last_page: int
+    blocks: list[Block] = field(default_factory=list)
+    subsections: list[Section] = field(default_factory=list)
+
+
+@dataclass
+class Part:
+    """Front matter, a case, or back matter, found from the text itself."""
+
+    kind: PartKind
+    title: str
+    first_page: int
+    last_page: int
+    authors: list[str] = field(default_factory=list)
+    tag: str | None = None  # e.g. a sector tag printed above a case title
+    contributors: str | None = None
+    blocks: list[Block] = field(default_factory=list)  # text before the first section
+    sections: list[Section] = field(default_factory=list)
+
+
+@dataclass
+class Structure:
+    document: Document
+    parts: list[Part]
+
+
+@dataclass
+class Chunk:
+    """The unit that is embedded, retrieved and cited."""
+
+    id: str  # content hash of (document sha256, text): stable across runs
+    text_hash: str  # hash of the text alone: reused across editions
+    text: str
+    doc_sha256: str
+    document: str  # document title
+    part_kind: PartKind
+    case: str | None  # case title, None outside cases
+    part: str  # part title (case title or front/back part title)
+    section_path: list[str]
+    pdf_pages: list[int]
+    page_labels: list[str | None]
+    start: int  # character offsets in Document.text
+    end: int
+    tokens: int = 0  # word pieces as counted by the embedding model's tokenizer
+
+    @property
+    def section(self) -> str:
+        return " › ".join(self.section_path)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+EntityType = Literal["amount", "number", "percent", "target", "actor", "date"]
+
+
+@dataclass
+class Entity:
+    """A typed span found in a chunk, tied to its case and page."""
+
+    type: EntityType
+    text: str
+    chunk_id: str
+    doc_sha256: str
+    document: str
+    case: str | None
+    section: str
+    page_label: str | None
+    pdf_page: int
+    span: tuple[int, int]  # character offsets in the chunk text
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["span"] = list(self.span)
+        attrs = d.pop("attrs")
+        d.update(attrs)
+        return d
+
+
+@dataclass
+class Hit:
+    """A retrieved chunk with its fused score and per-retriever ranks."""
+
+    chunk: Chunk
+    score: float
+    rank: int = 0
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass
+class Citation:
+    document: str
+    sha256: str
+    case: str | None
+    section: str
+    page_label: str | None
+    pdf_page: int
+    quote: str
+    chunk_id: str = ""
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    hits: list[Hit]
+    id: str | None = None
+    answer_type: str = "text"
+    confidence: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "answer_type": self.answer_type,
+            "confidence": round(self.confidence, 4),
+            "citations": [asdict(c) for c in self.citations],
+            "passages": [hit_to_dict(h) for h in self.hits],
+        }
+
+
+def hit_to_dict(h: Hit) -> dict[str, Any]:
+    c = h.chunk
+    return {
+        "rank": h.rank,
+        "score": round(h.score, 6),
+        "text": c.text,
+        "document": c.document,
+        "sha256": c.doc_sha256,
+        "case": c.case,
+        "section": c.section,
+        "page_labels": c.page_labels,
+        "pdf_pages": c.pdf_pages,
+        "chunk_id": c.id,
+    }

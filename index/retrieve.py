@@ -1,0 +1,186 @@
+"""Hybrid retrieval: dense (chroma) + BM25, fused by reciprocal rank fusion.
+
+Why RRF: cosine similarities and BM25 scores live on unrelated scales; RRF
+only uses ranks, so it needs no score calibration and has two knobs (the
+constant ``k`` and a weight per retriever) that can be tuned on a gold set.
+The catalog is the authority: any candidate whose id is not a chunk of a
+complete document is dropped before ranking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from index.store import FilterNoMatch, Index
+from pipeline.types import Hit
+
+if TYPE_CHECKING:
+    from index.embed import Embedder
+
+Mode = Literal["hybrid", "dense", "bm25"]
+RRF_K = 60.0
+CANDIDATES = 50
+
+
+@dataclass(frozen=True)
+class FusionParams:
+    """Knobs for hybrid search; tune on the gold set."""
+
+    rrf_k: float = RRF_K
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    candidates: int = CANDIDATES  # taken from each retriever before fusion
+
+
+DEFAULT_FUSION = FusionParams()
+
+
+def rrf_fuse(
+    rankings: Mapping[str, Sequence[str]],
+    weights: Mapping[str, float] | None = None,
+    k: float = RRF_K,
+) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: score(d) = Σ_r w_r / (k + rank_r(d)), ranks 1-based.
+
+    ``rankings`` maps a retriever name to its ids, best first. Ties break on
+    the best single rank, then the id, so the output is deterministic.
+    """
+    scores: dict[str, float] = {}
+    best: dict[str, int] = {}
+    for name, ids in rankings.items():
+        w = 1.0 if weights is None else weights.get(name, 1.0)
+        for rank, cid in enumerate(ids, start=1):
+            scores[cid] = scores.get(cid, 0.0) + w / (k + rank)
+            best[cid] = min(best.get(cid, rank), rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], best[kv[0]], kv[0]))
+
+
+def _resolve_filters(
+    index: Index, case: str | None, document: str | None
+) -> tuple[list[str] | None, list[str] | None]:
+    """Turn user filters into exact case titles / document shas, or raise FilterNoMatch."""
+    cases = docs = None
+    if case is not None:
+        cases = index.match_cases(case)
+        if not cases:
+            known = index.cases()
+            hint = ", ".join(known[:8]) + (" …" if len(known) > 8 else "")
+            raise FilterNoMatch(
+                f"no case title contains {case!r}; cases in the index: {hint or 'none'}"
+            )
+    if document is not None:
+        docs = index.match_documents(document)
+        if not docs:
+            titles = ", ".join(f"{d['title']} ({d['sha256'][:8]})" for d in index.documents())
+            raise FilterNoMatch(
+                f"no document sha256 starts with or title contains {document!r}; "
+                f"documents: {titles or 'none'}"
+            )
+    return cases, docs
+
+
+def _where(cases: list[str] | None, docs: list[str] | None) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if cases is not None:
+        clauses.append({"case": {"$in": cases}})
+    if docs is not None:
+        clauses.append({"doc_sha256": {"$in": docs}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def dense_candidates(
+    index: Index,
+    query_vec: np.ndarray,
+    n: int,
+    where: dict[str, Any] | None = None,
+) -> list[tuple[str, float]]:
+    """(chunk id, cosine similarity) from chroma, best first (ids unchecked against catalog)."""
+    coll = index.collection
+    total = coll.count()
+    if total == 0 or n <= 0:
+        return []
+    res = coll.query(
+        query_embeddings=np.asarray(query_vec, dtype=np.float32).reshape(1, -1),
+        n_results=min(n, total),
+        where=where,
+        include=["distances"],
+    )
+    ids = res["ids"][0]
+    dists = res["distances"][0]
+    return [(cid, 1.0 - float(d)) for cid, d in zip(ids, dists, strict=True)]
+
+
+def search(
+    index: Index,
+    query: str,
+    k: int = 10,
+    *,
+    embedder: Embedder | None,
+    case: str | None = None,
+    document: str | None = None,
+    mode: Mode = "hybrid",
+    fusion: FusionParams = DEFAULT_FUSION,
+) -> list[Hit]:
+    """Top ``k`` chunks for ``query``, optionally within a case / document.
+
+    ``case`` matches case titles case-insensitively by substring; ``document``
+    matches a sha256 prefix or a title substring. Scores are the RRF score
+    (hybrid), cosine similarity (dense) or BM25 score (bm25). Raises
+    ``FilterNoMatch`` when a filter matches nothing.
+    """
+    if mode not in ("hybrid", "dense", "bm25"):
+        raise ValueError(f"unknown search mode {mode!r}; use hybrid, dense or bm25")
+    if not query.strip() or k <= 0:
+        return []
+    cases, docs = _resolve_filters(index, case, document)
+    n_cand = max(fusion.candidates, k)
+
+    dense: list[tuple[str, float]] = []
+    if mode in ("hybrid", "dense"):
+        if embedder is None:
+            raise ValueError(f"mode {mode!r} needs an embedder")
+        index.check_embedder(embedder)
+        qv = embedder.embed([query])[0]
+        dense = dense_candidates(index, qv, n_cand, _where(cases, docs))
+
+    lexical: list[tuple[str, float]] = []
+    if mode in ("hybrid", "bm25"):
+        lex = index.lexical()
+        allowed = None
+        if cases is not None or docs is not None:
+            allowed = index.chunk_ids(cases=cases, docs=docs)
+        lexical = lex.search(query, n_cand, allowed)
+
+    # The catalog decides what exists: drop orphan vectors and not-yet-complete docs.
+    chunks = index.chunks_by_id([cid for cid, _ in dense] + [cid for cid, _ in lexical])
+    dense = [(cid, s) for cid, s in dense if cid in chunks]
+    lexical = [(cid, s) for cid, s in lexical if cid in chunks]
+    d_rank = {cid: r for r, (cid, _) in enumerate(dense, start=1)}
+    l_rank = {cid: r for r, (cid, _) in enumerate(lexical, start=1)}
+
+    if mode == "dense":
+        ranked = dense
+    elif mode == "bm25":
+        ranked = lexical
+    else:
+        ranked = rrf_fuse(
+            {"dense": [c for c, _ in dense], "lexical": [c for c, _ in lexical]},
+            {"dense": fusion.dense_weight, "lexical": fusion.lexical_weight},
+            fusion.rrf_k,
+        )
+    return [
+        Hit(
+            chunk=chunks[cid],
+            score=float(score),
+            rank=rank,
+            dense_rank=d_rank.get(cid),
+            lexical_rank=l_rank.get(cid),
+        )
+        for rank, (cid, score) in enumerate(ranked[:k], start=1)
+    ]

@@ -1,0 +1,678 @@
+"""The on-disk index: a SQLite catalog (the authority) plus a chromadb vector collection.
+
+Layout under the index folder::
+
+    catalog.sqlite   documents, chunks, index_meta (settings)   -- WAL mode
+    chroma/          chromadb PersistentClient, collection "chunks", cosine space
+    bm25/<key>/      cached BM25 index over the complete chunks (index.lexical)
+    models/          the ONNX query model cache (index.embed; the CLI passes it)
+
+Why two stores: chroma gives filtered ANN search but keeps only scalar metadata
+and has no multi-row transactions; the catalog holds the full ``Chunk`` records
+and marks documents complete in one transaction. Vectors are written first and
+the catalog commit comes last, so a crash mid-ingest leaves the previous state
+answering; readers drop any chroma id that the catalog does not list under a
+complete document.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from pipeline.types import Chunk
+
+if TYPE_CHECKING:
+    from index.embed import Embedder
+    from index.lexical import LexicalIndex
+
+SCHEMA_VERSION = 1
+COLLECTION = "chunks"
+CATALOG_FILE = "catalog.sqlite"
+CHROMA_DIR = "chroma"
+BM25_DIR = "bm25"
+MODELS_DIR = "models"
+_SETTINGS_META_KEY = "casebook_settings"
+_EMBED_BATCH = 64
+_WHERE_IN_BATCH = 256
+_DOC_COLUMNS = ("sha256", "title", "path", "kind", "pages", "parser", "ingested_at", "status")
+
+
+class CasebookIndexError(Exception):
+    """Base class for index errors a user can act on (the CLI prints the message, no traceback)."""
+
+
+class IndexOpenError(CasebookIndexError):
+    """The folder is missing, foreign or corrupt: it cannot be opened as a casebook index."""
+
+
+class IndexSettingsMismatch(CasebookIndexError):
+    """The index was built with other settings (model, chunking) than this run asks for."""
+
+
+class FilterNoMatch(CasebookIndexError):
+    """A --case / --document filter matched nothing in the index."""
+
+
+class AmbiguousDocument(CasebookIndexError):
+    """A sha256 prefix matched more than one document."""
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS index_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    sha256      TEXT PRIMARY KEY,
+    title       TEXT NOT NULL,
+    path        TEXT,
+    kind        TEXT,
+    pages       INTEGER,
+    parser      TEXT,
+    ingested_at TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    outline     TEXT,
+    extra       TEXT
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id           TEXT PRIMARY KEY,
+    doc_sha256   TEXT NOT NULL REFERENCES documents(sha256) ON DELETE CASCADE,
+    seq          INTEGER NOT NULL,
+    text_hash    TEXT NOT NULL,
+    text         TEXT NOT NULL,
+    document     TEXT NOT NULL,
+    part_kind    TEXT NOT NULL,
+    case_title   TEXT,
+    part         TEXT NOT NULL,
+    section_path TEXT NOT NULL,
+    pdf_pages    TEXT NOT NULL,
+    page_labels  TEXT NOT NULL,
+    start_char   INTEGER NOT NULL,
+    end_char     INTEGER NOT NULL,
+    tokens       INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_sha256, seq);
+CREATE INDEX IF NOT EXISTS chunks_text_hash ON chunks(text_hash);
+CREATE INDEX IF NOT EXISTS chunks_case ON chunks(case_title);
+"""
+
+_CHUNK_SELECT = (
+    "SELECT c.id, c.text_hash, c.text, c.doc_sha256, c.document, c.part_kind, c.case_title, "
+    "c.part, c.section_path, c.pdf_pages, c.page_labels, c.start_char, c.end_char, c.tokens "
+    "FROM chunks c JOIN documents d ON d.sha256 = c.doc_sha256 WHERE d.status = 'complete'"
+)
+
+
+def _canonical(settings: dict[str, Any]) -> dict[str, Any]:
+    """Settings as they round-trip through JSON, so tuples/lists etc. compare equal."""
+    try:
+        return json.loads(json.dumps(settings, sort_keys=True))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"index settings must be JSON-serialisable: {exc}") from exc
+
+
+def _settings_diff(stored: dict[str, Any], wanted: dict[str, Any]) -> str:
+    keys = sorted(set(stored) | set(wanted))
+    parts = [
+        f"{k}: index has {stored.get(k, '<unset>')!r}, this run uses {wanted.get(k, '<unset>')!r}"
+        for k in keys
+        if stored.get(k) != wanted.get(k)
+    ]
+    return "; ".join(parts)
+
+
+def _row_to_chunk(r: Sequence[Any]) -> Chunk:
+    return Chunk(
+        id=r[0],
+        text_hash=r[1],
+        text=r[2],
+        doc_sha256=r[3],
+        document=r[4],
+        part_kind=r[5],
+        case=r[6],
+        part=r[7],
+        section_path=json.loads(r[8]),
+        pdf_pages=json.loads(r[9]),
+        page_labels=json.loads(r[10]),
+        start=r[11],
+        end=r[12],
+        tokens=r[13],
+    )
+
+
+def _batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class Index:
+    """Facade over catalog + vectors (+ the cached BM25 index); see the module docstring.
+
+    ``settings`` (model name, chunker settings, ...) is recorded when the index
+    is created; opening with different settings raises ``IndexSettingsMismatch``.
+    With ``readonly=True`` the index must exist, nothing is written except
+    derived caches, and ``settings=None`` means "accept whatever is stored".
+    """
+
+    def __init__(
+        self, path: Path, settings: dict[str, Any] | None, *, readonly: bool = False
+    ) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        if settings is None and not readonly:
+            raise ValueError("settings are required to create or write an index")
+        self._db: sqlite3.Connection | None = None
+        self._client: Any = None
+        self._lexical: LexicalIndex | None = None
+        self._lexical_key: str | None = None
+        try:
+            self.settings = self._open_catalog(None if settings is None else _canonical(settings))
+            self._open_chroma()
+        except BaseException:
+            self.close()
+            raise
+
+    # ------------------------------------------------------------------ opening
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.path / CATALOG_FILE
+
+    @property
+    def models_dir(self) -> Path:
+        """Where the CLI should keep the ONNX query model (``query_embedder(index.models_dir)``)."""
+        return self.path / MODELS_DIR
+
+    @property
+    def bm25_dir(self) -> Path:
+        return self.path / BM25_DIR
+
+    def _open_catalog(self, wanted: dict[str, Any] | None) -> dict[str, Any]:
+        p, cat = self.path, self.catalog_path
+        if p.exists() and not p.is_dir():
+            raise IndexOpenError(f"{p} is a file, not an index folder")
+        if self.readonly and not cat.exists():
+            raise IndexOpenError(
+                f"no casebook index at {p} (no {CATALOG_FILE}); build one with `casebook ingest`"
+            )
+        if not cat.exists() and p.exists():
+            foreign = [c.name for c in p.iterdir() if c.name not in (MODELS_DIR,)]
+            if foreign:
+                raise IndexOpenError(
+                    f"{p} is not a casebook index: it holds {len(foreign)} other file(s) "
+                    f"(e.g. {sorted(foreign)[0]!r}) but no {CATALOG_FILE}; "
+                    "use an empty or new folder"
+                )
+        try:
+            if self.readonly:
+                db = sqlite3.connect(cat.as_uri() + "?mode=ro", uri=True, isolation_level=None)
+            else:
+                p.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(str(cat), isolation_level=None)
+            self._db = db
+            db.execute("PRAGMA busy_timeout = 5000")
+            db.execute("PRAGMA foreign_keys = ON")
+            if not self.readonly:
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA synchronous = NORMAL")
+            tables = {
+                r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            if "index_meta" not in tables:
+                if tables:
+                    raise IndexOpenError(
+                        f"{cat} is an SQLite file but not a casebook catalog "
+                        f"(tables: {', '.join(sorted(tables))})"
+                    )
+                if self.readonly or wanted is None:
+                    raise IndexOpenError(f"{cat} is empty: the index was never built")
+                with self._tx() as tx:
+                    for stmt in _SCHEMA.split(";"):
+                        if stmt.strip():
+                            tx.execute(stmt)
+                    tx.executemany(
+                        "INSERT INTO index_meta(key, value) VALUES (?, ?)",
+                        [
+                            ("schema_version", json.dumps(SCHEMA_VERSION)),
+                            ("settings", json.dumps(wanted, sort_keys=True)),
+                            ("created_at", json.dumps(datetime.now(UTC).isoformat())),
+                        ],
+                    )
+                return wanted
+            meta = dict(db.execute("SELECT key, value FROM index_meta").fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise IndexOpenError(
+                f"cannot read {cat}: {exc}; the catalog is corrupt or not SQLite — "
+                "delete the index folder and re-ingest"
+            ) from exc
+        try:
+            version = json.loads(meta["schema_version"])
+            stored = json.loads(meta["settings"])
+        except (KeyError, ValueError) as exc:
+            raise IndexOpenError(f"{cat} has no readable index settings ({exc!r})") from exc
+        if version != SCHEMA_VERSION:
+            raise IndexOpenError(
+                f"{p} uses catalog schema v{version}, this casebook reads v{SCHEMA_VERSION}; "
+                "re-ingest into a new folder"
+            )
+        if wanted is not None and stored != wanted:
+            raise IndexSettingsMismatch(
+                f"the index at {p} was built with other settings "
+                f"({_settings_diff(stored, wanted)}); "
+                "re-ingest into a new index folder, or delete this one to rebuild it"
+            )
+        return stored
+
+    def _open_chroma(self) -> None:
+        import chromadb  # ~0.6 s; imported here so `import index.store` stays cheap
+        from chromadb.config import Settings
+
+        chroma_path = self.path / CHROMA_DIR
+        if self.readonly and not chroma_path.is_dir():
+            raise IndexOpenError(f"{self.path} has a catalog but no {CHROMA_DIR}/ vector store")
+        settings_json = json.dumps(self.settings, sort_keys=True)
+        try:
+            self._client = chromadb.PersistentClient(
+                path=str(chroma_path),
+                settings=Settings(anonymized_telemetry=False, allow_reset=False),
+            )
+            names = {c.name for c in self._client.list_collections()}
+            if COLLECTION in names:
+                self._coll = self._client.get_collection(COLLECTION, embedding_function=None)
+            elif self.readonly:
+                raise IndexOpenError(f"{chroma_path} holds no {COLLECTION!r} collection")
+            else:
+                self._coll = self._client.create_collection(
+                    COLLECTION,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata={_SETTINGS_META_KEY: settings_json, "schema_version": SCHEMA_VERSION},
+                    embedding_function=None,
+                )
+        except CasebookIndexError:
+            raise
+        except Exception as exc:  # chromadb raises many unrelated types on a damaged store
+            raise IndexOpenError(
+                f"cannot open the vector store {chroma_path}: {type(exc).__name__}: {exc}"
+            ) from exc
+        coll_settings = (self._coll.metadata or {}).get(_SETTINGS_META_KEY)
+        if coll_settings is None or json.loads(coll_settings) != self.settings:
+            raise IndexSettingsMismatch(
+                f"the vector store in {chroma_path} was built with other settings than its "
+                f"catalog ({coll_settings} vs {settings_json}); delete {self.path} and re-ingest"
+            )
+
+    def close(self) -> None:
+        """Release the SQLite connection and chroma's shared system (safe to call twice)."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        self._lexical = None
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise IndexOpenError(f"the index at {self.path} is closed")
+        return self._db
+
+    @property
+    def collection(self) -> Any:
+        """The chromadb collection (vectors + filter metadata)."""
+        if self._client is None:
+            raise IndexOpenError(f"the index at {self.path} is closed")
+        return self._coll
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _check_writable(self) -> None:
+        if self.readonly:
+            raise CasebookIndexError(f"the index at {self.path} was opened read-only")
+
+    def check_embedder(self, embedder: Embedder) -> None:
+        """Refuse an embedder whose model or dimension differs from the index's."""
+        model = self.settings.get("model")
+        if model is not None and embedder.name != model:
+            raise IndexSettingsMismatch(
+                f"the index at {self.path} holds vectors of {model!r} but the embedder is "
+                f"{embedder.name!r}; use the same model or re-ingest into a new folder"
+            )
+        dim = self.settings.get("dim")
+        if dim is not None and embedder.dim != dim:
+            raise IndexSettingsMismatch(
+                f"the index at {self.path} holds {dim}-d vectors, the embedder makes "
+                f"{embedder.dim}-d ones"
+            )
+
+    # ------------------------------------------------------------------ writing
+
+    def add_document(
+        self,
+        meta: dict[str, Any],
+        chunks: list[Chunk],
+        embedder: Embedder,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> dict[str, int]:
+        """Store one document and its chunks; embed only texts without a stored vector.
+
+        ``meta`` needs ``sha256`` and ``title``; ``path``, ``kind``, ``pages``,
+        ``parser`` and ``outline`` (any JSON object) are optional, other keys are
+        kept in ``extra``. Returns ``{"embedded", "reused", "duplicates"}``;
+        ``duplicates`` counts chunks dropped because their id repeated within
+        this document (identical text twice in one document).
+        """
+        self._check_writable()
+        self.check_embedder(embedder)
+        sha = meta.get("sha256")
+        title = meta.get("title")
+        if not sha or not title:
+            raise ValueError("document meta needs 'sha256' and 'title'")
+        unique: dict[str, Chunk] = {}
+        for c in chunks:
+            if c.doc_sha256 != sha:
+                raise ValueError(
+                    f"chunk {c.id} belongs to document {c.doc_sha256[:12]}, not {sha[:12]}"
+                )
+            unique.setdefault(c.id, c)
+        todo = list(unique.values())
+        duplicates = len(chunks) - len(todo)
+        coll = self.collection
+        ids = [c.id for c in todo]
+
+        # 1. Which chunk ids already have a vector (a re-add, or a crashed earlier add)?
+        present: set[str] = set()
+        for batch in _batched(ids, _WHERE_IN_BATCH):
+            present.update(coll.get(ids=list(batch), include=[])["ids"])
+        missing = [c for c in todo if c.id not in present]
+
+        # 2. Reuse vectors by text hash (same paragraph in another edition / document).
+        by_hash: dict[str, np.ndarray] = {}
+        hashes = sorted({c.text_hash for c in missing})
+        for batch in _batched(hashes, _WHERE_IN_BATCH):
+            got = coll.get(
+                where={"text_hash": {"$in": list(batch)}}, include=["embeddings", "metadatas"]
+            )
+            for emb, md in zip(got["embeddings"], got["metadatas"], strict=True):
+                by_hash.setdefault(md["text_hash"], np.asarray(emb, dtype=np.float32))
+        to_embed = [c for c in missing if c.text_hash not in by_hash]
+
+        # 3. Embed the rest (one vector per distinct text).
+        texts = sorted({c.text_hash: c.text for c in to_embed}.items())
+        total = len(texts)
+        if progress is not None:
+            progress(0, total)
+        done = 0
+        for batch in _batched(texts, _EMBED_BATCH):
+            vecs = np.asarray(embedder.embed([t for _, t in batch]), dtype=np.float32)
+            if vecs.shape != (len(batch), embedder.dim):
+                raise ValueError(
+                    f"embedder {embedder.name} returned shape {vecs.shape}, "
+                    f"expected ({len(batch)}, {embedder.dim})"
+                )
+            for (h, _), v in zip(batch, vecs, strict=True):
+                by_hash[h] = v
+            if progress is not None:
+                done += len(batch)
+                progress(done, total)
+        # 4. Vectors first (upsert: a retried crash overwrites its own orphans).
+        if missing:
+            self._upsert_vectors(missing, [by_hash[c.text_hash] for c in missing])
+
+        # 5. Then the catalog, in one transaction: this is what makes the document visible.
+        old_ids = self._replace_document_rows(meta, todo)
+        stale = sorted(old_ids - set(ids))
+        for batch in _batched(stale, self._max_batch()):
+            coll.delete(ids=list(batch))
+        self._lexical = None
+        return {
+            "embedded": len(to_embed),
+            "reused": len(todo) - len(to_embed),
+            "duplicates": duplicates,
+        }
+
+    def _max_batch(self) -> int:
+        return max(1, int(self._client.get_max_batch_size()))
+
+    def _upsert_vectors(self, chunks: list[Chunk], vectors: list[np.ndarray]) -> None:
+        metas: list[dict[str, Any]] = []
+        for c in chunks:
+            md: dict[str, Any] = {
+                "doc_sha256": c.doc_sha256,
+                "text_hash": c.text_hash,
+                "part_kind": c.part_kind,
+            }
+            if c.case is not None:
+                md["case"] = c.case
+            metas.append(md)
+        size = self._max_batch()
+        for i in range(0, len(chunks), size):
+            self.collection.upsert(
+                ids=[c.id for c in chunks[i : i + size]],
+                embeddings=np.stack(vectors[i : i + size]).astype(np.float32),
+                metadatas=metas[i : i + size],
+            )
+
+    def _replace_document_rows(self, meta: dict[str, Any], chunks: list[Chunk]) -> set[str]:
+        sha = meta["sha256"]
+        known = {"sha256", "title", "path", "kind", "pages", "parser", "outline", "status"}
+        extra = {k: v for k, v in meta.items() if k not in known}
+        with self._tx() as tx:
+            old = {r[0] for r in tx.execute("SELECT id FROM chunks WHERE doc_sha256 = ?", (sha,))}
+            tx.execute("DELETE FROM chunks WHERE doc_sha256 = ?", (sha,))
+            tx.execute("DELETE FROM documents WHERE sha256 = ?", (sha,))
+            tx.execute(
+                "INSERT INTO documents(sha256, title, path, kind, pages, parser, ingested_at, "
+                "status, outline, extra) VALUES (?, ?, ?, ?, ?, ?, ?, 'complete', ?, ?)",
+                (
+                    sha,
+                    meta["title"],
+                    None if meta.get("path") is None else str(meta["path"]),
+                    meta.get("kind"),
+                    meta.get("pages"),
+                    meta.get("parser"),
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                    json.dumps(meta.get("outline")),
+                    json.dumps(extra, default=str),
+                ),
+            )
+            tx.executemany(
+                "INSERT INTO chunks(id, doc_sha256, seq, text_hash, text, document, part_kind, "
+                "case_title, part, section_path, pdf_pages, page_labels, start_char, end_char, "
+                "tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        c.id,
+                        c.doc_sha256,
+                        seq,
+                        c.text_hash,
+                        c.text,
+                        c.document,
+                        c.part_kind,
+                        c.case,
+                        c.part,
+                        json.dumps(c.section_path),
+                        json.dumps(c.pdf_pages),
+                        json.dumps(c.page_labels),
+                        c.start,
+                        c.end,
+                        c.tokens,
+                    )
+                    for seq, c in enumerate(chunks)
+                ],
+            )
+        return old
+
+    def remove_document(self, sha: str) -> bool:
+        """Delete a document's catalog rows, its vectors and stale caches; False if absent.
+
+        Catalog first, so readers stop seeing it at once; vectors left behind by
+        a crash in between are ignored by readers and cleaned on the next remove/add.
+        """
+        self._check_writable()
+        doc = self.get_document(sha)
+        if doc is None:
+            return False
+        full = doc["sha256"]
+        with self._tx() as tx:
+            tx.execute("DELETE FROM chunks WHERE doc_sha256 = ?", (full,))
+            tx.execute("DELETE FROM documents WHERE sha256 = ?", (full,))
+        self.collection.delete(where={"doc_sha256": full})
+        self._lexical = None
+        from index.lexical import prune_cache
+
+        prune_cache(self.bm25_dir, keep=None)
+        return True
+
+    # ------------------------------------------------------------------ reading
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Complete documents, oldest ingest first, with their outline and chunk count."""
+        rows = self.db.execute(
+            "SELECT d.sha256, d.title, d.path, d.kind, d.pages, d.parser, d.ingested_at, "
+            "d.status, d.outline, d.extra, (SELECT COUNT(*) FROM chunks c "
+            "WHERE c.doc_sha256 = d.sha256) FROM documents d WHERE d.status = 'complete' "
+            "ORDER BY d.ingested_at, d.title"
+        ).fetchall()
+        return [self._doc_row(r) for r in rows]
+
+    @staticmethod
+    def _doc_row(r: Sequence[Any]) -> dict[str, Any]:
+        d: dict[str, Any] = json.loads(r[9]) if r[9] else {}
+        d.update(dict(zip(_DOC_COLUMNS, r[:8], strict=True)))
+        d["outline"] = json.loads(r[8]) if r[8] else None
+        d["chunks"] = r[10]
+        return d
+
+    def get_document(self, sha_or_prefix: str) -> dict[str, Any] | None:
+        """The complete document whose sha256 equals or starts with the argument, else None.
+
+        Raises ``AmbiguousDocument`` when a prefix matches several documents.
+        """
+        key = sha_or_prefix.strip().lower()
+        if not key:
+            return None
+        matches = [d for d in self.documents() if d["sha256"].startswith(key)]
+        if len(matches) > 1:
+            names = ", ".join(f"{d['sha256'][:12]} ({d['title']})" for d in matches)
+            raise AmbiguousDocument(f"{sha_or_prefix!r} matches several documents: {names}")
+        return matches[0] if matches else None
+
+    def chunks(self, doc_sha: str | None = None) -> list[Chunk]:
+        """Chunks of complete documents (of one document if ``doc_sha`` is given), in order."""
+        if doc_sha is None:
+            rows = self.db.execute(
+                _CHUNK_SELECT + " ORDER BY d.ingested_at, d.sha256, c.seq"
+            ).fetchall()
+        else:
+            rows = self.db.execute(
+                _CHUNK_SELECT + " AND c.doc_sha256 = ? ORDER BY c.seq", (doc_sha,)
+            ).fetchall()
+        return [_row_to_chunk(r) for r in rows]
+
+    def chunks_by_id(self, ids: Iterable[str]) -> dict[str, Chunk]:
+        """Chunks of complete documents by id; ids not in the catalog are simply absent."""
+        ids = list(dict.fromkeys(ids))
+        out: dict[str, Chunk] = {}
+        for batch in _batched(ids, 500):
+            marks = ",".join("?" * len(batch))
+            for r in self.db.execute(_CHUNK_SELECT + f" AND c.id IN ({marks})", list(batch)):
+                out[r[0]] = _row_to_chunk(r)
+        return out
+
+    def complete_chunk_ids(self) -> list[str]:
+        """Ids of all chunks readers may see, sorted (the BM25 cache is keyed on them)."""
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT c.id FROM chunks c JOIN documents d ON d.sha256 = c.doc_sha256 "
+                "WHERE d.status = 'complete' ORDER BY c.id"
+            )
+        ]
+
+    def chunk_ids(
+        self, *, cases: Sequence[str] | None = None, docs: Sequence[str] | None = None
+    ) -> set[str]:
+        """Ids of complete chunks in the given case titles and/or documents (exact values)."""
+        sql = (
+            "SELECT c.id FROM chunks c JOIN documents d ON d.sha256 = c.doc_sha256 "
+            "WHERE d.status = 'complete'"
+        )
+        args: list[str] = []
+        if cases is not None:
+            sql += f" AND c.case_title IN ({','.join('?' * len(cases))})"
+            args += list(cases)
+        if docs is not None:
+            sql += f" AND c.doc_sha256 IN ({','.join('?' * len(docs))})"
+            args += list(docs)
+        return {r[0] for r in self.db.execute(sql, args)}
+
+    def cases(self) -> list[str]:
+        """Distinct case titles of complete documents."""
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT DISTINCT c.case_title FROM chunks c JOIN documents d "
+                "ON d.sha256 = c.doc_sha256 WHERE d.status = 'complete' "
+                "AND c.case_title IS NOT NULL ORDER BY c.case_title"
+            )
+        ]
+
+    def match_cases(self, query: str) -> list[str]:
+        """Case titles containing ``query`` case-insensitively (``--case barcelona``)."""
+        q = query.strip().casefold()
+        return [t for t in self.cases() if q in t.casefold()]
+
+    def match_documents(self, query: str) -> list[str]:
+        """sha256s of documents whose sha starts with ``query`` or whose title contains it."""
+        q = query.strip().casefold()
+        return [
+            d["sha256"]
+            for d in self.documents()
+            if d["sha256"].startswith(q) or q in str(d["title"]).casefold()
+        ]
+
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index over the complete chunks, loaded from (or built into) ``bm25/``."""
+        from index.lexical import LexicalIndex, chunk_set_key
+
+        ids = self.complete_chunk_ids()
+        key = chunk_set_key(ids)
+        if self._lexical is None or self._lexical_key != key:
+            self._lexical = LexicalIndex.load_or_build(self.bm25_dir, key, ids, self.chunks_by_id)
+            self._lexical_key = key
+        return self._lexical
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for `casebook status`-style output."""
+        docs = self.documents()
+        return {
+            "path": str(self.path),
+            "documents": len(docs),
+            "chunks": sum(d["chunks"] for d in docs),
+            "vectors": self.collection.count(),
+            "settings": self.settings,
+        }

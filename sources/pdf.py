@@ -1,0 +1,565 @@
+"""Read a PDF into pages of styled, reading-ordered blocks with printed page labels.
+
+Why positions and fonts, not plain ``extract_text``: running headers, page numbers,
+columns and tables are only recognisable from where text sits and how it is set,
+and structure detection (headings, titles, quotes) needs the font size and weight.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdf
+from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+from pipeline.types import Block, Document, Line, Page
+from sources.errors import (
+    DamagedPDFError,
+    EmptyFileError,
+    EncryptedPDFError,
+    NoPagesError,
+    NotAPDFError,
+    NoTextError,
+    SourceError,
+    WrongPasswordError,
+)
+from sources.text import join_lines
+
+log = logging.getLogger(__name__)
+
+PARSER = f"pypdf {pypdf.__version__}"
+MARGIN_BAND = 0.12  # share of the page height at top and bottom where running lines live
+AVG_GLYPH_EM = 0.5  # average glyph advance in em, to estimate where a line ends
+BULLETS = "•◦▪▫■□●○‣⁃–-*·"
+_ROMAN = re.compile(r"^(?=[ivxlcdm]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$", re.I)
+
+
+@dataclass
+class _Frag:
+    text: str
+    x0: float
+    top: float
+    size: float
+    bold: bool
+    italic: bool
+    width: float  # advance width in points
+
+    @property
+    def x1(self) -> float:
+        return self.x0 + self.width
+
+
+class _Widths:
+    """Glyph advance widths by Unicode character, per font, from the PDF's own metrics.
+
+    Column and table detection need where a line ends; the visitor API gives only where
+    it starts. pypdf parses /Widths (and CID /W) keyed by character code; we re-key them
+    by the Unicode text the visitor sees. Falls back to an average glyph width.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[object, dict[str, float] | None] = {}
+
+    def _table(self, font_dict: object) -> dict[str, float] | None:
+        key = getattr(font_dict, "indirect_reference", None) or id(font_dict)
+        if key in self._cache:
+            return self._cache[key]
+        table: dict[str, float] | None = None
+        try:
+            from pypdf.generic._font import Font
+
+            font = Font.from_font_resource(font_dict)  # type: ignore[arg-type]
+            cmap = font.character_map or {}
+            table = {cmap.get(c, c) if isinstance(c, str) else c: float(w)
+                     for c, w in font.character_widths.items()}
+            if len(table) <= 2:
+                table = None
+        except Exception as e:  # noqa: BLE001 - third-party font parsing: any failure means "estimate"
+            log.debug("no font metrics (%s): estimating widths", e)
+        self._cache[key] = table
+        return table
+
+    def width(self, text: str, font_dict: object, size: float) -> float:
+        table = self._table(font_dict) if font_dict is not None else None
+        if not table:
+            return len(text) * size * AVG_GLYPH_EM
+        default = table.get("default", 500.0) or 500.0
+        return sum(table.get(ch, default) for ch in text) * size / 1000.0
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_pdf(path: str | Path, password: str | None = None) -> Document:
+    """Parse a PDF file; raise a ``SourceError`` subclass naming why it is unusable."""
+    path = Path(path)
+    data = path.read_bytes()
+    if not data:
+        raise EmptyFileError(path)
+    if b"%PDF-" not in data[:1024]:
+        raise NotAPDFError(path)
+    if b"%%EOF" not in data[-2048:] or b"startxref" not in data[-4096:]:
+        raise DamagedPDFError(path, "no end-of-file marker or cross-reference trailer")
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            if password is None:
+                # An empty user password opens many "encrypted" PDFs (owner-only restrictions).
+                if not reader.decrypt(""):
+                    raise EncryptedPDFError(path)
+            elif not reader.decrypt(password):
+                raise WrongPasswordError(path)
+        n_pages = len(reader.pages)
+    except SourceError:
+        raise
+    except FileNotDecryptedError as e:
+        raise EncryptedPDFError(path) from e
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
+        raise DamagedPDFError(path, str(e) or type(e).__name__) from e
+    if n_pages == 0:
+        raise NoPagesError(path)
+
+    raw: list[list[Line]] = []
+    sizes: list[tuple[float, float]] = []
+    widths = _Widths()
+    for i in range(n_pages):
+        try:
+            page = reader.pages[i]
+            box = page.mediabox
+            width, height = float(box.width), float(box.height)
+            raw.append(_page_lines(page, float(box.top), widths))
+        except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
+            raise DamagedPDFError(path, f"page {i + 1}: {e or type(e).__name__}") from e
+        sizes.append((width, height))
+
+    if sum(len(ln.text) for lines in raw for ln in lines) < 20 * n_pages and not any(
+        len(ln.text) > 40 for lines in raw for ln in lines
+    ):
+        raise NoTextError(path)
+
+    labels = _page_labels(reader, raw, sizes)
+    raw = _strip_running_lines(raw, sizes, labels)
+    vocab = _vocabulary(raw)
+    body = body_size(ln for lines in raw for ln in lines)
+    pages: list[Page] = []
+    for i, lines in enumerate(raw):
+        width, height = sizes[i]
+        tables, lines = extract_tables(lines, body)
+        # Each table stands in the reading order as one placeholder line at its position.
+        holders = {
+            f"\x00table{k}": Line(
+                f"\x00table{k}", t.x0, max(ln.x1 for ln in t.lines), t.top, t.size
+            )
+            for k, t in enumerate(tables)
+        }
+        by_holder = dict(zip(holders, tables, strict=True))
+        ordered = reading_order(lines + list(holders.values()), width)
+        blocks: list[Block] = []
+        for group in group_blocks(ordered):
+            if group[0].text in by_holder:
+                table = by_holder[group[0].text]
+                table.pdf_page = i + 1
+                blocks.append(table)
+            elif text := join_lines([ln.text for ln in group], vocab):
+                blocks.append(Block(text=text, pdf_page=i + 1, lines=group))
+        pages.append(Page(pdf_page=i + 1, label=labels[i], blocks=blocks, width=width, height=height))
+
+    title = _title(reader, pages, path)
+    doc = Document(path=str(path), sha256=sha256_bytes(data), title=title, pages=pages, parser=PARSER)
+    assign_offsets(doc)
+    return doc
+
+
+def assign_offsets(doc: Document) -> None:
+    """Lay out all block texts as one string so chunks can cite character offsets."""
+    parts: list[str] = []
+    pos = 0
+    for page in doc.pages:
+        for block in page.blocks:
+            if parts:
+                parts.append("\n\n")
+                pos += 2
+            block.start, block.end = pos, pos + len(block.text)
+            parts.append(block.text)
+            pos = block.end
+    doc.text = "".join(parts)
+
+
+# --- lines --------------------------------------------------------------------------------
+
+
+def _font_style(font_dict: object) -> tuple[bool, bool]:
+    name = ""
+    try:
+        if font_dict is not None:
+            name = str(font_dict.get("/BaseFont", "") or "")  # type: ignore[attr-defined]
+    except (AttributeError, KeyError, TypeError):
+        name = ""
+    low = name.lower()
+    bold = any(t in low for t in ("bold", "black", "heavy", "semibold", "demi", "cmbx", "cmb10"))
+    italic = any(t in low for t in ("italic", "oblique", "cmti", "cmsl"))
+    return bold, italic
+
+
+def _page_lines(page: pypdf.PageObject, page_top: float, widths: _Widths) -> list[Line]:
+    """Visual lines of one page: stream fragments on one baseline, close in x, are one line."""
+    frags: list[_Frag] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font_dict: object, font_size: float):
+        if not text or not text.strip():
+            return
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        scale = (abs(tm[3]) or abs(tm[0]) or 1.0) * (abs(cm[3]) or abs(cm[0]) or 1.0)
+        size = round(float(font_size) * scale, 1) or 1.0
+        bold, italic = _font_style(font_dict)
+        for k, part in enumerate(text.split("\n")):
+            if part.strip():
+                top = round(page_top - y + k * size * 1.2, 1)
+                w = widths.width(part.strip(), font_dict, size)
+                frags.append(_Frag(part.strip(), round(x, 1), top, size, bold, italic, w))
+
+    page.extract_text(visitor_text=visit)
+    lines: list[Line] = []
+    cur: list[_Frag] = []
+    for f in frags:
+        if cur:
+            last = cur[-1]
+            same_base = abs(f.top - last.top) <= 0.4 * max(f.size, last.size)
+            if same_base and f.x0 == last.x0 and f.text == last.text:
+                continue  # text drawn twice (fake bold, shadow)
+            near = -0.5 * last.size <= f.x0 - last.x1 <= 0.8 * last.size
+            if same_base and near:
+                cur.append(f)
+                continue
+            lines.append(_line(cur))
+        cur = [f]
+    if cur:
+        lines.append(_line(cur))
+    return lines
+
+
+def _line(frags: list[_Frag]) -> Line:
+    text = ""
+    for f in frags:
+        if text and not text.endswith(" ") and not f.text.startswith((" ", ",", ".", ";", ":")):
+            text += " "
+        text += f.text
+    text = re.sub(r"\s+", " ", text).strip()
+    main = max(frags, key=lambda f: len(f.text))
+    x1 = max(f.x1 for f in frags)
+    return Line(text, frags[0].x0, x1, frags[0].top, main.size, main.bold, main.italic)
+
+
+# --- page labels and running headers/footers ------------------------------------------------
+
+
+def _in_margin(line: Line, height: float) -> bool:
+    return line.top < height * MARGIN_BAND or line.top > height * (1 - MARGIN_BAND)
+
+
+def _number_tokens(text: str) -> list[str]:
+    toks = text.split()
+    if not toks:
+        return []
+    return [t for t in {toks[0], toks[-1]} if t.isdigit() or _ROMAN.match(t)]
+
+
+def _page_labels(
+    reader: pypdf.PdfReader, raw: list[list[Line]], sizes: list[tuple[float, float]]
+) -> list[str | None]:
+    """Printed labels: the PDF's /PageLabels when present, else numbers printed in a margin."""
+    n = len(raw)
+    try:
+        root = reader.trailer["/Root"]
+        if "/PageLabels" in root:
+            return [str(lbl) for lbl in reader.page_labels]
+    except (KeyError, TypeError, ValueError, PdfReadError) as e:
+        log.debug("ignoring unreadable /PageLabels: %s", e)
+    # Arabic numbers: the printed number minus the page index is constant for most pages.
+    offsets: Counter[int] = Counter()
+    cands: list[list[str]] = []
+    for i, lines in enumerate(raw):
+        height = sizes[i][1]
+        toks = [t for ln in lines if _in_margin(ln, height) for t in _number_tokens(ln.text)]
+        cands.append(toks)
+        for t in {t for t in toks if t.isdigit()}:
+            offsets[int(t) - (i + 1)] += 1
+    labels: list[str | None] = [None] * n
+    if offsets:
+        offset, support = offsets.most_common(1)[0]
+        if support >= max(2, n // 4) or (n <= 3 and support >= 1 and offset == 0):
+            for i, toks in enumerate(cands):
+                want = str(i + 1 + offset)
+                if want in toks:
+                    labels[i] = want
+    # Roman numerals (front matter) on pages without an arabic label.
+    for i, toks in enumerate(cands):
+        if labels[i] is None:
+            romans = [t for t in toks if not t.isdigit()]
+            if len(romans) == 1 and len(romans[0]) <= 6 and sum(1 for c in cands if romans[0] in c) == 1:
+                labels[i] = romans[0].lower()
+    return labels
+
+
+def _running_key(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", text.strip().lower()))
+
+
+def _strip_running_lines(
+    raw: list[list[Line]], sizes: list[tuple[float, float]], labels: list[str | None]
+) -> list[list[Line]]:
+    """Drop running headers/footers and printed page numbers.
+
+    A running line sits in the top or bottom margin band, repeats (same text, digits
+    ignored, same position) on several pages, is set no larger than body text, and is
+    the outermost text of its page once outer running lines are gone.
+    """
+    n = len(raw)
+    body = body_size(ln for lines in raw for ln in lines)
+    groups: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for i, lines in enumerate(raw):
+        height = sizes[i][1]
+        for ln in lines:
+            if _in_margin(ln, height) and ln.size <= body * 1.1:
+                groups[(_running_key(ln.text), round(ln.top / 4))].add(i)
+    min_pages = 3 if n >= 6 else 2
+    running = {key for key, pages in groups.items() if len(pages) >= min_pages}
+
+    out: list[list[Line]] = []
+    for i, lines in enumerate(raw):
+        height = sizes[i][1]
+        keep = list(lines)
+        # Peel from the outside in: the outermost remaining line in each band.
+        changed = True
+        while changed and keep:
+            changed = False
+            top_edge = min(ln.top for ln in keep)
+            bottom_edge = max(ln.top for ln in keep)
+            for ln in list(keep):
+                outer = abs(ln.top - top_edge) < 2 or abs(ln.top - bottom_edge) < 2
+                if not outer or not _in_margin(ln, height):
+                    continue
+                key = (_running_key(ln.text), round(ln.top / 4))
+                stripped = _strip_label(ln.text, labels[i])
+                if key in running or not stripped:
+                    keep.remove(ln)
+                    changed = True
+                elif stripped != ln.text:
+                    keep[keep.index(ln)] = Line(
+                        stripped, ln.x0, ln.x1, ln.top, ln.size, ln.bold, ln.italic
+                    )
+                    changed = True
+        out.append(keep)
+    return out
+
+
+def _strip_label(text: str, label: str | None) -> str:
+    """The line without the printed page number at its start or end."""
+    if label is None:
+        return text
+    toks = text.split()
+    if toks and toks[-1] == label:
+        toks = toks[:-1]
+    elif toks and toks[0] == label:
+        toks = toks[1:]
+    return " ".join(toks).strip(" |·-–—")
+
+
+# --- reading order and blocks -------------------------------------------------------------
+
+
+def body_size(lines: Iterable[Line]) -> float:
+    """The most common font size by characters: the size of running text."""
+    weights: Counter[float] = Counter()
+    for ln in lines:
+        weights[round(ln.size, 1)] += len(ln.text)
+    return weights.most_common(1)[0][0] if weights else 10.0
+
+
+def reading_order(lines: list[Line], width: float) -> list[Line]:
+    """Order lines for reading: bands split by full-width lines; left column before right.
+
+    A page is two-column when several lines start near or right of the middle and
+    coexist vertically with lines starting at the left margin.
+    """
+    if not lines:
+        return []
+    mid = width / 2
+    right = [ln for ln in lines if mid - 0.08 * width <= ln.x0 <= mid + 0.12 * width]
+    left = [ln for ln in lines if ln.x0 < mid - 0.08 * width]
+    if len(right) < 3 or len(left) < 3:
+        return sorted(lines, key=lambda ln: (round(ln.top), ln.x0))
+    gutter = min(ln.x0 for ln in right)
+
+    def overlaps(a: Line, others: list[Line]) -> bool:
+        return any(abs(a.top - b.top) < max(a.size, b.size) * 1.5 for b in others)
+
+    ordered: list[Line] = []
+    band_left: list[Line] = []
+    band_right: list[Line] = []
+    far_right = [ln for ln in lines if ln.x0 > mid + 0.12 * width]
+
+    def flush() -> None:
+        ordered.extend(sorted(band_left, key=lambda ln: (ln.top, ln.x0)))
+        ordered.extend(sorted(band_right, key=lambda ln: (ln.top, ln.x0)))
+        band_left.clear()
+        band_right.clear()
+
+    for ln in sorted(lines, key=lambda ln: (ln.top, ln.x0)):
+        if ln.x0 >= gutter - 2 or ln in far_right:
+            band_right.append(ln)
+        elif ln.x1 > gutter + 2 * ln.size and not overlaps(ln, right):
+            flush()
+            ordered.append(ln)
+        else:
+            band_left.append(ln)
+    flush()
+    return ordered
+
+
+def _starts_item(text: str) -> bool:
+    return bool(text) and (text[0] in BULLETS and len(text) > 1 and text[1] == " ")
+
+
+def group_blocks(lines: list[Line]) -> list[list[Line]]:
+    """Split reading-ordered lines into paragraphs: by style, vertical gaps, bullets, columns."""
+    if not lines:
+        return []
+    pitches = [
+        b.top - a.top
+        for a, b in zip(lines, lines[1:], strict=False)
+        if abs(a.size - b.size) < 0.2 and 0.9 * a.size <= b.top - a.top <= 2.0 * a.size
+    ]
+    pitch_ratio = statistics.median([p / 1 for p in pitches]) if pitches else None
+    groups: list[list[Line]] = [[lines[0]]]
+    for prev, ln in zip(lines, lines[1:], strict=False):
+        gap = ln.top - prev.top
+        size_change = abs(ln.size - prev.size) > 0.45 or ln.bold != prev.bold or ln.italic != prev.italic
+        normal = pitch_ratio if pitch_ratio and abs(prev.size - ln.size) < 0.2 else prev.size * 1.45
+        limit = max(normal * 1.25, prev.size * 1.25)
+        new_col = gap < -0.5 * prev.size or abs(ln.x0 - prev.x0) > 6 * prev.size
+        indent_item = _starts_item(ln.text) or re.match(r"^\d{1,2}[.)] \S", ln.text) is not None
+        head = groups[-1][0]
+        item_ends = _starts_item(head.text) and ln.x0 < head.x0 + 2
+        holder = ln.text.startswith("\x00") or prev.text.startswith("\x00")
+        if size_change or gap > limit or new_col or indent_item or item_ends or holder:
+            groups.append([ln])
+        else:
+            groups[-1].append(ln)
+    return groups
+
+
+def _vocabulary(raw: list[list[Line]]) -> set[str]:
+    """Words printed whole somewhere in the document: decides how to undo line-end hyphens."""
+    words: set[str] = set()
+    for lines in raw:
+        for ln in lines:
+            for tok in re.findall(r"[A-Za-zÀ-ÿ][\w'-]*[A-Za-zÀ-ÿ]", ln.text):
+                words.add(tok.lower())
+    return words
+
+
+def _title(reader: pypdf.PdfReader, pages: list[Page], path: Path) -> str:
+    """The metadata title when it looks real, else the largest text on the first pages."""
+    try:
+        meta = reader.metadata
+        title = str(meta.title).strip() if meta and meta.title else ""
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError):
+        title = ""
+    if title and not re.search(r"untitled|microsoft word|\.docx?$|\.tex$", title, re.I):
+        return title
+    best: tuple[float, str] | None = None
+    for page in pages[:3]:
+        for b in page.blocks:
+            if len(b.text) > 3 and (best is None or b.size > best[0]):
+                best = (b.size, b.text)
+    return best[1][:200] if best else path.stem
+
+
+# --- tables -------------------------------------------------------------------------------
+
+
+def _rows_by_baseline(lines: list[Line]) -> list[list[Line]]:
+    rows: list[list[Line]] = []
+    for ln in sorted(lines, key=lambda ln: (ln.top, ln.x0)):
+        if rows and abs(rows[-1][0].top - ln.top) <= 0.5 * ln.size:
+            rows[-1].append(ln)
+        else:
+            rows.append([ln])
+    return rows
+
+
+def extract_tables(lines: list[Line], body: float) -> tuple[list[Block], list[Line]]:
+    """Find grids of aligned columns set smaller than body text; return row-wise table blocks.
+
+    A table is a run of baselines that each hold several separate cells, in a font
+    smaller than running text (which keeps two-column body text out). Cells that wrap
+    over several lines are gathered back by column anchor (the header row's cell
+    starts) and rows are split where the vertical gap exceeds the table's line pitch.
+    Returns (table blocks, the remaining lines).
+    """
+    small = [ln for ln in lines if ln.size < body - 0.3]
+    rows = _rows_by_baseline(small)
+    multi = [i for i, r in enumerate(rows) if len({round(ln.x0 / 3) for ln in r}) >= 2]
+    if len(multi) < 2:
+        return [], lines
+    # Group multi-cell baselines that follow each other closely into table regions.
+    regions: list[list[int]] = [[multi[0]]]
+    for i in multi[1:]:
+        prev = regions[-1][-1]
+        size = rows[prev][0].size
+        if rows[i][0].top - rows[prev][0].top <= 8 * size:
+            regions[-1].append(i)
+        else:
+            regions.append([i])
+    tables: list[Block] = []
+    used: set[int] = set()
+    for reg in regions:
+        first, last = reg[0], reg[-1]
+        anchors = sorted({ln.x0 for ln in rows[first]})
+        if len(reg) < (2 if len(anchors) >= 3 else 3):
+            continue
+        size = statistics.median(ln.size for ln in rows[first])
+        # Continuation lines under the last multi-cell row that keep the table's pitch.
+        end = last
+        while end + 1 < len(rows) and rows[end + 1][0].top - rows[end][0].top <= 2.0 * size:
+            if min(ln.x0 for ln in rows[end + 1]) < anchors[0] - 3:
+                break
+            end += 1
+        region_lines = [ln for r in rows[first : end + 1] for ln in r]
+        gaps = [
+            b[0].top - a[0].top
+            for a, b in zip(rows[first:end], rows[first + 1 : end + 1], strict=False)
+        ]
+        pitch = min((g for g in gaps if g > 0.5 * size), default=size * 1.2)
+        table_rows: list[list[list[Line]]] = []
+        last_top = None
+        for r in rows[first : end + 1]:
+            top = r[0].top
+            starts_row = last_top is None or (top - last_top > 1.3 * pitch and len(r) >= 2)
+            if starts_row:
+                table_rows.append([[] for _ in anchors])
+            for ln in r:
+                col = max((k for k, a in enumerate(anchors) if a <= ln.x0 + 2), default=0)
+                table_rows[-1][col].append(ln)
+            last_top = top
+        text_rows = []
+        for cells in table_rows:
+            texts = [join_lines([ln.text for ln in sorted(c, key=lambda ln: ln.top)]) for c in cells]
+            if any(texts):
+                text_rows.append(" | ".join(texts).rstrip(" |"))
+        if len(text_rows) >= 2:
+            tables.append(Block(text="\n".join(text_rows), pdf_page=0, lines=region_lines, kind="table"))
+            used.update(id(ln) for ln in region_lines)
+    rest = [ln for ln in lines if id(ln) not in used]
+    return tables, rest

@@ -179,18 +179,38 @@ def read_pdf(path: str | Path, password: str | None = None) -> Document:
     return doc
 
 
+def continues(a: Block, b: Block) -> bool:
+    """Whether ``b`` carries on the sentence ``a`` broke off (at a column or page end)."""
+    return (
+        a.kind == "paragraph"
+        and b.kind == "paragraph"
+        and abs(a.size - b.size) < 0.3
+        and a.bold == b.bold
+        and a.italic == b.italic
+        and not a.text.rstrip().endswith((".", "!", "?", ":", '"', "”", "’"))
+        and b.text[:1].islower()
+    )
+
+
 def assign_offsets(doc: Document) -> None:
-    """Lay out all block texts as one string so chunks can cite character offsets."""
+    """Lay out all block texts as one string so chunks can cite character offsets.
+
+    Blocks are separated by a blank line, except a block that continues a sentence
+    broken by a column or page end, which follows after a single space.
+    """
     parts: list[str] = []
     pos = 0
+    prev: Block | None = None
     for page in doc.pages:
         for block in page.blocks:
-            if parts:
-                parts.append("\n\n")
-                pos += 2
+            if prev is not None:
+                sep = " " if continues(prev, block) else "\n\n"
+                parts.append(sep)
+                pos += len(sep)
             block.start, block.end = pos, pos + len(block.text)
             parts.append(block.text)
             pos = block.end
+            prev = block
     doc.text = "".join(parts)
 
 
@@ -235,8 +255,11 @@ def _page_lines(page: pypdf.PageObject, page_top: float, widths: _Widths) -> lis
         if cur:
             last = cur[-1]
             same_base = abs(f.top - last.top) <= 0.4 * max(f.size, last.size)
-            if same_base and f.x0 == last.x0 and f.text == last.text:
-                continue  # text drawn twice (fake bold, shadow)
+            if same_base and f.x0 == last.x0:
+                if f.text == last.text:
+                    continue  # text drawn twice (fake bold, shadow)
+                # Several shows in one text object report the object's start: chain them.
+                f.x0 = last.x1
             near = -0.5 * last.size <= f.x0 - last.x1 <= 0.8 * last.size
             if same_base and near:
                 cur.append(f)

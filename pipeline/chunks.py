@@ -67,11 +67,6 @@ def _header(part: Part, path: list[str]) -> str:
     return " › ".join([part.title, *path])
 
 
-def embed_text_for(part_title: str, section_path: Sequence[str], text: str) -> str:
-    """What is embedded and indexed for BM25: the text under its part and section names."""
-    return f"{' › '.join([part_title, *section_path])}\n{text}"
-
-
 def _hash(*parts: str) -> str:
     h = hashlib.sha256()
     for p in parts:
@@ -90,17 +85,19 @@ def chunk_structure(
     doc = structure.document
     chunks: list[Chunk] = []
     for part in structure.parts:
-        units: list[tuple[list[str], list[Block]]] = [([], part.blocks)]
-        units += [(path, sec.blocks) for path, sec in iter_sections(part)]
-        for path, blocks in units:
+        units: list[tuple[list[str], list[Block], bool]] = [([], part.blocks, bool(part.sections))]
+        units += [(path, sec.blocks, bool(sec.subsections)) for path, sec in iter_sections(part)]
+        for path, blocks, has_children in units:
             if blocks:
-                chunks.extend(_chunk_unit(doc, part, path, blocks, settings, counter))
+                chunks.extend(_chunk_unit(doc, part, path, blocks, has_children, settings, counter))
     return chunks
 
 
-def _chunk_unit(doc, part: Part, path: list[str], blocks: list[Block], settings, counter) -> list[Chunk]:
+def _chunk_unit(
+    doc, part: Part, path: list[str], blocks: list[Block], has_children: bool, settings, counter
+) -> list[Chunk]:
     header = _header(part, path)
-    if all(b.kind in ("heading", "subheading") for b in blocks):
+    if has_children and all(b.kind in ("heading", "subheading") for b in blocks):
         return []  # a heading alone: its words live on in the header of its subsections
     # Runs of blocks joined by a single space (a sentence broken across columns or pages).
     runs: list[list[Block]] = []
@@ -166,7 +163,9 @@ def _split_long(doc, part, path, sent, budget, counter, settings) -> list[Chunk]
                 b = mid - 1
         hi = a
         out.append(
-            _make_chunk(doc, part, path, [(words[lo][0], words[hi - 1][1], page)], counter, settings)
+            _make_chunk(
+                doc, part, path, [(words[lo][0], words[hi - 1][1], page)], counter, settings
+            )
         )
         lo = hi
     return out
@@ -176,8 +175,7 @@ def _make_chunk(doc, part: Part, path: list[str], sents, counter, settings) -> C
     start, end = sents[0][0], sents[-1][1]
     text = doc.text[start:end]
     pages = sorted({p for _, _, ps in sents for p in ps})
-    embed = embed_text_for(part.title, path, text)
-    return Chunk(
+    chunk = Chunk(
         id=_hash(doc.sha256, part.title, *path, str(start), text),
         text_hash=_hash(part.title, *path, text),
         text=text,
@@ -191,5 +189,6 @@ def _make_chunk(doc, part: Part, path: list[str], sents, counter, settings) -> C
         page_labels=[doc.label_of(p) for p in pages],
         start=start,
         end=end,
-        tokens=counter([embed])[0],
     )
+    chunk.tokens = counter([chunk.embed_text])[0]
+    return chunk

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 from pipeline.types import Block, Document, Part, Section, Structure
 from sources.pdf import assign_offsets
@@ -19,7 +20,9 @@ from sources.pdf import assign_offsets
 QUOTE_OPEN = "\"“'‘«"
 _FOOTNOTE = re.compile(r"^([0-9]{1,3}|[¹²³⁴⁵⁶⁷⁸⁹⁰]+)\s*\S")
 _CAPTION = re.compile(r"^(figure|fig\.|table|source|photo|image|chart|graph)s?\b", re.I)
-_NAME = re.compile(r"^[A-ZÀ-Þ][\w'’.-]+(?: (?:[A-ZÀ-Þ][\w'’.-]+|de|da|van|von|der|del|la|le|y|di))+$")
+_NAME = re.compile(
+    r"^[A-ZÀ-Þ][\w'’.-]+(?: (?:[A-ZÀ-Þ][\w'’.-]+|de|da|van|von|der|del|la|le|y|di))+$"
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,13 @@ def _classify(b: Block, typo: Typography) -> str:
         return "table"
     if b.size >= typo.title and words <= 40 and not b.italic:
         return "title"
-    if typo.heading and abs(b.size - typo.heading) < 0.3 and b.bold and not b.italic and words <= 30:
+    if (
+        typo.heading
+        and abs(b.size - typo.heading) < 0.3
+        and b.bold
+        and not b.italic
+        and words <= 30
+    ):
         return "heading"
     if b.italic and b.size > typo.body * 1.1 and text[:1] in QUOTE_OPEN:
         return "quote"
@@ -121,7 +130,9 @@ def detect_structure(doc: Document) -> Structure:
             continue
         # Short lines printed above the title on its page (a tag, a label) open the part.
         j = i
-        while j > 0 and blocks[j - 1].pdf_page == b.pdf_page and len(blocks[j - 1].text.split()) <= 12:
+        while (
+            j > 0 and blocks[j - 1].pdf_page == b.pdf_page and len(blocks[j - 1].text.split()) <= 12
+        ):
             j -= 1
         starts.append(j)
     if not starts or starts[0] != 0:
@@ -150,7 +161,9 @@ def _build_part(
     if len(blocks) > 1 and blocks[0].kind != "title" and blocks[1].kind == "title":
         tag = blocks[0].text
         i = 1
-    while i < len(blocks) and blocks[i].kind == "title" and blocks[i].pdf_page == blocks[0].pdf_page:
+    while (
+        i < len(blocks) and blocks[i].kind == "title" and blocks[i].pdf_page == blocks[0].pdf_page
+    ):
         title_blocks.append(blocks[i])
         i += 1
     if title_blocks:
@@ -218,7 +231,7 @@ def _close_pages(sec: Section) -> tuple[int, int]:
 
 def _mark_name_lines(blocks: list[Block]) -> None:
     """A short bold personal name followed by a short plain line (an affiliation) is a byline."""
-    for b, nxt in zip(blocks, blocks[1:], strict=False):
+    for b, nxt in pairwise(blocks):
         text = b.text.strip()
         if (
             b.bold
@@ -278,3 +291,41 @@ def iter_sections(part: Part) -> list[tuple[list[str], Section]]:
     for s in part.sections:
         walk(s, [])
     return out
+
+
+def outline(structure: Structure) -> dict:
+    """The document's parts and sections as the stable JSON of ``casebook cases --json``."""
+    doc = structure.document
+
+    def pages(first: int, last: int) -> dict:
+        return {
+            "pdf_pages": [first, last],
+            "page_labels": [doc.label_of(first), doc.label_of(last)],
+        }
+
+    def section(sec: Section) -> dict:
+        return {
+            "heading": sec.heading,
+            **pages(sec.first_page, sec.last_page),
+            "subsections": [section(s) for s in sec.subsections],
+        }
+
+    return {
+        "sha256": doc.sha256,
+        "title": doc.title,
+        "path": doc.path,
+        "pages": doc.page_count,
+        "parser": doc.parser,
+        "parts": [
+            {
+                "kind": p.kind,
+                "title": p.title,
+                "authors": p.authors,
+                "tag": p.tag,
+                "contributors": p.contributors,
+                **pages(p.first_page, p.last_page),
+                "sections": [section(s) for s in p.sections],
+            }
+            for p in structure.parts
+        ],
+    }

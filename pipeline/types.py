@@ -171,6 +171,15 @@ class Chunk:
     def section(self) -> str:
         return " › ".join(self.section_path)
 
+    @property
+    def embed_text(self) -> str:
+        """What is embedded and indexed for BM25: the text under its part and section names.
+
+        The header lets a passage be found by what it is about ("the Barcelona case",
+        "lessons learned") even when its sentences never say so.
+        """
+        return "\n".join([" › ".join([self.part, *self.section_path]), self.text])
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -25,7 +25,9 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Files to ingest: each file as given, and every supported file under each folder."""
     for p in map(Path, paths):
         if p.is_dir():
-            yield from sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
+            yield from sorted(
+                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
+            )
         else:
             yield p
 

@@ -15,10 +15,11 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pypdf
-from pypdf.errors import FileNotDecryptedError, PdfReadError
+from pypdf.errors import FileNotDecryptedError
 
 from pipeline.types import Block, Document, Line, Page
 from sources.errors import (
@@ -39,7 +40,9 @@ PARSER = f"pypdf {pypdf.__version__}"
 MARGIN_BAND = 0.12  # share of the page height at top and bottom where running lines live
 AVG_GLYPH_EM = 0.5  # average glyph advance in em, to estimate where a line ends
 BULLETS = "•◦▪▫■□●○‣⁃–-*·"
-_ROMAN = re.compile(r"^(?=[ivxlcdm]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$", re.I)
+_ROMAN = re.compile(
+    r"^(?=[ivxlcdm]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$", re.I
+)
 
 
 @dataclass
@@ -78,11 +81,13 @@ class _Widths:
 
             font = Font.from_font_resource(font_dict)  # type: ignore[arg-type]
             cmap = font.character_map or {}
-            table = {cmap.get(c, c) if isinstance(c, str) else c: float(w)
-                     for c, w in font.character_widths.items()}
+            table = {
+                cmap.get(c, c) if isinstance(c, str) else c: float(w)
+                for c, w in font.character_widths.items()
+            }
             if len(table) <= 2:
                 table = None
-        except Exception as e:  # noqa: BLE001 - third-party font parsing: any failure means "estimate"
+        except Exception as e:
             log.debug("no font metrics (%s): estimating widths", e)
         self._cache[key] = table
         return table
@@ -123,8 +128,10 @@ def read_pdf(path: str | Path, password: str | None = None) -> Document:
         raise
     except FileNotDecryptedError as e:
         raise EncryptedPDFError(path) from e
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
-        raise DamagedPDFError(path, str(e) or type(e).__name__) from e
+    except MemoryError:
+        raise
+    except Exception as e:
+        raise DamagedPDFError(path, _short(e)) from e
     if n_pages == 0:
         raise NoPagesError(path)
 
@@ -137,13 +144,13 @@ def read_pdf(path: str | Path, password: str | None = None) -> Document:
             box = page.mediabox
             width, height = float(box.width), float(box.height)
             raw.append(_page_lines(page, float(box.top), widths))
-        except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
-            raise DamagedPDFError(path, f"page {i + 1}: {e or type(e).__name__}") from e
+        except MemoryError:
+            raise
+        except Exception as e:
+            raise DamagedPDFError(path, f"page {i + 1}: {_short(e)}") from e
         sizes.append((width, height))
 
-    if sum(len(ln.text) for lines in raw for ln in lines) < 20 * n_pages and not any(
-        len(ln.text) > 40 for lines in raw for ln in lines
-    ):
+    if sum(ch.isalnum() for lines in raw for ln in lines for ch in ln.text) < 5:
         raise NoTextError(path)
 
     labels = _page_labels(reader, raw, sizes)
@@ -171,10 +178,14 @@ def read_pdf(path: str | Path, password: str | None = None) -> Document:
                 blocks.append(table)
             elif text := join_lines([ln.text for ln in group], vocab):
                 blocks.append(Block(text=text, pdf_page=i + 1, lines=group))
-        pages.append(Page(pdf_page=i + 1, label=labels[i], blocks=blocks, width=width, height=height))
+        pages.append(
+            Page(pdf_page=i + 1, label=labels[i], blocks=blocks, width=width, height=height)
+        )
 
     title = _title(reader, pages, path)
-    doc = Document(path=str(path), sha256=sha256_bytes(data), title=title, pages=pages, parser=PARSER)
+    doc = Document(
+        path=str(path), sha256=sha256_bytes(data), title=title, pages=pages, parser=PARSER
+    )
     assign_offsets(doc)
     return doc
 
@@ -190,6 +201,12 @@ def continues(a: Block, b: Block) -> bool:
         and not a.text.rstrip().endswith((".", "!", "?", ":", '"', "”", "’"))
         and b.text[:1].islower()
     )
+
+
+def _short(e: BaseException) -> str:
+    """A one-line reason from a parser exception."""
+    text = " ".join(str(e).split()) or type(e).__name__
+    return text[:160]
 
 
 def assign_offsets(doc: Document) -> None:
@@ -306,7 +323,7 @@ def _page_labels(
         root = reader.trailer["/Root"]
         if "/PageLabels" in root:
             return [str(lbl) for lbl in reader.page_labels]
-    except (KeyError, TypeError, ValueError, PdfReadError) as e:
+    except Exception as e:
         log.debug("ignoring unreadable /PageLabels: %s", e)
     # Arabic numbers: the printed number minus the page index is constant for most pages.
     offsets: Counter[int] = Counter()
@@ -329,7 +346,11 @@ def _page_labels(
     for i, toks in enumerate(cands):
         if labels[i] is None:
             romans = [t for t in toks if not t.isdigit()]
-            if len(romans) == 1 and len(romans[0]) <= 6 and sum(1 for c in cands if romans[0] in c) == 1:
+            if (
+                len(romans) == 1
+                and len(romans[0]) <= 6
+                and sum(1 for c in cands if romans[0] in c) == 1
+            ):
                 labels[i] = romans[0].lower()
     return labels
 
@@ -356,7 +377,15 @@ def _strip_running_lines(
             if _in_margin(ln, height) and ln.size <= body * 1.1:
                 groups[(_running_key(ln.text), round(ln.top / 4))].add(i)
     min_pages = 3 if n >= 6 else 2
-    running = {key for key, pages in groups.items() if len(pages) >= min_pages}
+    alone = Counter(
+        (_running_key(lines[0].text), round(lines[0].top / 4)) for lines in raw if len(lines) == 1
+    )
+    # Text that is all there is on most of its pages is content, not a running line.
+    running = {
+        key
+        for key, pages in groups.items()
+        if len(pages) >= min_pages and alone[key] * 2 < len(pages)
+    }
 
     out: list[list[Line]] = []
     for i, lines in enumerate(raw):
@@ -460,14 +489,16 @@ def group_blocks(lines: list[Line]) -> list[list[Line]]:
         return []
     pitches = [
         b.top - a.top
-        for a, b in zip(lines, lines[1:], strict=False)
+        for a, b in pairwise(lines)
         if abs(a.size - b.size) < 0.2 and 0.9 * a.size <= b.top - a.top <= 2.0 * a.size
     ]
-    pitch_ratio = statistics.median([p / 1 for p in pitches]) if pitches else None
+    pitch_ratio = statistics.median(pitches) if pitches else None
     groups: list[list[Line]] = [[lines[0]]]
-    for prev, ln in zip(lines, lines[1:], strict=False):
+    for prev, ln in pairwise(lines):
         gap = ln.top - prev.top
-        size_change = abs(ln.size - prev.size) > 0.45 or ln.bold != prev.bold or ln.italic != prev.italic
+        size_change = (
+            abs(ln.size - prev.size) > 0.45 or ln.bold != prev.bold or ln.italic != prev.italic
+        )
         normal = pitch_ratio if pitch_ratio and abs(prev.size - ln.size) < 0.2 else prev.size * 1.45
         limit = max(normal * 1.25, prev.size * 1.25)
         new_col = gap < -0.5 * prev.size or abs(ln.x0 - prev.x0) > 6 * prev.size
@@ -497,7 +528,7 @@ def _title(reader: pypdf.PdfReader, pages: list[Page], path: Path) -> str:
     try:
         meta = reader.metadata
         title = str(meta.title).strip() if meta and meta.title else ""
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError):
+    except Exception:
         title = ""
     if title and not re.search(r"untitled|microsoft word|\.docx?$|\.tex$", title, re.I):
         return title
@@ -578,11 +609,15 @@ def extract_tables(lines: list[Line], body: float) -> tuple[list[Block], list[Li
             last_top = top
         text_rows = []
         for cells in table_rows:
-            texts = [join_lines([ln.text for ln in sorted(c, key=lambda ln: ln.top)]) for c in cells]
+            texts = [
+                join_lines([ln.text for ln in sorted(c, key=lambda ln: ln.top)]) for c in cells
+            ]
             if any(texts):
                 text_rows.append(" | ".join(texts).rstrip(" |"))
         if len(text_rows) >= 2:
-            tables.append(Block(text="\n".join(text_rows), pdf_page=0, lines=region_lines, kind="table"))
+            tables.append(
+                Block(text="\n".join(text_rows), pdf_page=0, lines=region_lines, kind="table")
+            )
             used.update(id(ln) for ln in region_lines)
     rest = [ln for ln in lines if id(ln) not in used]
     return tables, rest

@@ -132,7 +132,9 @@ def parse_gold_lines(
         try:
             data: Any = json.loads(raw)
         except json.JSONDecodeError as exc:
-            problems.append(GoldProblem(line_no, None, f"invalid JSON: {exc.msg} (col {exc.colno})"))
+            problems.append(
+                GoldProblem(line_no, None, f"invalid JSON: {exc.msg} (col {exc.colno})")
+            )
             continue
         if not isinstance(data, dict):
             problems.append(

@@ -1,8 +1,8 @@
 """Scoring against gold: passage matching, answer checking and the metrics dict.
 
-Pure functions, no I/O. The matching and scoring rules are those of the gold
-README (``eval/gold/README.md``); where the README leaves a choice open the choice
-is stated here, next to the constant that holds it.
+Pure functions, no I/O. The matching and scoring rules are those of the gold README
+(``/work/shared/gold/README.md``, summarised in ``eval/gold/README.md``); where it
+leaves a choice open, the choice is stated here next to the constant that holds it.
 """
 
 from __future__ import annotations
@@ -107,9 +107,7 @@ def passage_matches(passage_text: str, evidence_quotes: Iterable[str]) -> bool:
 def passage_coverage(passage_text: str, evidence_quotes: Iterable[str]) -> float:
     """The best coverage of any quote by this passage, 0..1 (explains near misses)."""
     passage = _tokens(passage_text)
-    return max(
-        (best_coverage(_tokens(q), passage).coverage for q in evidence_quotes), default=0.0
-    )
+    return max((best_coverage(_tokens(q), passage).coverage for q in evidence_quotes), default=0.0)
 
 
 # --------------------------------------------------------------------------------------
@@ -140,6 +138,8 @@ CURRENCY_SYMBOLS = {
     "¥": "JPY",
     "₹": "INR",
     "৳": "BDT",
+    "tk": "BDT",
+    "tk.": "BDT",
     "r": "ZAR",  # only directly before a digit, e.g. "R42 billion"
 }
 CURRENCY_WORDS = {
@@ -177,8 +177,12 @@ SCALES = {
     "trillion": 1e12,
     "tn": 1e12,
 }
-_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()  # noqa: E501
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ONES = [
+    *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+    *("eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen"),
+    *("eighteen", "nineteen"),
+]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _WORD_VALUE = {w: i for i, w in enumerate(_ONES)} | {w: 20 + 10 * i for i, w in enumerate(_TENS)}
 
 _QUALIFIERS = (
@@ -196,10 +200,12 @@ _QUALIFIERS = (
     "under",
 )
 
-_PREFIX = r"US\$|A\$|C\$|NZ\$|R\$|£|€|\$|¥|₹|৳|R(?=\d)|(?:GBP|EUR|USD|ZAR|BDT|COP|INR|JPY)\s?"
+_PREFIX = (
+    r"Tk\.?\s?(?=\d)|US\$|A\$|C\$|NZ\$|R\$|£|€|\$|¥|₹|৳|R(?=\d)"
+    r"|(?:GBP|EUR|USD|ZAR|BDT|COP|INR|JPY)\s?"
+)
 _NUMBER = (
     r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)"  # 1,234,567.8
-    r"|\d{1,3}(?:[\u00a0\u2009\u202f]\d{3})+(?!\d)"  # 1 234 567 (thin / no-break spaces)
     r"|\d{1,3}(?:\.\d{3}){2,}(?!\d)"  # 1.234.567
     r"|\d+,\d{1,2}(?!\d)"  # decimal comma: 7,5
     r"|\d+(?:\.\d+)?"
@@ -216,6 +222,7 @@ _QUANTITY_RE = re.compile(
     rf"(?P<pct>{_PERCENT})?(?P<cur2>{_SUFFIX})?",
     re.IGNORECASE,
 )
+_THIN_GROUP_RE = re.compile(r"(?<=\d)[\u00a0\u2009\u202f](?=\d{3}(?!\d))")  # "7 500 000"
 _RANGE_SEP_RE = re.compile(r"^\s*(?:-|–|—|to|until|and)\s*$", re.IGNORECASE)
 _BETWEEN_RE = re.compile(r"\b(?:between|from)\s*$", re.IGNORECASE)
 _QUALIFIER_RE = re.compile(r"\b(" + "|".join(_QUALIFIERS) + r")\s*$", re.IGNORECASE)
@@ -274,7 +281,7 @@ def _number_value(raw: str) -> float:
         return float(raw.replace(",", "."))
     if re.fullmatch(r"\d{1,3}(?:\.\d{3}){2,}", raw):
         return float(raw.replace(".", ""))
-    return float(re.sub(r"[,\u00a0\u2009\u202f]", "", raw))
+    return float(raw.replace(",", ""))
 
 
 @dataclass
@@ -322,6 +329,7 @@ def parse_amount(text: str) -> list[Money]:
     "£1.6-2bn" are ranges (a missing scale, currency or % on the low end is taken
     from the high end); "three" is 3, "a quarter of a million" 250,000.
     """
+    text = _THIN_GROUP_RE.sub("", text)  # before NFKC turns thin spaces into plain ones
     prepared = _words_to_digits(unicodedata.normalize("NFKC", text))
     raws = _scan(prepared)
     out: list[Money] = []
@@ -366,9 +374,7 @@ def values_close(a: float, b: float, rel_tol: float = REL_TOL) -> bool:
 
 
 def _is_count(m: Money) -> bool:
-    return (
-        m.currency is None and not m.percent and m.low.is_integer() and m.high.is_integer()
-    )
+    return m.currency is None and not m.percent and m.low.is_integer() and m.high.is_integer()
 
 
 def money_matches(gold: Money, predicted: Money, *, need_percent: bool = False) -> bool:
@@ -444,10 +450,12 @@ def answer_correct(gold_item: GoldItem, predicted_answer: str, abstained: bool) 
     """Right, wrong, or None when the README judges the type on retrieval only.
 
     Unanswerable: right iff abstained. ``text``/``list``: None. Amounts, numbers,
-    percentages: every gold figure must be among the predicted figures (values within
-    :data:`REL_TOL`, currency equal when both state one), else normalised containment
-    of the answer or an ``accept``. Dates: the gold years must all be stated. Actors,
-    places, targets: containment; targets also when the key figure and year are stated.
+    percentages: when both sides state figures, every figure of the answer (or of one
+    ``accept``) must be among the predicted ones (within :data:`REL_TOL`, currency
+    equal when both state one, % required for percent questions); otherwise
+    normalised containment of the answer or an ``accept``. Dates: containment, else the
+    gold years must all be stated. Actors, places, targets: containment; targets also
+    when the key figure and the year are stated.
     """
     if not gold_item.answerable:
         return abstained
@@ -456,14 +464,16 @@ def answer_correct(gold_item: GoldItem, predicted_answer: str, abstained: bool) 
         return None
     if abstained or not predicted_answer.strip():
         return False
+    if kind in ("amount", "number", "percent"):
+        # Figures on both sides decide; containment is the fallback when either has none,
+        # so "€662 million" is not right for "£662 million" merely by containing "662 million".
+        golds = [g for g in (gold_item.answer, *gold_item.accept) if g and parse_amount(g)]
+        if golds and parse_amount(predicted_answer):
+            need_percent = kind == "percent"
+            return any(_values_match(g, predicted_answer, need_percent) for g in golds)
+        return _contains_any(predicted_answer, gold_item)
     if _contains_any(predicted_answer, gold_item):
         return True
-    if kind in ("amount", "number", "percent"):
-        return any(
-            _values_match(g, predicted_answer, need_percent=kind == "percent")
-            for g in (gold_item.answer, *gold_item.accept)
-            if g
-        )
     if kind == "date":
         gold_years = years(gold_item.answer)
         return bool(gold_years) and gold_years <= years(predicted_answer)
@@ -544,7 +554,7 @@ def _group(rows: Sequence[Mapping[str, Any]], key: str) -> dict[str, dict[str, A
 
 
 def _align(gold_items: Sequence[GoldItem], answers: Sequence[Mapping[str, Any]]) -> list[int]:
-    """Index into ``answers`` for each gold item: by id when ids cover the gold, else by position."""
+    """Index into ``answers`` per gold item: by id when the ids cover the gold, else by position."""
     by_id: dict[Any, int] = {}
     for i, a in enumerate(answers):
         if a.get("id") is not None:
@@ -700,9 +710,7 @@ def evaluate(
     if latencies_ms is not None and len(latencies_ms) != len(answers):
         raise ValueError(f"{len(latencies_ms)} latencies for {len(answers)} answers")
     rows = [
-        _question_row(
-            g, answers[i], None if latencies_ms is None else latencies_ms[i], k, layout
-        )
+        _question_row(g, answers[i], None if latencies_ms is None else latencies_ms[i], k, layout)
         for g, i in zip(gold_items, _align(gold_items, answers), strict=True)
     ]
     metrics = summarise(rows)
@@ -751,4 +759,3 @@ def regressions(
         if delta < -tolerance:
             worse.append(name)
     return worse
-

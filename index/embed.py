@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -140,11 +141,13 @@ class OnnxEmbedder:
         """Tokenize (truncating at 256 pieces), run the encoder, mean-pool, normalise."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        rows: list[np.ndarray] = []
         texts = list(texts)
-        for i in range(0, len(texts), self.batch_size):
-            rows.append(self._embed_batch(texts[i : i + self.batch_size]))
-        return np.concatenate(rows, axis=0)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # batches pad less
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i in range(0, len(order), self.batch_size):
+            idx = order[i : i + self.batch_size]
+            out[idx] = self._embed_batch([texts[j] for j in idx])
+        return out
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         encs = self._tok.encode_batch(texts, add_special_tokens=True)
@@ -239,7 +242,9 @@ def export_onnx(dest_dir: Path, src: Path | None = None) -> Path:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
     model = AutoModel.from_pretrained(str(src), attn_implementation="eager")
     model.eval()
 
@@ -261,7 +266,10 @@ def export_onnx(dest_dir: Path, src: Path | None = None) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest_dir)
     os.close(fd)
     try:
-        with torch.no_grad():
+        # The tracer warns about shape-dependent Python branches in transformers' masking
+        # code; they are constant for our inputs (checked by the ST-vs-ONNX test).
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             torch.onnx.export(
                 _Encoder(model),
                 (dummy, dummy, torch.zeros_like(dummy)),
@@ -278,6 +286,7 @@ def export_onnx(dest_dir: Path, src: Path | None = None) -> Path:
                 do_constant_folding=True,
                 dynamo=False,
             )
+        os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -6,9 +6,13 @@ data, so it lives in ``<index>/bm25/<key>/`` where ``key`` hashes the sorted
 complete chunk ids: any add/remove changes the key and triggers a rebuild,
 and a reader never mixes a stale BM25 index with a newer catalog.
 
-Tokens are lower-cased, English stop words (bm25s built-in list) removed and
-a small suffix stemmer applied (PyStemmer is not installed and nothing may be
-downloaded).
+Tokens are lower-cased, English stop words (bm25s's built-in "en" list)
+removed and a small suffix stemmer applied (PyStemmer is not installed and
+nothing may be downloaded).
+
+bm25s builds and saves the index (its eager BM25 score matrix, CSC). Queries
+read those saved arrays and score with a few numpy lines instead of importing
+bm25s, whose import pulls in scipy (~0.4 s) -- too much for a cold ``ask``.
 """
 
 from __future__ import annotations
@@ -28,18 +32,58 @@ import numpy as np
 
 from pipeline.types import Chunk
 
-LEXICAL_VERSION = 1  # bump when tokenisation/stemming changes: invalidates cached indexes
+LEXICAL_VERSION = 2  # bump when tokenisation/stemming changes: invalidates cached indexes
 TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
 _IDS_FILE = "chunk_ids.json"
+# bm25s.stopwords.STOPWORDS_EN, copied so the query path need not import bm25s.
+STOPWORDS_EN = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "such",
+        "that",
+        "the",
+        "their",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "will",
+        "with",
+    ]
+)
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
 _VOWEL = re.compile(r"[aeiouy]")
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light English suffix stemmer (Porter step 1 in spirit): plurals, -ed, -ing, -ly.
+    """A light English suffix stemmer (Porter steps 1 and 5 in spirit).
 
-    Conservative on purpose: it must conflate "subsidies/subsidy" and
-    "taxes/taxed/taxing/tax" without merging unrelated words.
+    Conservative on purpose: it must conflate "subsidies/subsidy",
+    "taxes/taxed/tax" and "raise/raised/raising" without merging unrelated
+    words. Stems need not be words ("raise" -> "rais").
     """
     w = word
     if len(w) <= 3 or not w.isalpha():
@@ -48,7 +92,7 @@ def stem(word: str) -> str:
         w = w[:-2]
     elif w.endswith("ies") and len(w) > 4:
         w = w[:-3] + "y"
-    elif w.endswith("xes") or w.endswith("ches") or w.endswith("shes"):
+    elif w.endswith(("xes", "ches", "shes")):
         w = w[:-2]
     elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-1]
@@ -57,32 +101,23 @@ def stem(word: str) -> str:
             w = w[: -len(suffix)]
             if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
                 w = w[:-1]  # running -> run, planned -> plan
-            elif w.endswith(("at", "bl", "iz")):
-                w += "e"  # regulated -> regulate, enabled -> enable
             break
     else:
         if w.endswith("ly") and len(w) > 5:
             w = w[:-2]
+    if len(w) > 4 and w.endswith("e"):
+        w = w[:-1]  # raise/raised -> rais, regulate/regulated -> regulat
+    if len(w) > 4 and w.endswith("ll"):
+        w = w[:-1]  # install/installed -> instal
     return w
 
 
-def _stem_all(words: list[str]) -> list[str]:
-    return [stem(w) for w in words]
-
-
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Texts to lists of (lower-cased, stop-word-free, stemmed) terms, as BM25 sees them."""
-    import bm25s
+    """Texts to lists of (lower-cased, stop-word-free, stemmed) terms, as BM25 sees them.
 
-    return bm25s.tokenize(
-        list(texts),
-        lower=True,
-        token_pattern=TOKEN_PATTERN,
-        stopwords="en",
-        stemmer=_stem_all,
-        return_ids=False,
-        show_progress=False,
-    )
+    Same steps as ``bm25s.tokenize(lower=True, stopwords="en", stemmer=...)``.
+    """
+    return [[stem(w) for w in _TOKEN_RE.findall(t.lower()) if w not in STOPWORDS_EN] for t in texts]
 
 
 def chunk_set_key(ids: Iterable[str]) -> str:
@@ -103,35 +138,54 @@ def prune_cache(cache_dir: Path, keep: str | None) -> None:
 
 
 class LexicalIndex:
-    """A bm25s index plus the chunk id of each of its rows."""
+    """Precomputed BM25 term scores (CSC: one column per term) plus each row's chunk id."""
 
-    def __init__(self, retriever: object | None, ids: list[str]) -> None:
-        self._retriever = retriever
+    def __init__(
+        self,
+        ids: list[str],
+        vocab: dict[str, int] | None = None,
+        data: np.ndarray | None = None,
+        indices: np.ndarray | None = None,
+        indptr: np.ndarray | None = None,
+    ) -> None:
         self.ids = ids
         self._pos = {cid: i for i, cid in enumerate(ids)}
+        self._vocab = vocab or {}
+        self._data = data if data is not None else np.zeros(0, dtype=np.float32)
+        self._indices = indices if indices is not None else np.zeros(0, dtype=np.int32)
+        self._indptr = indptr if indptr is not None else np.zeros(1, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     @classmethod
     def build(cls, ids: list[str], texts: Sequence[str]) -> LexicalIndex:
-        """Index ``texts`` (row i is chunk ``ids[i]``)."""
+        """Index ``texts`` with bm25s (Lucene BM25, k1=1.5, b=0.75); row i is chunk ``ids[i]``."""
         if not ids:
-            return cls(None, [])
+            return cls([])
         import bm25s
 
-        retriever = bm25s.BM25()
+        retriever = bm25s.BM25(method="lucene")
         retriever.index(tokenize(texts), show_progress=False)
-        return cls(retriever, list(ids))
+        sc = retriever.scores
+        return cls(
+            list(ids),
+            dict(retriever.vocab_dict),
+            np.asarray(sc["data"]),
+            np.asarray(sc["indices"]),
+            np.asarray(sc["indptr"]),
+        )
 
     def save(self, dest: Path) -> None:
-        """Write atomically: build in a temp sibling folder, then rename into place."""
+        """Write atomically: fill a temp sibling folder, then rename it into place."""
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
         try:
-            if self._retriever is not None:
-                self._retriever.save(str(tmp))  # type: ignore[attr-defined]
-            (tmp / _IDS_FILE).write_text(json.dumps(self.ids))
+            np.save(tmp / "data.npy", self._data)
+            np.save(tmp / "indices.npy", self._indices)
+            np.save(tmp / "indptr.npy", self._indptr)
+            (tmp / "vocab.json").write_text(json.dumps(self._vocab))
+            (tmp / _IDS_FILE).write_text(json.dumps(self.ids))  # written last: marks complete
             try:
                 os.replace(tmp, dest)
             except OSError:
@@ -143,12 +197,15 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, src: Path) -> LexicalIndex:
+        """Read a saved index with numpy only (no bm25s/scipy import)."""
         ids = json.loads((src / _IDS_FILE).read_text())
-        if not ids:
-            return cls(None, [])
-        import bm25s
-
-        return cls(bm25s.BM25.load(str(src), mmap=False), ids)
+        return cls(
+            ids,
+            json.loads((src / "vocab.json").read_text()),
+            np.load(src / "data.npy"),
+            np.load(src / "indices.npy"),
+            np.load(src / "indptr.npy"),
+        )
 
     @classmethod
     def load_or_build(
@@ -172,7 +229,7 @@ class LexicalIndex:
             # The catalog changed between listing and fetching; index what we got.
             ids = [i for i in ids if i in chunks]
         idx = cls.build(ids, [chunks[i].text for i in ids])
-        if ids and chunk_set_key(ids) == key:
+        if chunk_set_key(ids) == key:
             try:
                 if dest.exists():
                     shutil.rmtree(dest)
@@ -186,28 +243,31 @@ class LexicalIndex:
                 )
         return idx
 
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every row for ``query`` (a repeated query term counts again)."""
+        n_terms = len(self._indptr) - 1
+        term_ids = [t for t in (self._vocab.get(w) for w in tokenize([query])[0]) if t is not None]
+        out = np.zeros(len(self.ids), dtype=np.float32)
+        for t in term_ids:
+            if t < n_terms:
+                lo, hi = self._indptr[t], self._indptr[t + 1]
+                out[self._indices[lo:hi]] += self._data[lo:hi]  # rows unique per column
+        return out
+
     def search(
         self, query: str, k: int, allowed: set[str] | None = None
     ) -> list[tuple[str, float]]:
         """Top ``k`` (chunk id, BM25 score) with score > 0, restricted to ``allowed`` ids."""
-        if self._retriever is None or k <= 0:
+        if not self.ids or k <= 0:
             return []
-        terms = tokenize([query])
-        if not terms or not terms[0]:
-            return []
-        n = len(self.ids)
-        mask = None
+        scores = self.scores(query)
         if allowed is not None:
-            mask = np.zeros(n, dtype=np.float32)
-            rows = [self._pos[i] for i in allowed if i in self._pos]
-            if not rows:
-                return []
-            mask[rows] = 1.0
-        res = self._retriever.retrieve(  # type: ignore[attr-defined]
-            terms, k=min(k, n), weight_mask=mask, show_progress=False, n_threads=1
-        )
-        out = []
-        for row, score in zip(res.documents[0], res.scores[0], strict=True):
-            if score > 0:
-                out.append((self.ids[int(row)], float(score)))
-        return out
+            mask = np.zeros(len(self.ids), dtype=bool)
+            mask[[self._pos[i] for i in allowed if i in self._pos]] = True
+            scores[~mask] = 0.0
+        hits = np.flatnonzero(scores > 0)
+        if len(hits) > k:
+            hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
+        # best first; ties by row order, so results are deterministic
+        hits = hits[np.lexsort((hits, -scores[hits]))]
+        return [(self.ids[int(i)], float(scores[i])) for i in hits]

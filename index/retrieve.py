@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from index.embed import Embedder
 
 Mode = Literal["hybrid", "dense", "bm25"]
+DenseBackend = Literal["snapshot", "chroma"]
 RRF_K = 60.0
 CANDIDATES = 50
 
@@ -126,6 +127,7 @@ def search(
     document: str | None = None,
     mode: Mode = "hybrid",
     fusion: FusionParams = DEFAULT_FUSION,
+    dense_backend: DenseBackend = "snapshot",
 ) -> list[Hit]:
     """Top ``k`` chunks for ``query``, optionally within a case / document.
 
@@ -133,6 +135,10 @@ def search(
     matches a sha256 prefix or a title substring. Scores are the RRF score
     (hybrid), cosine similarity (dense) or BM25 score (bm25). Raises
     ``FilterNoMatch`` when a filter matches nothing.
+
+    ``dense_backend="snapshot"`` ranks by exact cosine over the cached vector
+    matrix (no chromadb import: keeps a cold ``ask`` fast); ``"chroma"`` asks
+    the chroma HNSW index with a ``where`` filter. Both see the same vectors.
     """
     if mode not in ("hybrid", "dense", "bm25"):
         raise ValueError(f"unknown search mode {mode!r}; use hybrid, dense or bm25")
@@ -140,6 +146,8 @@ def search(
         return []
     cases, docs = _resolve_filters(index, case, document)
     n_cand = max(fusion.candidates, k)
+    filtered = cases is not None or docs is not None
+    allowed = index.chunk_ids(cases=cases, docs=docs) if filtered else None
 
     dense: list[tuple[str, float]] = []
     if mode in ("hybrid", "dense"):
@@ -147,15 +155,14 @@ def search(
             raise ValueError(f"mode {mode!r} needs an embedder")
         index.check_embedder(embedder)
         qv = embedder.embed([query])[0]
-        dense = dense_candidates(index, qv, n_cand, _where(cases, docs))
+        if dense_backend == "chroma":
+            dense = dense_candidates(index, qv, n_cand, _where(cases, docs))
+        else:
+            dense = index.vectors().search(qv, n_cand, allowed)
 
     lexical: list[tuple[str, float]] = []
     if mode in ("hybrid", "bm25"):
-        lex = index.lexical()
-        allowed = None
-        if cases is not None or docs is not None:
-            allowed = index.chunk_ids(cases=cases, docs=docs)
-        lexical = lex.search(query, n_cand, allowed)
+        lexical = index.lexical().search(query, n_cand, allowed)
 
     # The catalog decides what exists: drop orphan vectors and not-yet-complete docs.
     chunks = index.chunks_by_id([cid for cid, _ in dense] + [cid for cid, _ in lexical])

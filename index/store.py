@@ -5,6 +5,7 @@ Layout under the index folder::
     catalog.sqlite   documents, chunks, index_meta (settings)   -- WAL mode
     chroma/          chromadb PersistentClient, collection "chunks", cosine space
     bm25/<key>/      cached BM25 index over the complete chunks (index.lexical)
+    vectors/<key>/   cached matrix of the complete chunks' vectors (numpy dense search)
     models/          the ONNX query model cache (index.embed; the CLI passes it)
 
 Why two stores: chroma gives filtered ANN search but keeps only scalar metadata
@@ -17,8 +18,13 @@ complete document.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 import sqlite3
+import tempfile
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -39,6 +45,7 @@ CATALOG_FILE = "catalog.sqlite"
 CHROMA_DIR = "chroma"
 BM25_DIR = "bm25"
 MODELS_DIR = "models"
+VECTORS_DIR = "vectors"
 _SETTINGS_META_KEY = "casebook_settings"
 _EMBED_BATCH = 64
 _WHERE_IN_BATCH = 256
@@ -148,9 +155,72 @@ def _row_to_chunk(r: Sequence[Any]) -> Chunk:
     )
 
 
+def _input_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
 def _batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+class VectorSnapshot:
+    """The vectors of one exact set of complete chunks, row i = chunk ``ids[i]``."""
+
+    def __init__(self, key: str, ids: list[str], matrix: np.ndarray) -> None:
+        self.key = key
+        self.ids = ids
+        self.matrix = matrix
+        self.pos = {cid: i for i, cid in enumerate(ids)}
+
+    def save(self, dest: Path) -> None:
+        """Atomic: write into a temp sibling folder, then rename it into place."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+        try:
+            np.save(tmp / "vectors.npy", self.matrix.astype(np.float32, copy=False))
+            (tmp / "ids.json").write_text(json.dumps(self.ids))
+            if dest.exists():
+                shutil.rmtree(dest)
+            os.replace(tmp, dest)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+
+    @classmethod
+    def load(cls, src: Path, key: str, ids: list[str]) -> VectorSnapshot | None:
+        """The snapshot at ``src`` if it holds exactly ``ids``; None if missing or stale."""
+        if not (src / "ids.json").exists():
+            return None
+        try:
+            stored = json.loads((src / "ids.json").read_text())
+            matrix = np.load(src / "vectors.npy", mmap_mode="r")
+        except (OSError, ValueError) as exc:
+            warnings.warn(f"ignoring unreadable vector cache {src}: {exc}", stacklevel=2)
+            return None
+        if stored != ids or matrix.shape[0] != len(ids):
+            return None
+        return cls(key, ids, matrix)
+
+    def search(
+        self, query_vec: np.ndarray, n: int, allowed: set[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Top ``n`` (id, cosine) by exact dot product (rows and query are unit length)."""
+        if not self.ids or n <= 0:
+            return []
+        sims = np.asarray(self.matrix @ np.asarray(query_vec, dtype=np.float32), dtype=np.float32)
+        if allowed is not None:
+            rows = np.asarray(sorted(self.pos[i] for i in allowed if i in self.pos), dtype=int)
+            if rows.size == 0:
+                return []
+        else:
+            rows = np.arange(len(self.ids))
+        cand = sims[rows]
+        if len(rows) > n:
+            top = np.argpartition(-cand, n - 1)[:n]
+            rows, cand = rows[top], cand[top]
+        order = np.lexsort((rows, -cand))
+        return [(self.ids[int(rows[i])], float(cand[i])) for i in order]
 
 
 class Index:
@@ -171,11 +241,22 @@ class Index:
             raise ValueError("settings are required to create or write an index")
         self._db: sqlite3.Connection | None = None
         self._client: Any = None
+        self._closed = False
         self._lexical: LexicalIndex | None = None
         self._lexical_key: str | None = None
+        self._vectors: VectorSnapshot | None = None
         try:
             self.settings = self._open_catalog(None if settings is None else _canonical(settings))
-            self._open_chroma()
+            if readonly:
+                # Readers open chroma only if they need it: importing chromadb costs ~0.7 s,
+                # half of a cold `ask`; the vector snapshot usually makes it unnecessary.
+                if not (self.path / CHROMA_DIR).is_dir():
+                    raise IndexOpenError(
+                        f"{self.path} has a catalog but no {CHROMA_DIR}/ vector store; "
+                        "delete it and re-ingest"
+                    )
+            else:
+                self._open_chroma()
         except BaseException:
             self.close()
             raise
@@ -194,6 +275,10 @@ class Index:
     @property
     def bm25_dir(self) -> Path:
         return self.path / BM25_DIR
+
+    @property
+    def vectors_dir(self) -> Path:
+        return self.path / VECTORS_DIR
 
     def _open_catalog(self, wanted: dict[str, Any] | None) -> dict[str, Any]:
         p, cat = self.path, self.catalog_path
@@ -317,7 +402,9 @@ class Index:
         if self._client is not None:
             self._client.close()
             self._client = None
+        self._closed = True
         self._lexical = None
+        self._vectors = None
 
     def __enter__(self) -> Index:
         return self
@@ -333,9 +420,11 @@ class Index:
 
     @property
     def collection(self) -> Any:
-        """The chromadb collection (vectors + filter metadata)."""
-        if self._client is None:
+        """The chromadb collection (vectors + filter metadata), opened on first use."""
+        if self._closed:
             raise IndexOpenError(f"the index at {self.path} is closed")
+        if self._client is None:
+            self._open_chroma()
         return self._coll
 
     @contextmanager
@@ -376,6 +465,8 @@ class Index:
         chunks: list[Chunk],
         embedder: Embedder,
         progress: Callable[[int, int], None] | None = None,
+        *,
+        embed_input: Callable[[Chunk], str] | None = None,
     ) -> dict[str, int]:
         """Store one document and its chunks; embed only texts without a stored vector.
 
@@ -384,6 +475,11 @@ class Index:
         kept in ``extra``. Returns ``{"embedded", "reused", "duplicates"}``;
         ``duplicates`` counts chunks dropped because their id repeated within
         this document (identical text twice in one document).
+
+        ``embed_input`` builds the string that is embedded (default: the chunk
+        text), e.g. a "part › section" header plus the text; vectors are then
+        reused by the hash of that string. It must be the same for every add
+        to one index (record it in the settings).
         """
         self._check_writable()
         self.check_embedder(embedder)
@@ -409,19 +505,26 @@ class Index:
             present.update(coll.get(ids=list(batch), include=[])["ids"])
         missing = [c for c in todo if c.id not in present]
 
-        # 2. Reuse vectors by text hash (same paragraph in another edition / document).
+        # 2. Reuse vectors by hash of the embedded string (same paragraph in another edition).
+        inputs = {c.id: c.text if embed_input is None else embed_input(c) for c in missing}
+        ekey = {
+            c.id: c.text_hash if embed_input is None else _input_hash(inputs[c.id]) for c in missing
+        }
         by_hash: dict[str, np.ndarray] = {}
-        hashes = sorted({c.text_hash for c in missing})
+        hashes = sorted(set(ekey.values()))
         for batch in _batched(hashes, _WHERE_IN_BATCH):
             got = coll.get(
-                where={"text_hash": {"$in": list(batch)}}, include=["embeddings", "metadatas"]
+                where={"embed_hash": {"$in": list(batch)}}, include=["embeddings", "metadatas"]
             )
             for emb, md in zip(got["embeddings"], got["metadatas"], strict=True):
-                by_hash.setdefault(md["text_hash"], np.asarray(emb, dtype=np.float32))
-        to_embed = [c for c in missing if c.text_hash not in by_hash]
+                by_hash.setdefault(md["embed_hash"], np.asarray(emb, dtype=np.float32))
+        to_embed = [c for c in missing if ekey[c.id] not in by_hash]
 
-        # 3. Embed the rest (one vector per distinct text).
-        texts = sorted({c.text_hash: c.text for c in to_embed}.items())
+        # 3. Embed the rest (one vector per distinct input).
+        # Length-sorted so each batch pads little (the model's cost grows with the longest text).
+        texts = sorted(
+            {ekey[c.id]: inputs[c.id] for c in to_embed}.items(), key=lambda h: len(h[1])
+        )
         total = len(texts)
         if progress is not None:
             progress(0, total)
@@ -440,14 +543,16 @@ class Index:
                 progress(done, total)
         # 4. Vectors first (upsert: a retried crash overwrites its own orphans).
         if missing:
-            self._upsert_vectors(missing, [by_hash[c.text_hash] for c in missing])
+            self._upsert_vectors(
+                missing, [by_hash[ekey[c.id]] for c in missing], [ekey[c.id] for c in missing]
+            )
 
         # 5. Then the catalog, in one transaction: this is what makes the document visible.
         old_ids = self._replace_document_rows(meta, todo)
         stale = sorted(old_ids - set(ids))
         for batch in _batched(stale, self._max_batch()):
             coll.delete(ids=list(batch))
-        self._lexical = None
+        self._lexical = self._vectors = None
         return {
             "embedded": len(to_embed),
             "reused": len(todo) - len(to_embed),
@@ -455,14 +560,21 @@ class Index:
         }
 
     def _max_batch(self) -> int:
+        _ = self.collection  # opens the client if needed
         return max(1, int(self._client.get_max_batch_size()))
 
-    def _upsert_vectors(self, chunks: list[Chunk], vectors: list[np.ndarray]) -> None:
+    def _upsert_vectors(
+        self,
+        chunks: list[Chunk],
+        vectors: list[np.ndarray],
+        embed_hashes: list[str] | None = None,
+    ) -> None:
         metas: list[dict[str, Any]] = []
-        for c in chunks:
+        for i, c in enumerate(chunks):
             md: dict[str, Any] = {
                 "doc_sha256": c.doc_sha256,
                 "text_hash": c.text_hash,
+                "embed_hash": c.text_hash if embed_hashes is None else embed_hashes[i],
                 "part_kind": c.part_kind,
             }
             if c.case is not None:
@@ -541,10 +653,11 @@ class Index:
             tx.execute("DELETE FROM chunks WHERE doc_sha256 = ?", (full,))
             tx.execute("DELETE FROM documents WHERE sha256 = ?", (full,))
         self.collection.delete(where={"doc_sha256": full})
-        self._lexical = None
+        self._lexical = self._vectors = None
         from index.lexical import prune_cache
 
         prune_cache(self.bm25_dir, keep=None)
+        prune_cache(self.vectors_dir, keep=None)
         return True
 
     # ------------------------------------------------------------------ reading
@@ -665,6 +778,56 @@ class Index:
             self._lexical = LexicalIndex.load_or_build(self.bm25_dir, key, ids, self.chunks_by_id)
             self._lexical_key = key
         return self._lexical
+
+    def vectors(self) -> VectorSnapshot:
+        """All complete chunks' vectors as one matrix, cached in ``vectors/<key>/``.
+
+        Why: a reader can then rank by cosine with numpy and never import
+        chromadb. Built from chroma (the vector store of record) when missing or stale.
+        """
+        from index.lexical import chunk_set_key
+
+        ids = self.complete_chunk_ids()
+        key = chunk_set_key(ids)
+        if self._vectors is None or self._vectors.key != key:
+            self._vectors = VectorSnapshot.load(self.vectors_dir / key, key, ids)
+            if self._vectors is None:
+                self._vectors = self._build_snapshot(key, ids)
+        return self._vectors
+
+    def _build_snapshot(self, key: str, ids: list[str]) -> VectorSnapshot:
+        from index.lexical import prune_cache
+
+        dim = self.settings.get("dim")
+        rows: dict[str, np.ndarray] = {}
+        for batch in _batched(ids, self._max_batch()):
+            got = self.collection.get(ids=list(batch), include=["embeddings"])
+            for cid, emb in zip(got["ids"], got["embeddings"], strict=True):
+                rows[cid] = np.asarray(emb, dtype=np.float32)
+        missing = [i for i in ids if i not in rows]
+        if missing:
+            raise IndexOpenError(
+                f"{len(missing)} chunk(s) in the catalog have no vector in {CHROMA_DIR}/ "
+                f"(e.g. {missing[0]}); the vector store is damaged — re-ingest"
+            )
+        width = dim if dim is not None else (len(next(iter(rows.values()))) if rows else 0)
+        matrix = np.stack([rows[i] for i in ids]) if ids else np.zeros((0, width), np.float32)
+        snap = VectorSnapshot(key, ids, matrix)
+        try:
+            snap.save(self.vectors_dir / key)
+            prune_cache(self.vectors_dir, keep=key)
+        except OSError as exc:
+            warnings.warn(
+                f"could not cache vectors in {self.vectors_dir} ({exc}); "
+                "each run will read them from chroma",
+                stacklevel=2,
+            )
+        return snap
+
+    def warm(self) -> None:
+        """Build the BM25 and vector caches now (call at the end of ingest, not on first ask)."""
+        self.lexical()
+        self.vectors()
 
     def stats(self) -> dict[str, Any]:
         """Counts for `casebook status`-style output."""

@@ -156,6 +156,7 @@ def read_pdf(path: str | Path, password: str | None = None) -> Document:
     labels = _page_labels(reader, raw, sizes)
     raw = _strip_running_lines(raw, sizes, labels)
     vocab = _vocabulary(raw)
+    pitches = line_pitches(raw)
     body = body_size(ln for lines in raw for ln in lines)
     pages: list[Page] = []
     for i, lines in enumerate(raw):
@@ -171,7 +172,7 @@ def read_pdf(path: str | Path, password: str | None = None) -> Document:
         by_holder = dict(zip(holders, tables, strict=True))
         ordered = reading_order(lines + list(holders.values()), width)
         blocks: list[Block] = []
-        for group in group_blocks(ordered):
+        for group in group_blocks(ordered, pitches):
             if group[0].text in by_holder:
                 table = by_holder[group[0].text]
                 table.pdf_page = i + 1
@@ -308,10 +309,14 @@ def _in_margin(line: Line, height: float) -> bool:
 
 
 def _number_tokens(text: str) -> list[str]:
-    toks = text.split()
+    """Page-number candidates on a margin line: its first and last tokens (or all of a short
+    line), stripped of decoration such as "— 17 —" or "Page 17 |"."""
+    toks = [t.strip("—–-|·•()[]{}.,:;") for t in text.split()]
+    toks = [t for t in toks if t]
     if not toks:
         return []
-    return [t for t in {toks[0], toks[-1]} if t.isdigit() or _ROMAN.match(t)]
+    pick = toks if len(toks) <= 3 else [toks[0], toks[-1]]
+    return list(dict.fromkeys(t for t in pick if re.fullmatch(r"[0-9]{1,4}", t) or _ROMAN.match(t)))
 
 
 def _page_labels(
@@ -332,7 +337,7 @@ def _page_labels(
         height = sizes[i][1]
         toks = [t for ln in lines if _in_margin(ln, height) for t in _number_tokens(ln.text)]
         cands.append(toks)
-        for t in {t for t in toks if t.isdigit()}:
+        for t in {t for t in toks if t.isdecimal()}:
             offsets[int(t) - (i + 1)] += 1
     labels: list[str | None] = [None] * n
     if offsets:
@@ -345,7 +350,7 @@ def _page_labels(
     # Roman numerals (front matter) on pages without an arabic label.
     for i, toks in enumerate(cands):
         if labels[i] is None:
-            romans = [t for t in toks if not t.isdigit()]
+            romans = [t for t in toks if not t.isdecimal()]
             if (
                 len(romans) == 1
                 and len(romans[0]) <= 6
@@ -391,6 +396,7 @@ def _strip_running_lines(
     for i, lines in enumerate(raw):
         height = sizes[i][1]
         keep = list(lines)
+        removed_tops: list[float] = []
         # Peel from the outside in: the outermost remaining line in each band.
         changed = True
         while changed and keep:
@@ -403,8 +409,12 @@ def _strip_running_lines(
                     continue
                 key = (_running_key(ln.text), round(ln.top / 4))
                 stripped = _strip_label(ln.text, labels[i])
-                if key in running or not stripped:
+                # Text on the baseline of a running line or page number runs with it
+                # (e.g. a part name printed beside the running title).
+                beside = ln.size <= body * 1.1 and any(abs(ln.top - t) < 2 for t in removed_tops)
+                if key in running or not stripped or beside:
                     keep.remove(ln)
+                    removed_tops.append(ln.top)
                     changed = True
                 elif stripped != ln.text:
                     keep[keep.index(ln)] = Line(
@@ -420,10 +430,13 @@ def _strip_label(text: str, label: str | None) -> str:
     if label is None:
         return text
     toks = text.split()
-    if toks and toks[-1] == label:
+    bare = [t.strip("—–-|·•()[]{}.,:;") for t in toks]
+    if bare and bare[-1] == label:
         toks = toks[:-1]
-    elif toks and toks[0] == label:
+    elif bare and bare[0] == label:
         toks = toks[1:]
+    elif len(toks) <= 3 and label in bare:
+        toks = [t for t, b in zip(toks, bare, strict=True) if b != label]
     return " ".join(toks).strip(" |·-–—")
 
 
@@ -483,24 +496,36 @@ def _starts_item(text: str) -> bool:
     return bool(text) and (text[0] in BULLETS and len(text) > 1 and text[1] == " ")
 
 
-def group_blocks(lines: list[Line]) -> list[list[Line]]:
+def line_pitches(pages: Iterable[list[Line]]) -> dict[float, float]:
+    """The usual baseline-to-baseline distance of each font size, over the whole document.
+
+    Measured per size because a heading's leading is not the body's: a gap that
+    separates two body paragraphs can be the normal leading of a large title.
+    """
+    gaps: dict[float, Counter[float]] = defaultdict(Counter)
+    for lines in pages:
+        ordered = sorted(lines, key=lambda ln: (round(ln.x0 / 20), ln.top))
+        for a, b in pairwise(ordered):
+            gap = b.top - a.top
+            if abs(a.size - b.size) < 0.2 and 0.9 * a.size <= gap <= 2.0 * a.size:
+                gaps[round(a.size, 1)][round(gap * 2) / 2] += 1
+    return {size: c.most_common(1)[0][0] for size, c in gaps.items()}
+
+
+def group_blocks(lines: list[Line], pitches: dict[float, float] | None = None) -> list[list[Line]]:
     """Split reading-ordered lines into paragraphs: by style, vertical gaps, bullets, columns."""
     if not lines:
         return []
-    pitches = [
-        b.top - a.top
-        for a, b in pairwise(lines)
-        if abs(a.size - b.size) < 0.2 and 0.9 * a.size <= b.top - a.top <= 2.0 * a.size
-    ]
-    pitch_ratio = statistics.median(pitches) if pitches else None
+    pitches = pitches or {}
     groups: list[list[Line]] = [[lines[0]]]
     for prev, ln in pairwise(lines):
         gap = ln.top - prev.top
         size_change = (
             abs(ln.size - prev.size) > 0.45 or ln.bold != prev.bold or ln.italic != prev.italic
         )
-        normal = pitch_ratio if pitch_ratio and abs(prev.size - ln.size) < 0.2 else prev.size * 1.45
-        limit = max(normal * 1.25, prev.size * 1.25)
+        normal = pitches.get(round(prev.size, 1)) or prev.size * 1.3
+        same = abs(prev.size - ln.size) < 0.2
+        limit = max(normal * 1.25, prev.size * 1.3) if same else prev.size * 1.6
         new_col = gap < -0.5 * prev.size or abs(ln.x0 - prev.x0) > 6 * prev.size
         indent_item = _starts_item(ln.text) or re.match(r"^\d{1,2}[.)] \S", ln.text) is not None
         head = groups[-1][0]
@@ -564,44 +589,42 @@ def extract_tables(lines: list[Line], body: float) -> tuple[list[Block], list[Li
     """
     small = [ln for ln in lines if ln.size < body - 0.3]
     rows = _rows_by_baseline(small)
-    multi = [i for i, r in enumerate(rows) if len({round(ln.x0 / 3) for ln in r}) >= 2]
-    if len(multi) < 2:
+    if len(rows) < 2:
         return [], lines
-    # Group multi-cell baselines that follow each other closely into table regions.
-    regions: list[list[int]] = [[multi[0]]]
-    for i in multi[1:]:
-        prev = regions[-1][-1]
-        size = rows[prev][0].size
-        if rows[i][0].top - rows[prev][0].top <= 8 * size:
-            regions[-1].append(i)
+    # Runs of small-type rows that follow each other closely: candidate table regions.
+    runs: list[list[int]] = [[0]]
+    for i in range(1, len(rows)):
+        size = rows[i - 1][0].size
+        if rows[i][0].top - rows[i - 1][0].top <= 3.2 * size:
+            runs[-1].append(i)
         else:
-            regions.append([i])
+            runs.append([i])
     tables: list[Block] = []
     used: set[int] = set()
-    for reg in regions:
-        first, last = reg[0], reg[-1]
-        anchors = sorted({ln.x0 for ln in rows[first]})
-        if len(reg) < (2 if len(anchors) >= 3 else 3):
+    for run in runs:
+        multi = [i for i in run if len({round(ln.x0 / 3) for ln in rows[i]}) >= 2]
+        if not multi:
             continue
+        first = multi[0]
         size = statistics.median(ln.size for ln in rows[first])
-        # Continuation lines under the last multi-cell row that keep the table's pitch.
-        end = last
-        while end + 1 < len(rows) and rows[end + 1][0].top - rows[end][0].top <= 2.0 * size:
-            if min(ln.x0 for ln in rows[end + 1]) < anchors[0] - 3:
-                break
-            end += 1
-        region_lines = [ln for r in rows[first : end + 1] for ln in r]
-        gaps = [
-            b[0].top - a[0].top
-            for a, b in zip(rows[first:end], rows[first + 1 : end + 1], strict=False)
-        ]
+        anchors = sorted({ln.x0 for ln in rows[first]})
+        for i in multi[1:]:
+            for ln in rows[i]:
+                if ln.x0 > anchors[0] and all(abs(ln.x0 - a) > 5 * size for a in anchors):
+                    anchors = sorted([*anchors, ln.x0])
+        if len(multi) < (2 if len(anchors) >= 3 else 3):
+            continue
+        left = anchors[0] - 2  # lines left of the table (another column) are not in it
+        region = [[ln for ln in r if ln.x0 >= left] for r in rows[first : run[-1] + 1]]
+        region = [r for r in region if r]
+        region_lines = [ln for r in region for ln in r]
+        gaps = [b[0].top - a[0].top for a, b in pairwise(region)]
         pitch = min((g for g in gaps if g > 0.5 * size), default=size * 1.2)
         table_rows: list[list[list[Line]]] = []
         last_top = None
-        for r in rows[first : end + 1]:
+        for r in region:
             top = r[0].top
-            starts_row = last_top is None or (top - last_top > 1.3 * pitch and len(r) >= 2)
-            if starts_row:
+            if last_top is None or top - last_top > 1.3 * pitch:
                 table_rows.append([[] for _ in anchors])
             for ln in r:
                 col = max((k for k, a in enumerate(anchors) if a <= ln.x0 + 2), default=0)

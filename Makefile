@@ -1,0 +1,45 @@
+# Two commands for a fresh machine (see README):
+#   make run   — create .venv, install everything, ingest the bundled casebook, answer a question
+#   make test  — the test suite (what .ci/run runs)
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+QUESTION ?= How much has the Scottish National Investment Bank committed to projects supporting its missions?
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: run setup test test-all lint bench eval clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first, pinned: the CPU wheel on this machine's disk (anything else pulls CUDA builds)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/casebook ingest sources/casebooks/
+	$(BIN)/casebook ask "$(QUESTION)"
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+test-all: setup
+	$(BIN)/python -m pytest -q -m ''
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: setup
+	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_query.py
+
+eval: setup
+	$(BIN)/casebook eval eval/gold/dev-qa.jsonl --report reports/dev
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache

@@ -1,0 +1,490 @@
+"""The ``casebook`` command: a thin click layer over sources, pipeline, index and eval.
+
+Results go to stdout, progress and errors to stderr. Heavy libraries are imported
+inside the commands that need them, so ``casebook ask`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from casebook.config import ENV_INDEX, default_index_dir, offline
+
+EXIT_INPUT = 2  # bad input: a file that cannot be ingested, a bad question, a bad index
+
+
+class CasebookError(click.ClickException):
+    """A failure the user can act on: one line on stderr, exit code 2, no traceback."""
+
+    exit_code = EXIT_INPUT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"casebook: {self.format_message()}", err=True)
+
+
+def index_option(f: Callable) -> Callable:
+    """The shared ``--index DIR`` flag (env ``CASEBOOK_INDEX``)."""
+    return click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar=ENV_INDEX,
+        default=default_index_dir,
+        show_default="~/.local/share/casebook",
+        help="Index folder (env CASEBOOK_INDEX).",
+    )(f)
+
+
+def domain_errors(f: Callable) -> Callable:
+    """Turn the stages' own exceptions into one-line CLI errors."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from index.store import CasebookIndexError
+        from sources.errors import SourceError
+
+        try:
+            return f(*args, **kwargs)
+        except (CasebookIndexError, SourceError) as e:
+            raise CasebookError(str(e)) from e
+
+    return wrapper
+
+
+def _stderr_is_tty() -> bool:
+    return sys.stderr.isatty()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="casebook")
+def main() -> None:
+    """Ask questions of policy casebooks and get cited answers, offline.
+
+    Example: casebook ask "How much has the Bank committed to its missions?"
+    """
+    offline()
+
+
+# --- ingest / cases ------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@index_option
+@click.option("--password", help="Password for encrypted PDFs.")
+@click.option("--dry-run", is_flag=True, help="Read, check and report; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object.")
+@domain_errors
+def ingest(
+    paths: tuple[Path, ...], index_dir: Path, password: str | None, dry_run: bool, as_json: bool
+):
+    """Ingest casebook files (PDF, or .txt/.md) or folders into the index.
+
+    Bad files get one line on stderr each and exit code 2 at the end; the other
+    files are still ingested, and nothing already indexed is touched.
+
+    Example: casebook ingest sources/casebooks/ --json
+    """
+    from index.ingest import ingest as run_ingest
+
+    reports = run_ingest(
+        paths,
+        None if dry_run else index_dir,
+        password=password,
+        dry_run=dry_run,
+        on_file=lambda p: _status(f"reading {p}"),
+        progress=_progress("embedding") if _stderr_is_tty() else None,
+    )
+    failed = [r for r in reports if r.status == "failed"]
+    for r in failed:
+        click.echo(f"{r.path}: {'; '.join(r.errors)}", err=True)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "index": None if dry_run else str(index_dir),
+                    "dry_run": dry_run,
+                    "documents": [r.to_dict() for r in reports],
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for r in reports:
+            if r.status != "failed":
+                click.echo(
+                    f"{r.status:9} {r.title} — {r.pages} pages, {r.cases} cases, "
+                    f"{r.sections} sections, {r.chunks} chunks "
+                    f"({r.embedded} embedded, {r.reused} reused)  [{(r.sha256 or '')[:12]}]"
+                )
+    if not reports:
+        raise CasebookError("no PDF, .txt or .md files found under the given paths")
+    if failed:
+        sys.exit(EXIT_INPUT)
+
+
+def _status(msg: str) -> None:
+    if _stderr_is_tty():
+        click.echo(msg, err=True)
+
+
+def _progress(label: str) -> Callable[[int, int], None]:
+    """A rich progress bar on stderr, fed by (done, total) callbacks."""
+    from rich.progress import Progress
+
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            bar = Progress(transient=True, console=_console(err=True))
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task(label, total=total or 1)
+        bar = state["bar"]
+        bar.update(state["task"], completed=done, total=total or 1)
+        if done >= total:
+            bar.stop()
+            state.clear()
+
+    return update
+
+
+def _console(err: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=err, highlight=False, soft_wrap=False)
+
+
+def _open_index(index_dir: Path, *, create: bool = False):
+    from index.ingest import index_settings
+    from index.store import Index
+
+    if not create and not index_dir.exists():
+        raise CasebookError(f"no index at {index_dir}: run `casebook ingest PATH` first")
+    return Index(index_dir, index_settings(), readonly=not create)
+
+
+@main.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the stable JSON outline.")
+@domain_errors
+def cases(index_dir: Path, as_json: bool):
+    """List each indexed document's cases with their sections and page ranges.
+
+    Example: casebook cases --json
+    """
+    with _open_index(index_dir) as index:
+        outlines = [d["outline"] for d in index.documents() if d.get("outline")]
+    if as_json:
+        click.echo(json.dumps({"documents": outlines}, ensure_ascii=False, indent=1))
+        return
+    console = _console()
+    for doc in outlines:
+        console.print(f"[bold]{doc['title']}[/bold]  ({doc['pages']} pages, {doc['sha256'][:12]})")
+        for part in doc["parts"]:
+            pages = _page_range(part)
+            authors = f" — {', '.join(part['authors'])}" if part["authors"] else ""
+            console.print(f"  [{part['kind']:5}] {part['title']}  {pages}{authors}")
+            for sec in part["sections"]:
+                console.print(f"           · {sec['heading']}  {_page_range(sec)}")
+
+
+def _page_range(item: dict) -> str:
+    a, b = item["page_labels"]
+    pa, pb = item["pdf_pages"]
+    printed = (f"p. {a}" if a == b else f"pp. {a}–{b}") if a else "unnumbered"
+    return f"{printed} (pdf {pa}–{pb})" if pa != pb else f"{printed} (pdf {pa})"
+
+
+# --- search / ask ----------------------------------------------------------------------------
+
+
+def query_options(f: Callable) -> Callable:
+    for opt in reversed(
+        [
+            click.option(
+                "--k",
+                default=10,
+                show_default=True,
+                type=click.IntRange(1, 100),
+                help="How many passages to retrieve and return.",
+            ),
+            click.option("--case", help="Only this case (a part of its title, e.g. barcelona)."),
+            click.option("--document", help="Only this document (sha256 prefix or title part)."),
+            click.option(
+                "--retrieval",
+                type=click.Choice(["hybrid", "dense", "bm25"]),
+                default="hybrid",
+                show_default=True,
+                help="Which retriever to use.",
+            ),
+            click.option("--json", "as_json", is_flag=True, help="Machine-readable output."),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
+def _engine(index_dir: Path):
+    """Open the index (ingesting the bundled casebook into an empty one) and the query model."""
+    from index.engine import Engine
+
+    if not index_dir.exists() or not any(index_dir.iterdir()):
+        _first_run_ingest(index_dir)
+    return Engine.open(index_dir)
+
+
+def _first_run_ingest(index_dir: Path) -> None:
+    from index.ingest import ingest as run_ingest
+    from sources import bundled_casebooks
+
+    books = bundled_casebooks()
+    if not books:
+        raise CasebookError(f"the index at {index_dir} is empty and no bundled casebook was found")
+    click.echo(f"First run: ingesting the bundled casebook into {index_dir} …", err=True)
+    reports = run_ingest(books, index_dir, progress=_progress("embedding"))
+    bad = [r for r in reports if r.status == "failed"]
+    if bad:
+        raise CasebookError("; ".join(f"{r.path}: {', '.join(r.errors)}" for r in bad))
+
+
+@main.command()
+@click.argument("query")
+@index_option
+@query_options
+@domain_errors
+def search(
+    query: str,
+    index_dir: Path,
+    k: int,
+    case: str | None,
+    document: str | None,
+    retrieval: str,
+    as_json: bool,
+):
+    """Ranked passages for a query, with their case, section and pages.
+
+    Example: casebook search "public rental housing stock" --case barcelona
+    """
+    if not query.strip():
+        raise CasebookError("the query is empty")
+    from pipeline.types import hit_to_dict
+
+    with _engine(index_dir) as engine:
+        hits = engine.search(query, k=k, case=case, document=document, mode=retrieval)
+    if as_json:
+        for h in hits:
+            click.echo(json.dumps(hit_to_dict(h), ensure_ascii=False))
+        return
+    console = _console()
+    for h in hits:
+        _print_hit(console, h)
+
+
+def _where(case: str | None, section: str, label: str | None) -> str:
+    page = f"p. {label}" if label else "unnumbered page"
+    return f"{case or 'front/back matter'} › {section or '—'} — {page}"
+
+
+def _print_hit(console, h) -> None:
+    c = h.chunk
+    label = c.page_labels[0] if c.page_labels else None
+    console.print(
+        f"[bold][{h.rank}][/bold] {_where(c.case or c.part, c.section, label)}"
+        f"  [dim](score {h.score:.3f})[/dim]"
+    )
+    text = c.text if len(c.text) < 600 else c.text[:600] + " …"
+    console.print(f"    {text}\n", soft_wrap=True)
+
+
+@main.command()
+@click.argument("question", required=False)
+@index_option
+@query_options
+@click.option("--batch", type=click.File("r"), help="JSON lines {id, question} ('-' for stdin).")
+@domain_errors
+def ask(
+    question: str | None,
+    index_dir: Path,
+    k: int,
+    case: str | None,
+    document: str | None,
+    retrieval: str,
+    as_json: bool,
+    batch: Any,
+):
+    """Answer a question from the casebooks, citing the passages and printed pages.
+
+    Example: casebook ask "What target did Barcelona set for public rental housing?"
+    """
+    if batch is not None and question:
+        raise click.UsageError("give either a QUESTION or --batch FILE, not both")
+    if batch is None and (question is None or not question.strip()):
+        raise CasebookError("the question is empty")
+    with _engine(index_dir) as engine:
+        if batch is not None:
+            _ask_batch(engine, batch, k=k, case=case, document=document, mode=retrieval)
+            return
+        answer = engine.ask(question, k=k, case=case, document=document, mode=retrieval)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        _print_answer(_console(), answer)
+
+
+def _ask_batch(engine, fh, **kw: Any) -> None:
+    bad = 0
+    for n, line in enumerate(fh, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            q = item["question"]
+            if not isinstance(q, str) or not q.strip():
+                raise ValueError("empty question")
+        except (ValueError, KeyError, TypeError) as e:
+            bad += 1
+            click.echo(f"casebook: {getattr(fh, 'name', 'batch')}: line {n}: {e}", err=True)
+            continue
+        answer = engine.ask(q, **kw)
+        answer.id = item.get("id")
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False), nl=True)
+        sys.stdout.flush()
+    if bad:
+        sys.exit(EXIT_INPUT)
+
+
+def _print_answer(console, answer) -> None:
+    if answer.abstained:
+        console.print("[bold yellow]The casebooks do not seem to answer this.[/bold yellow]")
+        console.print("Nearest passages:")
+        for h in answer.hits[:3]:
+            _print_hit(console, h)
+        return
+    console.print(f"[bold]{answer.answer}[/bold]\n")
+    for i, c in enumerate(answer.citations, start=1):
+        console.print(f"[{i}] {_where(c.case, c.section, c.page_label)}")
+        console.print(f'    "{c.quote}"', soft_wrap=True)
+
+
+# --- eval ------------------------------------------------------------------------------------
+
+
+@main.command(name="eval")
+@click.argument(
+    "gold", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@index_option
+@click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option(
+    "--retrieval",
+    type=click.Choice(["hybrid", "dense", "bm25"]),
+    default="hybrid",
+    show_default=True,
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write an HTML report with plots into this folder.",
+)
+@click.option(
+    "--save",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also save the metrics JSON to this file (for --compare).",
+)
+@click.option("--strict", is_flag=True, help="Refuse a gold file with any invalid line.")
+@click.option(
+    "--compare",
+    nargs=2,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Compare two saved metric files metric by metric.",
+)
+@domain_errors
+def evaluate(
+    gold: Path | None,
+    index_dir: Path,
+    k: int,
+    retrieval: str,
+    as_json: bool,
+    report_dir: Path | None,
+    save: Path | None,
+    strict: bool,
+    compare: tuple[Path, Path] | None,
+):
+    """Score retrieval, answers and abstention against a gold question set.
+
+    Example: casebook eval eval/gold/dev-qa.jsonl --report reports/dev
+    """
+    if compare:
+        _compare(*compare, as_json=as_json)
+        return
+    if gold is None:
+        raise click.UsageError("give a GOLD.jsonl file (or --compare A.json B.json)")
+    from eval.gold import GoldError
+    from eval.report import render_terminal, write_report
+    from eval.run import run_eval
+
+    with _engine(index_dir) as engine:
+        texts = engine.document_texts()
+        try:
+            metrics = run_eval(
+                gold,
+                lambda q: engine.ask(q, k=k, mode=retrieval).to_dict(),
+                k=k,
+                retrieval=retrieval,
+                strict=strict,
+                corpus_texts=texts or None,
+            )
+        except GoldError as e:
+            raise CasebookError(str(e)) from e
+    for p in metrics.get("problems", []):
+        click.echo(f"casebook: {gold}: line {p['line_no']}: {p['reason']}", err=True)
+    if save:
+        save.write_text(json.dumps(metrics, ensure_ascii=False, indent=1))
+    if report_dir:
+        path = write_report(metrics, report_dir)
+        click.echo(f"report: {path}", err=True)
+    if as_json:
+        click.echo(json.dumps(metrics, ensure_ascii=False))
+    else:
+        render_terminal(metrics, _console())
+
+
+def _compare(a: Path, b: Path, *, as_json: bool) -> None:
+    from eval.metrics import compare
+
+    try:
+        ma, mb = json.loads(a.read_text()), json.loads(b.read_text())
+    except (OSError, ValueError) as e:
+        raise CasebookError(f"cannot read saved metrics: {e}") from e
+    rows = compare(ma, mb)
+    if as_json:
+        click.echo(json.dumps([{"metric": n, "a": x, "b": y, "delta": d} for n, x, y, d in rows]))
+        return
+    from rich.table import Table
+
+    table = Table("metric", a.name, b.name, "Δ")
+    for name, x, y, d in rows:
+        colour = "green" if (d or 0) > 0 else "red" if (d or 0) < 0 else ""
+        if name.startswith("latency"):
+            colour = {"green": "red", "red": "green"}.get(colour, "")
+        table.add_row(
+            name, _fmt(x), _fmt(y), f"[{colour}]{_fmt(d)}[/{colour}]" if colour else _fmt(d)
+        )
+    _console().print(table)
+
+
+def _fmt(v: Any) -> str:
+    return "—" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

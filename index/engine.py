@@ -1,0 +1,89 @@
+"""The query side in one object: an open index, the query embedder, search and answers.
+
+Why an object: ``ask --batch`` and ``eval`` answer many questions with one index
+and one model load; the CLI opens an ``Engine`` once and calls it per question.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from index.retrieve import DEFAULT_FUSION, FusionParams, Mode
+from index.retrieve import search as retrieve
+from index.store import Index
+from pipeline.types import Answer, Hit
+
+
+class Engine:
+    """Search and answer over one index; the ONNX query model loads on first use."""
+
+    def __init__(self, index: Index, fusion: FusionParams = DEFAULT_FUSION) -> None:
+        self.index = index
+        self.fusion = fusion
+        self._embedder: Any = None
+
+    @classmethod
+    def open(cls, index_dir: Path) -> Engine:
+        from index.ingest import index_settings
+
+        return cls(Index(Path(index_dir), index_settings(), readonly=True))
+
+    @property
+    def embedder(self) -> Any:
+        if self._embedder is None:
+            from index.embed import query_embedder
+
+            self._embedder = query_embedder(self.index.models_dir)
+        return self._embedder
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        case: str | None = None,
+        document: str | None = None,
+        mode: Mode = "hybrid",
+    ) -> list[Hit]:
+        embedder = None if mode == "bm25" else self.embedder
+        return retrieve(
+            self.index,
+            query,
+            k,
+            embedder=embedder,
+            case=case,
+            document=document,
+            mode=mode,
+            fusion=self.fusion,
+        )
+
+    def ask(
+        self,
+        question: str,
+        k: int = 10,
+        *,
+        case: str | None = None,
+        document: str | None = None,
+        mode: Mode = "hybrid",
+    ) -> Answer:
+        from index.answer import answer_question
+
+        hits = self.search(question, k, case=case, document=document, mode=mode)
+        return answer_question(question, hits, embedder=self.embedder, index=self.index)
+
+    def document_texts(self) -> list[str]:
+        """Each document's indexed text (its chunks in order), to check gold evidence against."""
+        by_doc: dict[str, list[str]] = {}
+        for c in self.index.chunks():
+            by_doc.setdefault(c.doc_sha256, []).append(c.text)
+        return ["\n\n".join(parts) for parts in by_doc.values()]
+
+    def close(self) -> None:
+        self.index.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

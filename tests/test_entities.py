@@ -1,0 +1,217 @@
+"""Entity extraction: money forms, numbers vs percents, targets, actor merging, gold bars.
+
+spaCy is loaded once for the module; the casebook test builds stand-in chunks from the
+corpus manifest (the chunker's output will have the same fields).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval.entities import load_gold, manifest_chunks, score_entities
+from pipeline.entities import extract_entities, find_money, load_nlp, parse_number
+from pipeline.types import Chunk, Entity
+
+MANIFEST = Path("/work/shared/corpus/moin-casebook-2024.manifest.json")
+GOLD = Path("/work/shared/gold/dev-entities.json")
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Any:
+    return load_nlp()
+
+
+def _chunk(text: str, case: str | None = "A case", pages: list[int] | None = None) -> Chunk:
+    pages = pages or [3]
+    return Chunk(
+        id=f"c{abs(hash(text)) % 10**8}",
+        text_hash="h",
+        text=text,
+        doc_sha256="sha",
+        document="Doc",
+        part_kind="case",
+        case=case,
+        part=case or "front",
+        section_path=["Section"],
+        pdf_pages=pages,
+        page_labels=[str(p) for p in pages],
+        start=0,
+        end=len(text),
+    )
+
+
+def _of(ents: list[Entity], etype: str) -> list[Entity]:
+    return [e for e in ents if e.type == etype]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span", "currency", "low", "high"),
+    [
+        ("The Bank has committed £662 million so far.", "£662 million", "GBP", 662e6, 662e6),
+        ("Over €1.35 billion has been spent.", "€1.35 billion", "EUR", 1.35e9, 1.35e9),
+        ("A budget of R42 billion was used.", "R42 billion", "ZAR", 42e9, 42e9),
+        ("It confirmed funding of R7,5 billion until 2025.", "R7,5 billion", "ZAR", 7.5e9, 7.5e9),
+        ("Citizens saved more than $30 billion.", "$30 billion", "USD", 30e9, 30e9),
+        ("It generates R51 ($2.64) million per month.", "R51 ($2.64) million", "ZAR", 51e6, 51e6),
+        (
+            "It will invest £800 million - £1 billion in firms.",
+            "£800 million - £1 billion",
+            "GBP",
+            800e6,
+            1e9,
+        ),
+        ("A grant of USD 5 million was made.", "USD 5 million", "USD", 5e6, 5e6),
+        ("They raised 5 million euros last year.", "5 million euros", "EUR", 5e6, 5e6),
+        ("It crowded in £1.4bn of capital.", "£1.4bn", "GBP", 1.4e9, 1.4e9),
+        ("Loans of €5-10 million were offered.", "€5-10 million", "EUR", 5e6, 10e6),
+    ],
+)
+def test_money_forms(sentence: str, span: str, currency: str, low: float, high: float) -> None:
+    found = find_money(sentence)
+    assert len(found) == 1
+    f = found[0]
+    assert sentence[f.start : f.end] == span
+    assert f.attrs["currency"] == currency
+    assert f.attrs["low"] == pytest.approx(low)
+    assert f.attrs["high"] == pytest.approx(high)
+
+
+def test_money_qualifier_and_conversion() -> None:
+    over = find_money("It has spent over €190 million.")[0]
+    assert over.attrs["qualifier"] == "over" and over.attrs["low"] == pytest.approx(190e6)
+    conv = find_money("about R13 ($0.687) million")[0]
+    assert conv.attrs["converted"] == {"currency": "USD", "low": 687e3, "high": 687e3}
+
+
+def test_bare_r_is_not_money() -> None:
+    assert find_money("the three R's of redistribution, R&D and Rwanda") == []
+
+
+def test_parse_number_separators() -> None:
+    assert parse_number("1,300") == 1300
+    assert parse_number("7,5") == 7.5
+    assert parse_number("185,000") == 185000
+
+
+def test_numbers_and_percents(nlp: Any) -> None:
+    text = (
+        "By December 2023, the programme had delivered jobs to over 1.7 million participants, "
+        "meeting 95.3% of its target. In 2023 it supported 1,300 jobs, see p. 12 and Figure 3."
+    )
+    ents = extract_entities([_chunk(text)], nlp)
+    numbers = {e.text: e.attrs for e in _of(ents, "number")}
+    percents = {e.text: e.attrs for e in _of(ents, "percent")}
+    assert numbers["1.7 million"]["value"] == pytest.approx(1.7e6)
+    assert numbers["1.7 million"]["unit"] == "participants"
+    assert numbers["1,300"]["unit"] == "jobs"
+    assert set(numbers) == {"1.7 million", "1,300"}  # no years, page or figure numbers
+    assert percents["95.3%"]["value"] == pytest.approx(95.3)
+    assert percents["95.3%"]["unit"] == "of its target"
+    assert not _of(ents, "amount")
+
+
+def test_targets_deadline_horizon_and_past(nlp: Any) -> None:
+    text = (
+        "100% birth registration by 2024.\n\n"
+        "The first objective is doubling the size of the social housing stock in 10 years.\n\n"
+        "By the end of 2025, social housing units are expected to exceed 15,000.\n\n"
+        "The country has issued over 100 million digital IDs since 2010.\n\n"
+        "By December 2023, the programme had delivered 1.7 million jobs."
+    )
+    ents = extract_entities([_chunk(text)], nlp)
+    targets = {e.text: e.attrs for e in _of(ents, "target")}
+    assert targets["100% birth registration by 2024"]["deadline"] == 2024
+    doubling = targets["doubling the size of the social housing stock in 10 years"]
+    assert doubling["deadline"] is None and doubling["horizon"] == "in 10 years"
+    exceed = [a for t, a in targets.items() if "15,000" in t]
+    assert exceed and exceed[0]["deadline"] == 2025
+    assert len(targets) == 3  # past achievements are not targets
+
+
+def test_target_commitment_clause(nlp: Any) -> None:
+    text = (
+        "This includes a legally binding commitment to reaching net zero carbon emissions by "
+        "2045 – five years before the rest of the country."
+    )
+    (t,) = _of(extract_entities([_chunk(text)], nlp), "target")
+    assert "net zero carbon emissions by 2045" in t.text
+    assert t.attrs["deadline"] == 2045 and t.attrs["value"] == "net zero"
+    assert t.attrs["statement"].startswith("This includes")
+
+
+def test_acronym_surname_and_role_merging(nlp: Any) -> None:
+    chunks = [
+        _chunk(
+            "The Presidential Employment Stimulus (PES) was set up in 2020 by the government. "
+            "Kate Philip, Programme Lead for the Presidential Employment Stimulus, described it.",
+            case="Jobs",
+        ),
+        _chunk("The PES grew fast, Philip said. Funding for the PES was flexible.", case="Jobs"),
+    ]
+    actors = _of(extract_entities(chunks, nlp), "actor")
+    by_text: dict[str, dict[str, Any]] = {}
+    for a in actors:
+        by_text.setdefault(a.text, a.attrs)
+    assert by_text["PES"]["name"] == "Presidential Employment Stimulus"
+    assert by_text["Presidential Employment Stimulus"]["actor_type"] == "programme"
+    assert by_text["Philip"]["name"] == "Kate Philip"
+    kate = by_text["Kate Philip"]
+    assert kate["actor_type"] == "person"
+    assert kate["role"] == "Programme Lead for the Presidential Employment Stimulus"
+    assert {"PES", "Presidential Employment Stimulus"} <= set(by_text["PES"]["mentions"])
+
+
+def test_short_forms_merge_within_case(nlp: Any) -> None:
+    chunks = [
+        _chunk(
+            "The Scottish National Investment Bank invests public money. The Bank makes "
+            "long-term investments. The SNIB was launched in 2020.",
+            case="Bank",
+        ),
+        _chunk("Barcelona City Council bought homes. The City Council also renovated.", case="BCN"),
+        _chunk("The City Council approved the budget every four years.", case="Other"),
+    ]
+    actors = _of(extract_entities(chunks, nlp), "actor")
+    names = {(a.case, a.text): a.attrs["name"] for a in actors}
+    assert names[("Bank", "Bank")] == "Scottish National Investment Bank"
+    assert names[("Bank", "SNIB")] == "Scottish National Investment Bank"
+    assert names[("BCN", "City Council")] == "Barcelona City Council"
+    assert names[("Other", "City Council")] == "City Council"  # another case: not merged
+
+
+def test_junk_is_not_an_actor(nlp: Any) -> None:
+    text = "BANKING | SCOTLAND\n\nFigure 1: The National Performance Framework (Source: Report)"
+    actors = {e.text for e in _of(extract_entities([_chunk(text)], nlp), "actor")}
+    assert "Figure 1" not in actors and "BANKING" not in actors
+    assert "National Performance Framework" in actors
+
+
+def test_entity_provenance(nlp: Any) -> None:
+    chunk = _chunk("It spent €143 million on renovation.", pages=[7, 8])
+    (e,) = _of(extract_entities([chunk], nlp), "amount")
+    assert (e.chunk_id, e.case, e.section, e.pdf_page, e.page_label) == (
+        chunk.id,
+        "A case",
+        "Section",
+        7,
+        "7",
+    )
+    assert chunk.text[e.span[0] : e.span[1]] == e.text == "€143 million"
+
+
+@pytest.mark.skipif(not (MANIFEST.exists() and GOLD.exists()), reason="corpus gold not present")
+def test_casebook_gold_bars(nlp: Any) -> None:
+    chunks, part = manifest_chunks(MANIFEST, doc_sha256="moin")
+    ents = extract_entities(chunks, nlp)
+    scores = score_entities(ents, load_gold(GOLD), lambda e: part.get(e.chunk_id))
+    amounts, targets, actors = scores["amounts"]["all"], scores["targets"]["all"], scores["actors"]
+    assert amounts["recall"] >= 0.95 and amounts["precision"] >= 0.90, scores["misses"]
+    assert targets["recall"] >= 0.85 and targets["precision"] >= 0.80, scores["misses"]
+    assert actors["all"]["recall"] >= 0.80, scores["misses"]
+    assert scores["amounts"]["bogota"]["predicted"] == 0
+    assert scores["targets"]["bogota"]["predicted"] == 0
+    for p in ("front", "snib", "bogota", "barcelona"):
+        assert actors[p]["recall"] >= 0.75, (p, scores["misses"][p])

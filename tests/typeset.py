@@ -1,0 +1,752 @@
+"""Re-typeset the casebook from its manifest into a differently laid-out PDF, for tests.
+
+The project is judged on a copy of the casebook typeset differently from the one we
+have (one column, other fonts, other running header, page numbers at the top). This
+module builds such copies with reportlab from the manifest's blocks and returns the
+ground truth of what it rendered: parts with their first/last PDF pages, section
+headings with the page each starts on, the printed label of every page, the running
+header/footer strings, and the text that landed on each page.
+
+    truth = render_variant(manifest, Path("variant.pdf"), style="single")
+
+Styles:
+  ``single``       one column, serif (DejaVu Serif when installed, else Times), page
+                   number alone at the top right, header text left, case short name
+                   right (left of the number), a footer line at the bottom centre.
+  ``single-dash``  as ``single`` but the number is printed "— 17 —" at the top centre
+                   and the short name at the top right.
+  ``two-col-alt``  two columns, sans (DejaVu Sans / Helvetica), page number top left.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+STYLES = ("single", "single-dash", "two-col-alt")
+HEADER_LEFT = "Missions in Action · Casebook"
+FOOTER = "MOIN Casebook · 2024 edition"
+TWO_COL_HEADER = "MOIN 2024 — Missions in Action"
+
+_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+_FRONT_NAMES = {
+    "cover": "Cover",
+    "credits": "Credits",
+    "halftitle": "Half-title",
+    "terminology": "Terminology",
+    "contents": "Contents",
+    "about": "About",
+    "introduction": "Introduction",
+    "pillars": "Pillars of Inquiry",
+    "acknowledgements": "Acknowledgements",
+}
+
+
+# --- fonts -----------------------------------------------------------------------------------
+
+
+def _register(family: str, files: dict[str, str]) -> dict[str, str] | None:
+    """Register a TTF family (regular/bold/italic/bolditalic) once; None if files are missing."""
+    paths = {k: _DEJAVU / f for k, f in files.items()}
+    if not all(p.exists() for p in paths.values()):
+        return None
+    names = {k: f"{family}-{k}" for k in paths}
+    registered = set(pdfmetrics.getRegisteredFontNames())
+    for k, p in paths.items():
+        if names[k] not in registered:
+            pdfmetrics.registerFont(TTFont(names[k], str(p)))
+    pdfmetrics.registerFontFamily(
+        names["regular"],
+        normal=names["regular"],
+        bold=names["bold"],
+        italic=names["italic"],
+        boldItalic=names["bolditalic"],
+    )
+    return names
+
+
+def _fonts(kind: str, prefer_ttf: bool) -> dict[str, str]:
+    if kind == "serif":
+        if prefer_ttf:
+            got = _register(
+                "DejaVuSerif",
+                {
+                    "regular": "DejaVuSerif.ttf",
+                    "bold": "DejaVuSerif-Bold.ttf",
+                    "italic": "DejaVuSerif-Italic.ttf",
+                    "bolditalic": "DejaVuSerif-BoldItalic.ttf",
+                },
+            )
+            if got:
+                return got
+        return {
+            "regular": "Times-Roman",
+            "bold": "Times-Bold",
+            "italic": "Times-Italic",
+            "bolditalic": "Times-BoldItalic",
+        }
+    if prefer_ttf:
+        got = _register(
+            "DejaVuSans",
+            {
+                "regular": "DejaVuSans.ttf",
+                "bold": "DejaVuSans-Bold.ttf",
+                "italic": "DejaVuSans-Oblique.ttf",
+                "bolditalic": "DejaVuSans-BoldOblique.ttf",
+            },
+        )
+        if got:
+            return got
+    return {
+        "regular": "Helvetica",
+        "bold": "Helvetica-Bold",
+        "italic": "Helvetica-Oblique",
+        "bolditalic": "Helvetica-BoldOblique",
+    }
+
+
+# --- styles ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Look:
+    fonts: dict[str, str]
+    body: float
+    heading: float
+    title: float
+    sub: float
+    quote: float
+    caption: float
+    note: float
+    table: float
+    columns: int
+    number_pos: str  # "right", "centre-dash", "left"
+
+
+def _look(style: str, prefer_ttf: bool) -> _Look:
+    if style == "single":
+        return _Look(_fonts("serif", prefer_ttf), 11, 15, 20, 11, 13, 9.5, 8.5, 8.5, 1, "right")
+    if style == "single-dash":
+        return _Look(
+            _fonts("serif", prefer_ttf), 11, 15, 20, 11, 13, 9.5, 8.5, 8.5, 1, "centre-dash"
+        )
+    if style == "two-col-alt":
+        return _Look(_fonts("sans", prefer_ttf), 9, 12, 18, 9, 11, 8, 7, 7, 2, "left")
+    raise ValueError(f"unknown style {style!r}; one of {STYLES}")
+
+
+def _styles(lk: _Look) -> dict[str, ParagraphStyle]:
+    f = lk.fonts
+    lead = lk.body * 1.3
+    s: dict[str, ParagraphStyle] = {}
+    s["body"] = ParagraphStyle(
+        "body",
+        fontName=f["regular"],
+        fontSize=lk.body,
+        leading=lead,
+        alignment=TA_JUSTIFY,
+        spaceAfter=lk.body * 0.55,
+    )
+    s["bullet"] = ParagraphStyle(
+        "bullet",
+        parent=s["body"],
+        leftIndent=lk.body * 1.4,
+        bulletIndent=lk.body * 0.3,
+        bulletFontName=f["regular"],
+        spaceAfter=lk.body * 0.25,
+        alignment=TA_LEFT,
+    )
+    s["sub"] = ParagraphStyle(
+        "sub",
+        fontName=f["bold"],
+        fontSize=lk.sub,
+        leading=lk.sub * 1.3,
+        spaceBefore=lk.body * 0.6,
+        spaceAfter=lk.body * 0.3,
+        keepWithNext=1,
+    )
+    s["heading"] = ParagraphStyle(
+        "heading",
+        fontName=f["bold"],
+        fontSize=lk.heading,
+        leading=lk.heading * 1.25,
+        spaceBefore=lk.body * 1.2,
+        spaceAfter=lk.body * 0.6,
+        keepWithNext=1,
+    )
+    s["title"] = ParagraphStyle(
+        "title",
+        fontName=f["bold"],
+        fontSize=lk.title,
+        leading=lk.title * 1.2,
+        spaceAfter=lk.body * 1.5,
+    )
+    s["tag"] = ParagraphStyle(
+        "tag",
+        fontName=f["bold"],
+        fontSize=lk.sub,
+        leading=lk.sub * 1.3,
+        spaceAfter=lk.body * 1.2,
+        textColor=colors.HexColor("#7a1f1f"),
+    )
+    s["author"] = ParagraphStyle(
+        "author", fontName=f["bold"], fontSize=lk.body, leading=lk.body * 1.25, keepWithNext=1
+    )
+    s["affil"] = ParagraphStyle(
+        "affil",
+        fontName=f["italic"],
+        fontSize=lk.caption + 0.5,
+        leading=(lk.caption + 0.5) * 1.25,
+        spaceAfter=lk.body * 0.7,
+    )
+    s["contrib"] = ParagraphStyle("contrib", parent=s["affil"], spaceBefore=lk.body * 0.5)
+    s["quote"] = ParagraphStyle(
+        "quote",
+        fontName=f["italic"],
+        fontSize=lk.quote,
+        leading=lk.quote * 1.3,
+        leftIndent=lk.body * 2.2,
+        rightIndent=lk.body * 2.2,
+        spaceBefore=lk.body * 0.8,
+        spaceAfter=lk.body * 0.3,
+        keepWithNext=1,
+    )
+    s["attrib"] = ParagraphStyle(
+        "attrib",
+        fontName=f["regular"],
+        fontSize=lk.caption,
+        leading=lk.caption * 1.3,
+        leftIndent=lk.body * 2.2,
+        rightIndent=lk.body * 2.2,
+        spaceAfter=lk.body * 0.9,
+    )
+    s["caption"] = ParagraphStyle(
+        "caption",
+        fontName=f["italic"],
+        fontSize=lk.caption,
+        leading=lk.caption * 1.3,
+        spaceBefore=lk.body * 0.3,
+        spaceAfter=lk.body * 0.8,
+    )
+    s["note"] = ParagraphStyle(
+        "note",
+        fontName=f["regular"],
+        fontSize=lk.note,
+        leading=lk.note * 1.25,
+        spaceAfter=lk.note * 0.3,
+    )
+    s["cell"] = ParagraphStyle(
+        "cell", fontName=f["regular"], fontSize=lk.table, leading=lk.table * 1.2
+    )
+    s["cellhead"] = ParagraphStyle("cellhead", parent=s["cell"], fontName=f["bold"])
+    s["cover1"] = ParagraphStyle(
+        "cover1",
+        fontName=f["bold"],
+        fontSize=lk.title * 1.6,
+        leading=lk.title * 1.9,
+        alignment=TA_CENTER,
+        spaceBefore=160,
+        spaceAfter=lk.body,
+    )
+    s["cover2"] = ParagraphStyle(
+        "cover2",
+        fontName=f["bold"],
+        fontSize=lk.title,
+        leading=lk.title * 1.3,
+        alignment=TA_CENTER,
+        spaceAfter=lk.body * 2,
+    )
+    s["cover3"] = ParagraphStyle(
+        "cover3",
+        fontName=f["italic"],
+        fontSize=lk.quote,
+        leading=lk.quote * 1.3,
+        alignment=TA_CENTER,
+        spaceAfter=lk.body * 2,
+    )
+    s["coverp"] = ParagraphStyle("coverp", parent=s["body"], alignment=TA_CENTER)
+    return s
+
+
+# --- flowables that report where they landed ---------------------------------------------------
+
+
+class _Mark(Flowable):
+    """Zero-size marker: sets the running header's part when drawn."""
+
+    def __init__(self, part_idx: int) -> None:
+        super().__init__()
+        self.part_idx = part_idx
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv._casebook_part = self.part_idx  # type: ignore[attr-defined]
+
+
+class _BottomNotes(Flowable):
+    """Footnotes drawn at the bottom of the current frame; takes the rest of the frame."""
+
+    def __init__(self, paras: list[Paragraph], width: float) -> None:
+        super().__init__()
+        self.paras = paras
+        self._w = width
+        self._need = 0.0
+        self._sizes: list[tuple[float, float]] = []
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self._sizes = [p.wrap(aw, 10_000) for p in self.paras]
+        self._need = sum(h for _, h in self._sizes) + 4 * len(self.paras) + 10
+        self._w = aw
+        return aw, max(self._need, ah - 1)
+
+    def draw(self) -> None:
+        c = self.canv
+        y = self._need - 6
+        c.saveState()
+        c.setLineWidth(0.4)
+        c.line(0, y, min(120, self._w), y)
+        c.restoreState()
+        y -= 4
+        for p, (_, h) in zip(self.paras, self._sizes, strict=True):
+            y -= h
+            p.drawOn(c, 0, y)
+            y -= 4
+
+    def texts(self) -> list[str]:
+        return [p.getPlainText() for p in self.paras]
+
+
+def _para_text(p: Paragraph) -> str:
+    """The text of a (possibly split) paragraph as drawn."""
+    bl = getattr(p, "blPara", None)
+    if bl is None:
+        return p.getPlainText()
+    out: list[str] = []
+    for line in bl.lines:
+        if bl.kind == 0:
+            out.append(" ".join(line[1]))
+        else:
+            out.append("".join(getattr(w, "text", "") for w in line.words))
+    text = " ".join(out)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _cell_text(cell: Any) -> str:
+    """A table cell's text: reportlab keeps a cell as a flowable, a list of them, or a string."""
+    if isinstance(cell, Paragraph):
+        return _para_text(cell)
+    if isinstance(cell, (list, tuple)):
+        return " ".join(t for t in (_cell_text(c) for c in cell) if t)
+    return "" if cell is None else str(cell)
+
+
+class _Doc(BaseDocTemplate):
+    def __init__(self, path: str, lk: _Look, part_names: list[str], part_kinds: list[str], **kw):
+        super().__init__(path, pagesize=A4, **kw)
+        self.lk = lk
+        self.part_names = part_names
+        self.part_kinds = part_kinds
+        self.labels: dict[int, str | None] = {}
+        self.page_part: dict[int, int] = {}
+        self.page_texts: dict[int, list[str]] = {}
+        self.events: list[tuple[int, Any]] = []  # (page, key)
+        W, H = A4
+        m_l, m_r, m_t, m_b = 72, 72, 78, 66
+        if lk.columns == 1:
+            frames = [
+                Frame(
+                    m_l,
+                    m_b,
+                    W - m_l - m_r,
+                    H - m_t - m_b,
+                    id="body",
+                    leftPadding=0,
+                    rightPadding=0,
+                    topPadding=0,
+                    bottomPadding=0,
+                )
+            ]
+        else:
+            m_l = m_r = 50
+            gap = 18
+            cw = (W - m_l - m_r - gap) / 2
+            frames = [
+                Frame(
+                    m_l + k * (cw + gap),
+                    m_b,
+                    cw,
+                    H - m_t - m_b,
+                    id=f"col{k}",
+                    leftPadding=0,
+                    rightPadding=0,
+                    topPadding=0,
+                    bottomPadding=0,
+                )
+                for k in range(2)
+            ]
+        self.margins = (m_l, m_r, m_t, m_b)
+        self.addPageTemplates([PageTemplate(id="page", frames=frames, onPageEnd=self._decorate)])
+
+    # Running header/footer and page number, drawn when the page is complete (so the part
+    # marker on a part's first page has been drawn).
+    def _decorate(self, canv, doc) -> None:
+        n = canv.getPageNumber()
+        part = getattr(canv, "_casebook_part", 0)
+        self.page_part[n] = part
+        if self.part_kinds[part] == "cover":
+            self.labels[n] = None
+            return
+        lk, fonts = self.lk, self.lk.fonts
+        W, H = A4
+        m_l, m_r, *_ = self.margins
+        y = H - 44
+        canv.saveState()
+        name = self.part_names[part]
+        if lk.number_pos == "right":
+            canv.setFont(fonts["italic"], 9)
+            canv.drawString(m_l, y, HEADER_LEFT)
+            canv.drawRightString(W - m_r - 30, y, name)
+            canv.setFont(fonts["regular"], 10)
+            canv.drawRightString(W - m_r, y, str(n))
+        elif lk.number_pos == "centre-dash":
+            canv.setFont(fonts["italic"], 9)
+            canv.drawString(m_l, y, HEADER_LEFT)
+            canv.drawRightString(W - m_r, y, name)
+            canv.setFont(fonts["regular"], 10)
+            canv.drawCentredString(W / 2, y, f"— {n} —")
+        else:  # two-col-alt: number top left, header text right
+            canv.setFont(fonts["bold"], 9)
+            canv.drawString(m_l, y, str(n))
+            canv.setFont(fonts["regular"], 8)
+            canv.drawRightString(W - m_r, y, f"{TWO_COL_HEADER} | {name}")
+        canv.setLineWidth(0.5)
+        canv.line(m_l, y - 6, W - m_r, y - 6)
+        if lk.columns == 1:
+            canv.setFont(fonts["regular"], 8)
+            canv.drawCentredString(W / 2, 34, FOOTER)
+        canv.restoreState()
+        self.labels[n] = str(n)
+
+    def afterFlowable(self, flowable) -> None:
+        page = self.page
+        texts = self.page_texts.setdefault(page, [])
+        key = getattr(flowable, "_truth", None)
+        if key is not None:
+            self.events.append((page, key))
+        if isinstance(flowable, Paragraph):
+            t = _para_text(flowable)
+            if t:
+                texts.append(t)
+        elif isinstance(flowable, _BottomNotes):
+            texts.extend(flowable.texts())
+        elif isinstance(flowable, Table):
+            for row in flowable._cellvalues:
+                texts.append(" | ".join(_cell_text(c) for c in row))
+
+
+# --- building the story ------------------------------------------------------------------------
+
+
+def _x(text: str) -> str:
+    return escape(text)
+
+
+def _P(text: str, style: ParagraphStyle, truth: Any = None, **kw) -> Paragraph:
+    p = Paragraph(_x(text), style, **kw)
+    if truth is not None:
+        p._truth = truth  # type: ignore[attr-defined]
+    return p
+
+
+def _table(text: str, st: dict[str, ParagraphStyle], width: float) -> Table:
+    rows = [r.split(" | ") for r in text.split("\n")]
+    ncol = len(rows[0])
+    fixed: list[list[str]] = []
+    for r in rows:
+        if len(r) > ncol:  # a cell that itself holds " | " (e.g. "BANKING | SCOTLAND")
+            r = (
+                [r[0], " | ".join(r[1:-1]), r[-1]]
+                if ncol == 3
+                else [*r[: ncol - 1], " | ".join(r[ncol - 1 :])]
+            )
+        fixed.append(r + [""] * (ncol - len(r)))
+    cells = [
+        [Paragraph(_x(c.strip()), st["cellhead"] if i == 0 else st["cell"]) for c in r]
+        for i, r in enumerate(fixed)
+    ]
+    # Column widths: at least the widest word (plus padding), the rest shared by text length.
+    font = st["cellhead"].fontName
+    size = st["cell"].fontSize
+    need = [
+        max(pdfmetrics.stringWidth(w, font, size) for r in fixed for w in (r[k].split() or [""]))
+        + 8
+        for k in range(ncol)
+    ]
+    longest = [max(len(r[k]) for r in fixed) for k in range(ncol)]
+    spare = max(0.0, width - sum(need))
+    share = [min(L, 400) for L in longest]
+    widths = [n + spare * w / (sum(share) or 1) for n, w in zip(need, share, strict=True)]
+    if sum(widths) > width:  # too many columns: shrink proportionally (words may break)
+        widths = [w * width / sum(widths) for w in widths]
+    t = Table(cells, colWidths=widths, repeatRows=0, splitByRow=1)
+    t.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return t
+
+
+def _parts(manifest: dict) -> list[dict]:
+    """Manifest parts in order, each with its blocks (a case part per case id)."""
+    out: list[dict] = []
+    cases = {c["case_id"]: c for c in manifest["cases"]}
+    for p in manifest["parts"]:
+        key = p["case_id"] or p["part"]
+        blocks = [
+            b
+            for b in manifest["blocks"]
+            if (
+                b["case_id"] == p["case_id"]
+                if p["case_id"]
+                else (b["part"] == p["part"] and b["case_id"] is None)
+            )
+        ]
+        case = cases.get(p["case_id"]) if p["case_id"] else None
+        out.append({"key": key, "name": p["part"], "case": case, "blocks": blocks})
+    return out
+
+
+def render_variant(
+    manifest: dict, out: Path, *, style: str = "single", prefer_ttf: bool = True
+) -> dict:
+    """Typeset the manifest's blocks into ``out``; return the truth of what was rendered."""
+    lk = _look(style, prefer_ttf)
+    st = _styles(lk)
+    parts = _parts(manifest)
+    names = [
+        p["case"]["short_name"] if p["case"] else _FRONT_NAMES.get(p["name"], p["name"].title())
+        for p in parts
+    ]
+    kinds = [p["name"] for p in parts]
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    doc = _Doc(
+        str(out),
+        lk,
+        names,
+        kinds,
+        title="Missions in Action — Casebook (re-typeset)",
+        author="casebook tests",
+        leftMargin=72,
+        rightMargin=72,
+        topMargin=78,
+        bottomMargin=66,
+    )
+    width = doc.frame_width = A4[0] - doc.margins[0] - doc.margins[1]
+    if lk.columns == 2:
+        width = (A4[0] - doc.margins[0] - doc.margins[1] - 18) / 2
+
+    story: list[Flowable] = []
+    part_info: list[dict] = []
+    for k, p in enumerate(parts):
+        if k:
+            story.append(PageBreak())
+        mark = _Mark(k)
+        mark._truth = ("part", k)  # type: ignore[attr-defined]
+        story.append(mark)
+        case = p["case"]
+        blocks = p["blocks"]
+        info: dict[str, Any] = {
+            "key": p["key"],
+            "name": p["name"],
+            "kind": "case" if case else ("back" if p["name"] == "acknowledgements" else "front"),
+            "title": None,
+            "authors": [],
+            "contributors": None,
+            "tag": case["sector_tag"] if case else None,
+            "sections": [],
+        }
+        part_info.append(info)
+        if case:
+            story.append(_P(case["sector_tag"], st["tag"]))
+            info["title"] = case["title"]
+            info["authors"] = [a["name"] for a in case["authors"]]
+            info["contributors"] = case["contributors"]
+        first_heading_done = False
+        i = 0
+        while i < len(blocks):
+            b = blocks[i]
+            kind, text = b["kind"], b["text"]
+            if kind == "title":
+                if p["name"] in ("cover", "halftitle"):
+                    sty = st["cover1"] if info["title"] is None else st["cover2"]
+                    story.append(_P(text, sty))
+                    info["title"] = info["title"] or text
+                else:
+                    story.append(_P(text, st["title"]))
+                    if case:  # the title page: title, bylines, contributors, then a new page
+                        j = i + 1
+                        while j < len(blocks) and blocks[j]["kind"] == "author":
+                            a = blocks[j]
+                            if re.match(r"^with contributions", a["text"], re.I):
+                                story.append(_P(a["text"], st["contrib"]))
+                            else:
+                                story.append(_P(a["text"], st["author"]))
+                                if a.get("affiliation"):
+                                    story.append(_P(a["affiliation"], st["affil"]))
+                            j += 1
+                        if case["contributors"] and not any(
+                            re.match(r"^with contributions", blocks[x]["text"], re.I)
+                            for x in range(i + 1, j)
+                        ):
+                            story.append(_P(case["contributors"], st["contrib"]))
+                        story.append(PageBreak())
+                        i = j
+                        continue
+            elif kind == "heading":
+                if not case and not first_heading_done:
+                    story.append(_P(text, st["title"], truth=("title", k, text)))
+                    info["title"] = text
+                else:
+                    story.append(_P(text, st["heading"], truth=("heading", k, text)))
+                first_heading_done = True
+            elif kind == "subheading":
+                sty = st["cover3"] if p["name"] in ("cover", "halftitle") else st["sub"]
+                story.append(_P(text, sty))
+            elif kind == "author":
+                story.append(_P(text, st["author"]))
+                if b.get("affiliation"):
+                    story.append(_P(b["affiliation"], st["affil"]))
+            elif kind == "list_item":
+                story.append(_P(text, st["bullet"], bulletText="•"))
+            elif kind == "quote":
+                story.append(_P(text, st["quote"]))
+                if b.get("attribution"):
+                    story.append(_P(f"— {b['attribution']}", st["attrib"]))
+            elif kind == "caption":
+                story.append(_P(text, st["caption"]))
+            elif kind == "footnote":
+                notes = []
+                while i < len(blocks) and blocks[i]["kind"] == "footnote":
+                    notes.append(Paragraph(_x(blocks[i]["text"]), st["note"]))
+                    i += 1
+                story.append(_BottomNotes(notes, width))
+                continue
+            elif kind == "table":
+                story.append(Spacer(1, 4))
+                story.append(_table(text, st, width))
+                story.append(Spacer(1, 8))
+            else:
+                sty = st["coverp"] if p["name"] == "cover" else st["body"]
+                story.append(_P(text, sty))
+            i += 1
+        if info["title"] is None:
+            info["title"] = _FRONT_NAMES.get(p["name"], p["name"])
+
+    doc.build(story)
+
+    n_pages = max(doc.labels)
+    firsts = {key[1]: page for page, key in doc.events if key[0] == "part"}
+    for k, info in enumerate(part_info):
+        info["first_page"] = firsts[k]
+        info["last_page"] = (firsts[k + 1] - 1) if k + 1 < len(part_info) else n_pages
+        info["sections"] = [
+            {"heading": key[2], "first_page": page}
+            for page, key in doc.events
+            if key[0] == "heading" and key[1] == k
+        ]
+        # The page each section ends on: the page before the next one starts, or the part end.
+        secs = info["sections"]
+        for s_i, sec in enumerate(secs):
+            nxt = secs[s_i + 1]["first_page"] if s_i + 1 < len(secs) else info["last_page"]
+            sec["last_page"] = max(sec["first_page"], nxt)
+    headers = sorted({HEADER_LEFT if lk.columns == 1 else TWO_COL_HEADER} | set(names[1:]))
+    return {
+        "style": style,
+        "fonts": dict(lk.fonts),
+        "page_count": n_pages,
+        "page_labels": [doc.labels.get(n) for n in range(1, n_pages + 1)],
+        "header_strings": headers,
+        "footer_strings": [FOOTER] if lk.columns == 1 else [],
+        "header_line_by_page": {
+            n: _header_line(lk, names[doc.page_part[n]], n)
+            for n in range(1, n_pages + 1)
+            if kinds[doc.page_part[n]] != "cover"
+        },
+        "parts": part_info,
+        # Where body text may sit, as distances from the page top: running lines are outside.
+        "body_band": (doc.margins[2], A4[1] - doc.margins[3]),
+        "page_texts": {n: doc.page_texts.get(n, []) for n in range(1, n_pages + 1)},
+        "sizes": {
+            "body": lk.body,
+            "heading": lk.heading,
+            "title": lk.title,
+            "sub": lk.sub,
+            "quote": lk.quote,
+            "caption": lk.caption,
+            "note": lk.note,
+            "table": lk.table,
+        },
+    }
+
+
+def _header_line(lk: _Look, name: str, n: int) -> list[str]:
+    if lk.number_pos == "right":
+        return [HEADER_LEFT, name, str(n)]
+    if lk.number_pos == "centre-dash":
+        return [HEADER_LEFT, f"— {n} —", name]
+    return [str(n), f"{TWO_COL_HEADER} | {name}"]
+
+
+if __name__ == "__main__":  # python -m tests.typeset MANIFEST OUT.pdf [style]
+    import json
+    import sys
+    import time
+
+    t0 = time.perf_counter()
+    truth = render_variant(
+        json.loads(Path(sys.argv[1]).read_text()),
+        Path(sys.argv[2]),
+        style=sys.argv[3] if len(sys.argv) > 3 else "single",
+    )
+    print(f"{truth['page_count']} pages in {time.perf_counter() - t0:.2f}s")
+    for p in truth["parts"]:
+        print(
+            p["kind"],
+            p["first_page"],
+            p["last_page"],
+            p["title"][:60],
+            [(s["heading"][:30], s["first_page"]) for s in p["sections"]],
+        )

@@ -234,13 +234,26 @@ def _idf(index: Any, terms: set[str]) -> dict[str, float]:
     return {t: math.log(1 + n / (1 + df.get(t, 0))) for t in terms}
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences an answer may quote: not headings phrased as questions, not fragments."""
+    out = []
+    for s, e in split_sentences(text):
+        piece = text[s:e].strip()
+        if len(piece) >= 8 and not piece.endswith("?"):
+            out.append((s, e))
+    return out
+
+
+def chunk_sentences(chunk: Any) -> list[str]:
+    """The sentence texts of a chunk (ingest stores a vector for each)."""
+    return [chunk.text[s:e].strip() for s, e in sentence_spans(chunk.text)]
+
+
 def _candidates(hits: Sequence[Hit]) -> list[_Sentence]:
     out: list[_Sentence] = []
     for h in hits[:PASSAGES_READ]:
-        for s, e in split_sentences(h.chunk.text):
-            text = h.chunk.text[s:e].strip()
-            if len(text) >= 8 and not text.endswith("?"):
-                out.append(_Sentence(text=text, hit=h, start=s))
+        for s, e in sentence_spans(h.chunk.text):
+            out.append(_Sentence(text=h.chunk.text[s:e].strip(), hit=h, start=s))
     return out[:MAX_SENTENCES]
 
 
@@ -314,9 +327,7 @@ def answer_question(
     sents = _candidates(hits)
     qset = set(_terms(question))
     qterms = _idf(index, qset)
-    vecs = embedder.embed([question] + [s.text for s in sents])
-    qv, sv = vecs[0], vecs[1:]
-    sims = sv @ qv
+    sims = _similarities(question, [s.text for s in sents], embedder, index)
     total = sum(qterms.values()) or 1.0
     for s, sim in zip(sents, sims, strict=True):
         header = set(_terms(s.hit.chunk.part + " " + s.hit.chunk.section))
@@ -353,6 +364,18 @@ def answer_question(
         answer_type=kind,
         confidence=confidence,
     )
+
+
+def _similarities(question: str, texts: list[str], embedder: Any, index: Any) -> np.ndarray:
+    """Cosine of the question to each sentence; sentence vectors come from the index."""
+    stored = index.sentence_vectors(texts) if index is not None else {}
+    missing = [t for t in dict.fromkeys(texts) if t not in stored]
+    vecs = embedder.embed([question, *missing])
+    stored.update(zip(missing, vecs[1:], strict=True))
+    qv = vecs[0]
+    if not texts:
+        return np.zeros(0, dtype=np.float32)
+    return np.stack([stored[t] for t in texts]) @ qv
 
 
 def _target_clause(sentence: str) -> str:

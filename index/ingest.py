@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from index.answer import chunk_sentences
 from pipeline.chunks import ChunkSettings, chunk_structure
+from pipeline.entities import extract_entities
 from pipeline.structure import detect_structure, outline
 from pipeline.tokenize import MODEL_NAME
 from pipeline.types import Chunk, Structure
@@ -31,6 +33,7 @@ def index_settings(chunk_settings: ChunkSettings = CHUNK_SETTINGS) -> dict[str, 
         "model": MODEL_NAME,
         "dim": EMBED_DIM,
         "embed_input": "part › section header + chunk text",
+        "sentence_vectors": True,
         **chunk_settings.fingerprint(),
     }
 
@@ -158,9 +161,19 @@ def ingest(
                 report.status = "unchanged"
                 report.reused = report.chunks
                 continue
-            counts = index.add_document(prep.meta, prep.chunks, lazy, progress=progress)
+            counts = index.add_document(
+                prep.meta,
+                prep.chunks,
+                lazy,
+                progress=progress,
+                embed_input=lambda c: c.embed_text,
+                sentences=chunk_sentences,
+                entities=extract_entities(prep.chunks, document=prep.structure.document),
+            )
             report.embedded, report.reused = counts["embedded"], counts["reused"]
             report.status = "ingested"
+        if index is not None:
+            index.warm()  # BM25 and vector caches now, not on the first question
         if index is not None and isinstance(lazy, LazyEmbedder) and lazy.loaded:
             # torch is loaded already: export the query model now so the first ask is fast.
             from index.embed import onnx_file_for, query_embedder

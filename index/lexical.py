@@ -228,7 +228,7 @@ class LexicalIndex:
         if len(chunks) != len(ids):
             # The catalog changed between listing and fetching; index what we got.
             ids = [i for i in ids if i in chunks]
-        idx = cls.build(ids, [chunks[i].text for i in ids])
+        idx = cls.build(ids, [chunks[i].embed_text for i in ids])
         if chunk_set_key(ids) == key:
             try:
                 if dest.exists():

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pipeline.types import Chunk
+from pipeline.types import Chunk, Entity
 
 if TYPE_CHECKING:
     from index.embed import Embedder
@@ -109,6 +109,25 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_sha256, seq);
 CREATE INDEX IF NOT EXISTS chunks_text_hash ON chunks(text_hash);
 CREATE INDEX IF NOT EXISTS chunks_case ON chunks(case_title);
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    hash TEXT PRIMARY KEY,
+    vec  BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entities (
+    doc_sha256  TEXT NOT NULL REFERENCES documents(sha256) ON DELETE CASCADE,
+    chunk_id    TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    case_title  TEXT,
+    section     TEXT,
+    page_label  TEXT,
+    pdf_page    INTEGER,
+    span_start  INTEGER,
+    span_end    INTEGER,
+    attrs       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entities_doc ON entities(doc_sha256, type);
+CREATE INDEX IF NOT EXISTS entities_chunk ON entities(chunk_id);
 """
 
 _CHUNK_SELECT = (
@@ -116,6 +135,11 @@ _CHUNK_SELECT = (
     "c.part, c.section_path, c.pdf_pages, c.page_labels, c.start_char, c.end_char, c.tokens "
     "FROM chunks c JOIN documents d ON d.sha256 = c.doc_sha256 WHERE d.status = 'complete'"
 )
+
+
+def sentence_hash(text: str) -> str:
+    """Key of a sentence vector: the same sentence is embedded once per index."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def _canonical(settings: dict[str, Any]) -> dict[str, Any]:
@@ -467,6 +491,8 @@ class Index:
         progress: Callable[[int, int], None] | None = None,
         *,
         embed_input: Callable[[Chunk], str] | None = None,
+        sentences: Callable[[Chunk], list[str]] | None = None,
+        entities: Sequence[Entity] = (),
     ) -> dict[str, int]:
         """Store one document and its chunks; embed only texts without a stored vector.
 
@@ -480,6 +506,12 @@ class Index:
         text), e.g. a "part › section" header plus the text; vectors are then
         reused by the hash of that string. It must be the same for every add
         to one index (record it in the settings).
+
+        ``sentences`` splits a chunk into the sentences answers are picked from;
+        their vectors are stored too (keyed by text hash, so unchanged sentences
+        are never embedded twice) so that answering needs no embedding but the
+        question's. ``entities`` replace the document's entities in the same
+        transaction that makes the document visible.
         """
         self._check_writable()
         self.check_embedder(embedder)
@@ -541,6 +573,9 @@ class Index:
             if progress is not None:
                 done += len(batch)
                 progress(done, total)
+        # 3b. Sentence vectors for answer extraction, embedded once per distinct sentence.
+        sent_rows = self._embed_sentences(todo, sentences, embedder) if sentences else []
+
         # 4. Vectors first (upsert: a retried crash overwrites its own orphans).
         if missing:
             self._upsert_vectors(
@@ -548,7 +583,7 @@ class Index:
             )
 
         # 5. Then the catalog, in one transaction: this is what makes the document visible.
-        old_ids = self._replace_document_rows(meta, todo)
+        old_ids = self._replace_document_rows(meta, todo, sent_rows, entities)
         stale = sorted(old_ids - set(ids))
         for batch in _batched(stale, self._max_batch()):
             coll.delete(ids=list(batch))
@@ -588,12 +623,99 @@ class Index:
                 metadatas=metas[i : i + size],
             )
 
-    def _replace_document_rows(self, meta: dict[str, Any], chunks: list[Chunk]) -> set[str]:
+    def _embed_sentences(
+        self,
+        chunks: Sequence[Chunk],
+        split: Callable[[Chunk], list[str]],
+        embedder: Embedder,
+    ) -> list[tuple[str, bytes]]:
+        """(hash, float32 bytes) rows for sentences with no stored vector yet."""
+        wanted = {sentence_hash(t): t for c in chunks for t in split(c)}
+        have: set[str] = set()
+        keys = sorted(wanted)
+        for batch in _batched(keys, 500):
+            marks = ",".join("?" * len(batch))
+            have.update(
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT hash FROM sentence_vectors WHERE hash IN ({marks})", list(batch)
+                )
+            )
+        todo = sorted((h for h in keys if h not in have), key=lambda h: len(wanted[h]))
+        rows: list[tuple[str, bytes]] = []
+        for batch in _batched(todo, _EMBED_BATCH * 2):
+            vecs = np.asarray(embedder.embed([wanted[h] for h in batch]), dtype=np.float32)
+            rows.extend((h, v.tobytes()) for h, v in zip(batch, vecs, strict=True))
+        return rows
+
+    def sentence_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of these sentences, by text (missing ones are absent)."""
+        by_hash = {sentence_hash(t): t for t in texts}
+        out: dict[str, np.ndarray] = {}
+        keys = list(by_hash)
+        for batch in _batched(keys, 500):
+            marks = ",".join("?" * len(batch))
+            for h, blob in self.db.execute(
+                f"SELECT hash, vec FROM sentence_vectors WHERE hash IN ({marks})", list(batch)
+            ):
+                out[by_hash[h]] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def entities(
+        self,
+        *,
+        types: Sequence[str] | None = None,
+        cases: Sequence[str] | None = None,
+        docs: Sequence[str] | None = None,
+        chunk_ids: Sequence[str] | None = None,
+    ) -> list[Entity]:
+        """Entities of complete documents, in document order, optionally filtered."""
+        sql = (
+            "SELECT e.type, e.text, e.chunk_id, e.doc_sha256, d.title, e.case_title, e.section, "
+            "e.page_label, e.pdf_page, e.span_start, e.span_end, e.attrs FROM entities e "
+            "JOIN documents d ON d.sha256 = e.doc_sha256 WHERE d.status = 'complete'"
+        )
+        args: list[Any] = []
+        for column, values in (
+            ("e.type", types),
+            ("e.case_title", cases),
+            ("e.doc_sha256", docs),
+            ("e.chunk_id", chunk_ids),
+        ):
+            if values is not None:
+                sql += f" AND {column} IN ({','.join('?' * len(values))})"
+                args += list(values)
+        sql += " ORDER BY d.ingested_at, e.rowid"
+        return [
+            Entity(
+                type=r[0],
+                text=r[1],
+                chunk_id=r[2],
+                doc_sha256=r[3],
+                document=r[4],
+                case=r[5],
+                section=r[6] or "",
+                page_label=r[7],
+                pdf_page=r[8],
+                span=(r[9], r[10]),
+                attrs=json.loads(r[11]),
+            )
+            for r in self.db.execute(sql, args)
+        ]
+
+    def _replace_document_rows(
+        self,
+        meta: dict[str, Any],
+        chunks: list[Chunk],
+        sent_rows: Sequence[tuple[str, bytes]] = (),
+        entities: Sequence[Entity] = (),
+    ) -> set[str]:
         sha = meta["sha256"]
         known = {"sha256", "title", "path", "kind", "pages", "parser", "outline", "status"}
         extra = {k: v for k, v in meta.items() if k not in known}
         with self._tx() as tx:
             old = {r[0] for r in tx.execute("SELECT id FROM chunks WHERE doc_sha256 = ?", (sha,))}
+            tx.executemany("INSERT OR IGNORE INTO sentence_vectors(hash, vec) VALUES (?, ?)", sent_rows)
             tx.execute("DELETE FROM chunks WHERE doc_sha256 = ?", (sha,))
             tx.execute("DELETE FROM documents WHERE sha256 = ?", (sha,))
             tx.execute(
@@ -636,6 +758,28 @@ class Index:
                     for seq, c in enumerate(chunks)
                 ],
             )
+            tx.execute("DELETE FROM entities WHERE doc_sha256 = ?", (sha,))
+            tx.executemany(
+                "INSERT INTO entities(doc_sha256, chunk_id, type, text, case_title, section, "
+                "page_label, pdf_page, span_start, span_end, attrs) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        sha,
+                        e.chunk_id,
+                        e.type,
+                        e.text,
+                        e.case,
+                        e.section,
+                        e.page_label,
+                        e.pdf_page,
+                        e.span[0],
+                        e.span[1],
+                        json.dumps(e.attrs, ensure_ascii=False, default=str),
+                    )
+                    for e in entities
+                ],
+            )
         return old
 
     def remove_document(self, sha: str) -> bool:
@@ -650,6 +794,7 @@ class Index:
             return False
         full = doc["sha256"]
         with self._tx() as tx:
+            tx.execute("DELETE FROM entities WHERE doc_sha256 = ?", (full,))
             tx.execute("DELETE FROM chunks WHERE doc_sha256 = ?", (full,))
             tx.execute("DELETE FROM documents WHERE sha256 = ?", (full,))
         self.collection.delete(where={"doc_sha256": full})

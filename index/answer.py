@@ -150,13 +150,23 @@ WORDNUM = (
     "forty|fifty|hundred|dozen"
 )
 NUMBER = re.compile(
-    rf"{QUAL}(?:(?:{NUM})(?:\s?(?:million|billion|thousand|m|bn)\b)?|\b(?:{WORDNUM})\b)"
-    rf"(?:\s?(?:-|–|—|to)\s?(?:{NUM}))?(?:[\s-](?:[a-z][\w'-]*)){{0,3}}",
+    rf"(?<![\w.,/-]){QUAL}(?:(?:{NUM})(?:\s?(?:million|billion|thousand|m|bn)\b)?|\b(?:{WORDNUM})\b)"
+    rf"(?:\s?(?:-|–|—|to)\s?(?:{NUM}))?(?![\w%])(?!\s?(?:per\s?cent|percent)\b)",
     re.I,
 )
+UNIT = re.compile(r"(?:[\s-](?!(?:and|or|in|of|to|by|the|a|an|for|from|with)\b)[a-z][\w'-]*){1,2}", re.I)
 NAME = re.compile(
     r"(?:the\s)?(?:[A-Z][\w'’.&-]*|[A-Z]{2,})(?:\s(?:(?:of|for|and|the|de|la|del|at|on|&)\s)*"
     r"(?:[A-Z][\w'’.&-]*|\([A-Z][\w]*\)))*"
+)
+
+
+_ACTOR_NOUNS = (
+    r"organi[sz]ations?|bod(?:y|ies)|agenc(?:y|ies)|ministr(?:y|ies)|departments?|groups?|"
+    r"persons?|people|ngos?|compan(?:y|ies)|institutions?|teams?|offices?|banks?|donors?|"
+    r"partners?|funders?|universit(?:y|ies)|councils?|authorit(?:y|ies)|firms?|mayors?|"
+    r"ministers?|leaders?|officials?|experts?|professors?|researchers?|actors?|entit(?:y|ies)|"
+    r"units?|taskforces?|boards?|committees?|part of (?:the )?\w+ government"
 )
 
 
@@ -166,35 +176,47 @@ def question_type(question: str) -> str:
     if re.search(r"\bhow much\b|\bwhat (?:amount|sum|budget|funding|investment|total)\b", q):
         if re.search(
             r"\b(?:money|fund|funding|budget|invest|paid|pay|spend|spent|cost|capital|"
-            r"financ|£|€|\$|rand|euro|pound|dollar|gdp|output|boost|committed|raised)",
+            r"financ|£|€|\$|rand|euro|pound|dollar|gdp|output|boost|committed|raised|grant|"
+            r"loan|revenue|price|worth)",
             q,
         ):
             return "amount"
     if re.search(
-        r"\b(?:percentage|per ?cent|what share|what proportion|what rate|what fraction)\b", q
+        r"\b(?:percentage|per ?cent|what share|what proportion|what fraction|"
+        r"(?:what|which) (?:\w+ ){0,3}rate)\b",
+        q,
     ):
         return "percent"
     if re.search(
-        r"\b(?:target|goal|aim|ambition|pledge|seeking|hope|expect|aspire)\b", q
+        r"\b(?:target|goal|aim|aims|ambition|pledge|seeking|hope|hopes|expect|expects|aspire)\b",
+        q,
     ) and re.search(r"\b(?:by|what|which|how many|how much|level)\b", q):
         return "target"
     if re.search(
-        r"^(?:when|by when)\b|\b(?:what|which|in which|in what) (?:year|month|date|time ?frame|period)\b",
+        r"^(?:when|by when)\b|\b(?:what|which|in which|in what) "
+        r"(?:year|month|date|time ?frame|period)\b|\bsince when\b",
         q,
     ):
         return "date"
     if re.search(r"\bhow (?:many|long)\b", q):
         return "number"
     if re.search(
-        r"^who\b|\bwho\b|\bwhose\b|\bwhich (?:organi[sz]ation|body|agency|ministry|department|"
-        r"group|person|minister|mayor|company|part of|institution|team|office|bank|"
-        r"national ministry|municipal body)|\bwhat is the name\b|\bname of\b",
+        rf"^who\b|\bwho\b|\bwhose\b|\b(?:which|what) (?:\w+ ){{0,2}}(?:{_ACTOR_NOUNS})\b|"
+        r"\bwhat is the name\b|\bname of\b|\bwhich part of\b",
         q,
     ):
         return "actor"
     if re.search(r"^where\b|\bwhich (?:city|country|region|place|town|province)\b", q):
         return "place"
     return "text"
+
+
+def _head_noun(question: str) -> set[str]:
+    """What a "how many X" question counts (stemmed), to prefer numbers of that thing."""
+    m = re.search(r"\bhow many ([\w'-]+(?: [\w'-]+)?)", question.lower())
+    if not m:
+        return set()
+    return {_stem(w) for w in m.group(1).split() if w not in STOP}
 
 
 def _terms(text: str) -> list[str]:
@@ -268,36 +290,41 @@ def _spans(kind: str, text: str) -> list[tuple[int, int]]:
         spans = []
         for m in NUMBER.finditer(text):
             val = m.group().strip()
-            if re.fullmatch(rf"{YEAR}(?:\s.*)?", val) and not re.search(r"\d,\d", val):
-                continue  # a year is not a count
+            if re.fullmatch(rf"{YEAR}", val) or re.fullmatch(r"[\d.]+", val) and len(val) == 1:
+                continue  # a year is not a count; a lone digit is usually a list number
             spans.append(m.span())
         return spans
     if kind in ("actor", "place"):
         spans = []
         for m in NAME.finditer(text):
             val = m.group()
-            words = val.split()
-            if m.start() == 0 and len(words) == 1:
-                continue  # a capitalised sentence opener
-            if len(val) > 2:
+            words = [w for w in val.split() if w[:1].isupper()]
+            if len(words) >= 2 or re.fullmatch(r"[A-Z][A-Z0-9&]{1,9}", val):
                 spans.append(m.span())
         return spans
     return []
 
 
-def _context_score(
-    text: str, span: tuple[int, int], qterms: dict[str, float], window: int = 60
-) -> float:
-    """How much of the question the words around a span repeat (weighted by rarity)."""
-    left = text[max(0, span[0] - window) : span[0]]
-    right = text[span[1] : span[1] + window]
-    near = set(_terms(left + " " + right))
-    inside = set(_terms(text[span[0] : span[1]]))
+def _context_score(text: str, span: tuple[int, int], qterms: dict[str, float]) -> float:
+    """How much of the question the words near a span repeat: rarer and closer count more.
+
+    A term's weight decays with its distance in words from the span, so of two figures
+    in one sentence the one next to the question's words ("540 jobs indirectly") wins.
+    """
+    before = re.findall(r"[\w£€$%]+", text[: span[0]].lower())[::-1]
+    after = re.findall(r"[\w£€$%]+", text[span[1] :].lower())
+    best: dict[str, float] = {}
+    for words in (before, after):
+        for dist, w in enumerate(words[:25]):
+            t = _stem(w)
+            if t in qterms:
+                best[t] = max(best.get(t, 0.0), 1.0 / (1.0 + 0.25 * dist))
     total = sum(qterms.values()) or 1.0
-    got = sum(w for t, w in qterms.items() if t in near)
+    near = sum(qterms[t] * f for t, f in best.items()) / total
+    inside = set(_terms(text[span[0] : span[1]]))
     # A span that only repeats the question is not an answer.
     echo = sum(w for t, w in qterms.items() if t in inside) / total
-    return got / total - 0.5 * echo
+    return near - 0.7 * echo
 
 
 def _trim_answer(kind: str, text: str) -> str:
@@ -309,6 +336,60 @@ def _trim_answer(kind: str, text: str) -> str:
             text,
         )
     return text
+
+
+TYPED = ("amount", "percent", "date", "number", "actor", "place")
+
+
+@dataclass
+class _Span:
+    sentence: _Sentence
+    span: tuple[int, int]
+    context: float
+    score: float
+
+
+def _typed_spans(
+    kind: str, sents: Sequence[_Sentence], qterms: dict[str, float], question: str, index: Any
+) -> list[_Span]:
+    """Every span of the wanted type in the best sentences, scored by sentence and context."""
+    head = _head_noun(question) if kind == "number" else set()
+    ents = _actor_spans(index, sents) if kind in ("actor", "place") else {}
+    qlow = question.lower()
+    out: list[_Span] = []
+    for s in sents:
+        spans = set(_spans(kind, s.text)) | set(ents.get(id(s), ()))
+        for span in spans:
+            text = s.text[span[0] : span[1]]
+            if kind in ("actor", "place") and text.lower().strip(" .,") in qlow:
+                continue  # naming what the question already names answers nothing
+            ctx = _context_score(s.text, span, qterms)
+            bonus = 0.0
+            if head:
+                unit = {_stem(w) for w in re.findall(r"[a-z]+", s.text[span[1] : span[1] + 40].lower())[:4]}
+                unit |= {_stem(w) for w in re.findall(r"[a-z]+", text.lower())}
+                bonus += 0.25 if head & unit else 0.0
+            if id(s) in ents and span in ents[id(s)]:
+                bonus += 0.1  # the NER model agrees this is a name
+            out.append(_Span(s, span, ctx, s.score + 0.6 * ctx + bonus))
+    return sorted(out, key=lambda c: -c.score)
+
+
+def _actor_spans(index: Any, sents: Sequence[_Sentence]) -> dict[int, list[tuple[int, int]]]:
+    """Names found by the entity extractor at ingest, as spans of the candidate sentences."""
+    if index is None or not hasattr(index, "entities"):
+        return {}
+    ids = list({s.hit.chunk.id for s in sents})
+    by_chunk: dict[str, list[tuple[int, int]]] = {}
+    for e in index.entities(types=["actor"], chunk_ids=ids):
+        by_chunk.setdefault(e.chunk_id, []).append(tuple(e.span))
+    out: dict[int, list[tuple[int, int]]] = {}
+    for s in sents:
+        lo, hi = s.start, s.start + len(s.text)
+        for a, b in by_chunk.get(s.hit.chunk.id, []):
+            if lo <= a and b <= hi:
+                out.setdefault(id(s), []).append((a - lo, b - lo))
+    return out
 
 
 def answer_question(
@@ -325,8 +406,9 @@ def answer_question(
     if not hits:
         return Answer(question, "", True, [], hits, answer_type=kind)
     sents = _candidates(hits)
-    qset = set(_terms(question))
-    qterms = _idf(index, qset)
+    if not sents:
+        return Answer(question, "", True, [], hits, answer_type=kind)
+    qterms = _idf(index, set(_terms(question)))
     sims = _similarities(question, [s.text for s in sents], embedder, index)
     total = sum(qterms.values()) or 1.0
     for s, sim in zip(sents, sims, strict=True):
@@ -336,24 +418,22 @@ def answer_question(
         s.overlap = sum(w for t, w in qterms.items() if t in words or t in header) / total
         s.score = 0.6 * s.sim + 0.4 * s.overlap - 0.02 * (s.hit.rank - 1)
     ranked = sorted(sents, key=lambda s: -s.score)
-    best = ranked[0]
-    answer_text = best.text
-    chosen = best
-    found_span = False
-    if kind in ("amount", "percent", "date", "number", "actor", "place"):
-        cands: list[tuple[float, _Sentence, tuple[int, int]]] = []
-        for s in ranked[:8]:
-            for span in _spans(kind, s.text):
-                ctx = _context_score(s.text, span, qterms)
-                cands.append((s.score + 0.5 * ctx, s, span))
-        if cands:
-            score, chosen, span = max(cands, key=lambda c: c[0])
-            answer_text = _trim_answer(kind, chosen.text[span[0] : span[1]])
-            found_span = bool(answer_text)
+    chosen = ranked[0]
+    answer_text = chosen.text
+    context = None
+    if kind in TYPED:
+        spans = _typed_spans(kind, ranked[:8], qterms, question, index)
+        if spans:
+            top = spans[0]
+            chosen, context = top.sentence, top.context
+            a, b = top.span
+            if kind == "number" and (unit := UNIT.match(chosen.text, b)):
+                b = unit.end()  # "540" -> "540 jobs": say what was counted
+            answer_text = _trim_answer(kind, chosen.text[a:b])
     elif kind == "target":
-        answer_text = _target_clause(best.text)
-    confidence = _confidence(chosen, kind, found_span)
-    abstain = confidence < threshold
+        answer_text = _target_clause(chosen.text)
+    confidence = _confidence(chosen, kind, context)
+    abstain = confidence < threshold or not answer_text
     cites = _citations([chosen] + [s for s in ranked[:3] if s is not chosen])
     return Answer(
         question=question,
@@ -389,11 +469,12 @@ def _target_clause(sentence: str) -> str:
     return sentence
 
 
-def _confidence(s: _Sentence, kind: str, found_span: bool) -> float:
-    """A 0..1 belief that the chosen sentence answers the question."""
+def _confidence(s: _Sentence, kind: str, context: float | None) -> float:
+    """A 0..1 belief that the chosen sentence (and span) answers the question."""
     conf = 0.55 * max(0.0, s.sim) + 0.45 * s.overlap
-    if kind in ("amount", "percent", "date", "number", "actor", "place") and not found_span:
-        conf *= 0.5
+    if kind in TYPED:
+        # No span of the wanted type, or one far from the question's words: doubt.
+        conf = 0.5 * conf if context is None else conf + 0.3 * min(0.0, context - 0.1)
     return float(np.clip(conf, 0.0, 1.0))
 
 

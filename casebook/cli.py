@@ -373,6 +373,144 @@ def _print_answer(console, answer) -> None:
         console.print(f'    "{c.quote}"', soft_wrap=True)
 
 
+# --- entities --------------------------------------------------------------------------------
+
+# Same as index.entities_query.ENTITY_TYPES (not imported here: it loads the store).
+_ENTITY_TYPES = ("amount", "number", "percent", "target", "actor")
+
+
+@main.command()
+@index_option
+@click.option(
+    "--type",
+    "types",
+    multiple=True,
+    type=click.Choice(_ENTITY_TYPES),
+    help="Only this type (repeatable); number includes percents.",
+)
+@click.option("--case", help="Only this case (a part of its title, e.g. barcelona).")
+@click.option("--document", help="Only this document (sha256 prefix or title part).")
+@click.option("--currency", help="Only amounts in this currency (GBP, EUR, £, €, R, ...).")
+@click.option("--min", "min_value", help="Amounts/numbers of at least this (500m, £1.5bn).")
+@click.option("--max", "max_value", help="Amounts/numbers of at most this (2,000,000).")
+@click.option(
+    "--deadline-before", type=int, metavar="YEAR", help="Only targets due before this year."
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per entity per line.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header, one row per entity.")
+@domain_errors
+def entities(
+    index_dir: Path,
+    types: tuple[str, ...],
+    case: str | None,
+    document: str | None,
+    currency: str | None,
+    min_value: str | None,
+    max_value: str | None,
+    deadline_before: int | None,
+    as_json: bool,
+    as_csv: bool,
+):
+    """List the amounts, numbers, targets and actors found in the indexed casebooks.
+
+    The table lists each actor once (mentions merged under one name); --json and
+    --csv give one record per occurrence, with its case, section and pages.
+
+    Example: casebook entities --type amount --currency GBP --min 500m
+    """
+    if as_json and as_csv:
+        raise click.UsageError("give either --json or --csv, not both")
+    from index.entities_query import build_filter, entity_record, query_entities
+
+    flt = build_filter(
+        types=types,
+        case=case,
+        document=document,
+        currency=currency,
+        min_text=min_value,
+        max_text=max_value,
+        deadline_before=deadline_before,
+    )
+    with _open_index(index_dir) as index:
+        found = query_entities(index, flt)
+    if as_json:
+        for e in found:
+            click.echo(json.dumps(entity_record(e), ensure_ascii=False))
+    elif as_csv:
+        import csv
+
+        from index.entities_query import csv_table
+
+        header, rows = csv_table(entity_record(e) for e in found)
+        writer = csv.writer(click.get_text_stream("stdout"), lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    elif not found:
+        click.echo("no entities match", err=True)
+    else:
+        _print_entity_tables(_console(), found)
+
+
+def _print_entity_tables(console, found) -> None:
+    """One rich table per kind; actors listed once per canonical name."""
+    from rich.table import Table
+
+    from index.entities_query import group_actors, human_value
+
+    def table(title: str, *cols: str) -> Table:
+        t = Table(title=title, title_justify="left")
+        for c in cols:
+            narrow = c in ("case", "p.", "first p.", "cur.", "type")
+            t.add_column(
+                c,
+                max_width=20 if c == "case" else None,
+                ratio=3 if c in ("statement", "amount", "name", "number") else 1,
+                overflow="ellipsis" if narrow else "fold",
+                no_wrap=c == "case",
+            )
+        return t
+
+    def page(label: str | None, pdf: int) -> str:
+        return label or f"pdf {pdf}"
+
+    def where(e) -> str:
+        return e.case or "front/back matter"
+
+    kinds: dict[str, list] = {"amount": [], "target": [], "number": [], "actor": []}
+    for e in found:
+        kinds["number" if e.type == "percent" else e.type].append(e)
+    if kinds["amount"]:
+        t = table("Amounts", "amount", "cur.", "low–high", "case", "p.")
+        for e in kinds["amount"]:
+            lo, hi = e.attrs.get("low"), e.attrs.get("high")
+            span = human_value(lo) if lo == hi else f"{human_value(lo)}–{human_value(hi)}"
+            cur = e.attrs.get("currency") or "?"
+            t.add_row(e.text, cur, span, where(e), page(e.page_label, e.pdf_page))
+        console.print(t)
+    if kinds["target"]:
+        t = table("Targets", "statement", "value", "deadline / horizon", "case", "p.")
+        for e in kinds["target"]:
+            a = e.attrs
+            due = str(a["deadline"]) if a.get("deadline") else a.get("horizon") or "—"
+            t.add_row(e.text, a.get("value") or "—", due, where(e), page(e.page_label, e.pdf_page))
+        console.print(t)
+    if kinds["number"]:
+        t = table("Numbers and percents", "number", "value", "unit", "case", "p.")
+        for e in kinds["number"]:
+            a = e.attrs
+            v = human_value(a.get("value")) + ("%" if e.type == "percent" else "")
+            t.add_row(e.text, v, a.get("unit") or "—", where(e), page(e.page_label, e.pdf_page))
+        console.print(t)
+    if kinds["actor"]:
+        t = table("Actors", "name", "type", "mentions", "role", "first p.")
+        for r in group_actors(kinds["actor"]):
+            forms = [f for f in r.forms if f != r.name]
+            seen = f"{r.count}" + (f" ({'; '.join(forms[:4])})" if forms else "")
+            first = page(r.first_page, r.first_pdf_page)
+            t.add_row(r.name, r.actor_type or "?", seen, r.role or "—", first)
+        console.print(t)
+
+
 # --- eval ------------------------------------------------------------------------------------
 
 

@@ -49,3 +49,22 @@ def casebook_chunks(casebook_structure):
     from pipeline.chunks import chunk_structure
 
     return chunk_structure(casebook_structure)
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory):
+    """The bundled casebook ingested once with the real model: the end-to-end fixture."""
+    from index.ingest import ingest
+
+    path = tmp_path_factory.mktemp("index") / "idx"
+    reports = ingest([CASEBOOK], path)
+    assert [r.status for r in reports] == ["ingested"], reports
+    return path
+
+
+@pytest.fixture(scope="session")
+def engine(real_index):
+    from index.engine import Engine
+
+    with Engine.open(real_index) as eng:
+        yield eng

@@ -1,0 +1,136 @@
+"""End to end on the real casebook with the real model: ingest, search, ask, abstain, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from casebook.cli import main
+from tests.conftest import CASEBOOK, CORPUS, need_shared
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def test_ask_returns_the_amount_with_its_printed_page(real_index):
+    res = run("ask", "How much has the Bank committed in total to projects supporting its missions?",
+              "--index", str(real_index), "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert not out["abstained"]
+    assert "662" in out["answer"] and "£" in out["answer"]
+    first = out["citations"][0]
+    assert first["page_label"] == "18" and "£662 million" in first["quote"]
+    assert {"document", "sha256", "case", "section", "page_label", "pdf_page", "quote"} <= first.keys()
+    assert len(out["passages"]) == 10
+    assert {"rank", "score", "text", "document", "case", "section", "page_labels", "pdf_pages",
+            "chunk_id"} <= out["passages"][0].keys()
+
+
+@pytest.mark.parametrize(
+    ("question", "want"),
+    [
+        ("When was the London Partnership Board established?", "march 2023"),
+        ("What level of public rental housing stock does Barcelona aim to reach?", "15%"),
+        ("How many digital IDs has Bangladesh issued since a2i was established?", "100 million"),
+    ],
+)
+def test_typed_answers(engine, question, want):
+    answer = engine.ask(question)
+    assert not answer.abstained
+    assert want in answer.answer.lower()
+
+
+def test_human_output_cites_case_section_and_page(real_index):
+    res = run("ask", "When was the London Partnership Board established?", "--index", str(real_index))
+    assert res.exit_code == 0
+    assert "March 2023" in res.output
+    assert "[1] " in res.output and "— p. 48" in res.output
+
+
+def test_abstains_when_the_casebook_does_not_say_but_shows_passages(engine):
+    answer = engine.ask("How much EU funding has the city received for social housing?")
+    assert answer.abstained and answer.answer == "" and not answer.citations
+    assert len(answer.hits) == 10
+
+
+def test_case_filter_restricts_passages(engine):
+    hits = engine.search("housing stock", k=5, case="barcelona")
+    assert hits and all("BARCELONA" in h.chunk.case for h in hits)
+
+
+def test_search_json_lines(real_index):
+    res = run("search", "public rental housing stock", "--index", str(real_index), "--json", "--k", "3")
+    lines = [json.loads(x) for x in res.stdout.splitlines()]
+    assert [x["rank"] for x in lines] == [1, 2, 3]
+
+
+def test_batch_answers_each_line_and_reports_bad_lines(real_index, tmp_path):
+    f = tmp_path / "qs.jsonl"
+    f.write_text(
+        '{"id": "a", "question": "When was the London Partnership Board established?"}\n'
+        "not json\n"
+        '{"id": "b", "question": ""}\n'
+        '{"id": "c", "question": "In what year was the Metropolitan Housing Observatory created?"}\n'
+    )
+    res = CliRunner().invoke(main, ["ask", "--batch", str(f), "--index", str(real_index)])
+    assert res.exit_code == 2
+    outs = [json.loads(x) for x in res.stdout.splitlines()]
+    assert [o["id"] for o in outs] == ["a", "c"]
+    assert "line 2" in res.stderr and "line 3" in res.stderr
+
+
+def test_empty_question_is_a_clear_error(real_index):
+    res = CliRunner().invoke(main, ["ask", "  ", "--index", str(real_index)])
+    assert res.exit_code == 2 and "empty" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_cases_json_is_the_documented_shape(real_index):
+    out = json.loads(run("cases", "--json", "--index", str(real_index)).stdout)
+    doc = out["documents"][0]
+    cases = [p for p in doc["parts"] if p["kind"] == "case"]
+    assert len(cases) == 6 and doc["pages"] == 80
+    assert cases[0]["page_labels"] == ["12", "21"] and cases[0]["pdf_pages"] == [12, 21]
+
+
+def test_ingest_same_file_twice_embeds_nothing(real_index):
+    res = run("ingest", str(CASEBOOK), "--index", str(real_index), "--json")
+    doc = json.loads(res.stdout)["documents"][0]
+    assert doc["status"] == "unchanged" and doc["embedded"] == 0
+
+
+def test_bad_files_fail_alone_and_leave_the_index_as_it_was(real_index, tmp_path):
+    need_shared()
+    import shutil
+
+    idx = tmp_path / "idx"
+    shutil.copytree(real_index, idx)
+    before = run("cases", "--json", "--index", str(idx)).stdout
+    res = CliRunner().invoke(
+        main, ["ingest", str(CORPUS / "bad"), str(CASEBOOK), "--index", str(idx), "--json"]
+    )
+    assert res.exit_code == 2
+    errs = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(errs) == 6 and all(".pdf: " in ln for ln in errs)
+    assert "Traceback" not in res.stderr
+    assert run("cases", "--json", "--index", str(idx)).stdout == before
+
+
+def test_foreign_index_folder_is_a_clear_error(tmp_path):
+    bad = tmp_path / "not-an-index"
+    bad.mkdir()
+    (bad / "catalog.sqlite").write_text("this is not sqlite")
+    res = CliRunner().invoke(main, ["ask", "anything?", "--index", str(bad)])
+    assert res.exit_code == 2 and "Traceback" not in res.stderr
+    assert str(bad) in res.stderr
+
+
+def test_dry_run_writes_nothing(tmp_path):
+    idx = tmp_path / "idx"
+    res = run("ingest", str(CASEBOOK), "--index", str(idx), "--dry-run", "--json")
+    out = json.loads(res.stdout)
+    assert out["documents"][0]["status"] == "checked" and out["documents"][0]["chunks"] > 100
+    assert not idx.exists()

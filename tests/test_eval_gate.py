@@ -1,0 +1,39 @@
+"""The quality gate: the dev gold set on the bundled casebook must not regress.
+
+Floors sit a few points under what was measured when they were set (see README,
+"Quality"); a change that drops below them fails CI. Time is not gated here.
+"""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from casebook.cli import main
+from eval.report import fmt
+from eval.run import run_eval
+from tests.conftest import ROOT
+
+GOLD = ROOT / "eval" / "gold" / "dev-qa.jsonl"
+FLOORS = {"recall@5": 0.93, "mrr@10": 0.80, "answer_accuracy": 0.68, "abstention_f1": 0.55}
+
+
+def test_dev_gold_quality_floors(engine):
+    metrics = run_eval(GOLD, lambda q: engine.ask(q).to_dict())
+    got = {k: metrics[k] for k in FLOORS}
+    assert all(got[k] >= floor for k, floor in FLOORS.items()), got
+    assert metrics["n_questions"] == 50 and not metrics["problems"]
+
+
+def test_eval_cli_report_matches_json(real_index, tmp_path):
+    report = tmp_path / "report"
+    res = CliRunner().invoke(
+        main, ["eval", str(GOLD), "--index", str(real_index), "--json", "--report", str(report)]
+    )
+    assert res.exit_code == 0, res.output
+    metrics = json.loads(res.stdout)
+    html = (report / "index.html").read_text()
+    for key in ("recall@5", "mrr@10", "answer_accuracy", "abstention_f1"):
+        assert fmt(metrics[key], key) in html, key
+    assert (report / "recall_at_k.png").stat().st_size > 1000

@@ -1,0 +1,110 @@
+"""Ingest benchmark: each stage of casebook beside the bare library call it wraps.
+
+Prints, in one run on this machine:
+  - bare ``pypdf`` text extraction vs our parse + structure + chunk (target ≤ 5 s),
+  - bare ``nlp.pipe`` vs entity extraction (target ≤ 10 s),
+  - bare ``SentenceTransformer.encode`` of the chunk texts vs a full ingest, parse to
+    stored vectors, into a fresh index (target ≤ 20 s).
+Ratios show the pipeline's own overhead; the machine is shared, so read them together.
+
+Usage: python bench/bench_ingest.py [PDF] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from casebook.config import offline
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PDF = ROOT / "sources" / "casebooks" / "moin-casebook-2024.pdf"
+
+
+def timed(fn: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
+    """Median wall time of ``repeat`` runs, and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+def row(name: str, seconds: float, base: float | None = None, target: float | None = None) -> None:
+    ratio = f"{seconds / base:6.2f}×" if base else "       "
+    goal = f"target ≤ {target:g} s {'ok' if seconds <= target else 'MISSED'}" if target else ""
+    print(f"  {name:44} {seconds:8.2f} s  {ratio}  {goal}")
+
+
+def main() -> None:
+    offline()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("pdf", nargs="?", type=Path, default=DEFAULT_PDF)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+
+    import pypdf
+
+    from pipeline.chunks import chunk_structure
+    from pipeline.structure import detect_structure
+    from sources import load
+
+    print(f"casebook ingest benchmark — {args.pdf.name}")
+    print("parse + structure + chunk")
+    bare, _ = timed(
+        lambda: [p.extract_text() for p in pypdf.PdfReader(args.pdf).pages], args.repeat
+    )
+    row("bare pypdf extract_text (all pages)", bare)
+    parse, doc = timed(lambda: load(args.pdf), args.repeat)
+    row("sources.load (layout, labels, headers)", parse, bare)
+    struct, structure = timed(lambda: detect_structure(load(args.pdf)), args.repeat)
+    row("  + detect_structure", struct, bare)
+    chunk_t, chunks = timed(lambda: chunk_structure(structure), args.repeat)
+    total = struct + chunk_t
+    row("  + chunk_structure (tokenizer-measured)", chunk_t)
+    row("parse + structure + chunk", total, bare, target=5)
+    words = len(structure.document.text.split())
+    print(f"  {len(doc.pages)} pages, {words} words, {len(chunks)} chunks")
+
+    print("entities")
+    from pipeline.entities import extract_entities, load_nlp
+
+    load_t, nlp = timed(load_nlp)
+    row("load spaCy model", load_t)
+    texts = [c.text for c in chunks]
+    pipe_t, _ = timed(lambda: list(nlp.pipe(texts, batch_size=32)))
+    row("bare nlp.pipe over chunk texts", pipe_t)
+    ent_t, ents = timed(lambda: extract_entities(chunks, nlp, document=structure.document))
+    row("extract_entities (spaCy + rules + merging)", ent_t, pipe_t, target=10)
+    print(f"  {len(ents)} entities, {words / ent_t:,.0f} words/s")
+
+    print("embedding and full ingest")
+    from sentence_transformers import SentenceTransformer
+
+    from index.ingest import ingest
+    from pipeline.tokenize import model_path
+
+    model = SentenceTransformer(str(model_path()), device="cpu")
+    embed_texts = [c.embed_text for c in chunks]
+    enc_t, _ = timed(lambda: model.encode(embed_texts, batch_size=32, normalize_embeddings=True))
+    row(f"bare SentenceTransformer.encode ({len(chunks)} chunks)", enc_t)
+    with tempfile.TemporaryDirectory(prefix="casebook-bench-") as tmp:
+        t0 = time.perf_counter()
+        reports = ingest([args.pdf], Path(tmp) / "idx")
+        full = time.perf_counter() - t0
+        row("full ingest, parse to stored vectors", full, enc_t, target=20)
+        r = reports[0]
+        print(f"  {r.chunks} chunks, {r.embedded} embedded, {r.reused} reused "
+              "(includes model load, sentence vectors, entities, ONNX export on first run)")
+        t0 = time.perf_counter()
+        reports = ingest([args.pdf], Path(tmp) / "idx")
+        row("re-ingest of the same file (nothing embedded)", time.perf_counter() - t0, full)
+
+
+if __name__ == "__main__":
+    main()

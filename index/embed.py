@@ -95,6 +95,45 @@ class SentenceTransformerEmbedder:
         return _normalise(out)
 
 
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+        """Text vectors plus, from the same forward pass, one vector per character span.
+
+        A span's vector is the mean of the contextual token states inside it (the
+        text vector is the mean over all tokens, exactly as ``embed``). Answer
+        extraction needs a vector per sentence; pooling them from the chunk's pass
+        costs nothing extra, where embedding every sentence again doubled ingest.
+        """
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        tokens = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            output_value="token_embeddings",
+            convert_to_numpy=False,
+            show_progress_bar=False,
+        )
+        enc = self._model.tokenizer(
+            list(texts),
+            return_offsets_mapping=True,
+            truncation=True,
+            max_length=self._model.max_seq_length,
+        )
+        vecs: list[np.ndarray] = []
+        span_vecs: list[list[np.ndarray]] = []
+        for states, offsets, wanted in zip(tokens, enc["offset_mapping"], spans, strict=True):
+            states = states.float().cpu().numpy()
+            offsets = offsets[: len(states)]
+            vecs.append(states.mean(axis=0))
+            pooled = []
+            for s, e in wanted:
+                idx = [j for j, (a, b) in enumerate(offsets) if b > a and a >= s and b <= e]
+                pooled.append(states[idx].mean(axis=0) if idx else states.mean(axis=0))
+            span_vecs.append(list(_normalise(np.stack(pooled))) if pooled else [])
+        return _normalise(np.stack(vecs)), span_vecs
+
+
 class OnnxEmbedder:
     """all-MiniLM-L6-v2 on ONNX Runtime: same vectors as sentence-transformers, no torch."""
 

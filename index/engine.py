@@ -6,6 +6,7 @@ and one model load; the CLI opens an ``Engine`` once and calls it per question.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,18 @@ class Engine:
         self._embedder: Any = None
 
     @classmethod
-    def open(cls, index_dir: Path) -> Engine:
+    def open(cls, index_dir: Path, editions: Sequence[str] | None = None) -> Engine:
+        """Open read-only; ``editions`` (sha256 prefixes or labels) replace their series'
+        current editions, e.g. to ask the edition a figure was quoted from."""
         from index.ingest import index_settings
 
-        return cls(Index(Path(index_dir), index_settings(), readonly=True))
+        index = Index(Path(index_dir), index_settings(), readonly=True)
+        try:
+            index.set_editions(editions)
+        except BaseException:
+            index.close()
+            raise
+        return cls(index)
 
     @property
     def embedder(self) -> Any:
@@ -69,8 +78,9 @@ class Engine:
     ) -> Answer:
         from index.answer import answer_question
 
-        hits = self.search(question, k, case=case, document=document, mode=mode)
-        return answer_question(question, hits, embedder=self.embedder, index=self.index)
+        with self.index.read_snapshot():  # hits and the answer's lookups: one catalog state
+            hits = self.search(question, k, case=case, document=document, mode=mode)
+            return answer_question(question, hits, embedder=self.embedder, index=self.index)
 
     def document_texts(self) -> list[str]:
         """Each document's indexed text (its chunks in order), to check gold evidence against."""

@@ -8,6 +8,7 @@ gets its one-line reason in its report and the others are still ingested.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from index.answer import chunk_sentences
 from pipeline.chunks import ChunkSettings, chunk_structure
-from pipeline.entities import extract_entities
+from pipeline.entities import align_actor_names, extract_entities, rebase_entities
 from pipeline.structure import detect_structure, outline
 from pipeline.tokenize import MODEL_NAME
 from pipeline.types import Chunk, Structure
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 
 EMBED_DIM = 384
 CHUNK_SETTINGS = ChunkSettings()
+SERIES_OVERLAP = 0.5  # share of a file's chunk texts found in a series' current edition
+SERIES_OVERLAP_SAME_TITLE = 0.2  # ... enough when the titles also match
+ONNX_MAX_TEXTS = 64  # embed up to this many chunks with the ONNX model (no torch import)
 
 
 def index_settings(chunk_settings: ChunkSettings = CHUNK_SETTINGS) -> dict[str, Any]:
@@ -73,6 +77,11 @@ class DocReport:
     chunks: int = 0
     embedded: int = 0
     reused: int = 0
+    series: str | None = None
+    edition: str | None = None  # the edition label
+    previous: str | None = None  # sha256 of the edition this one replaced as current
+    entities_reused: int = 0
+    entities_extracted: int = 0
     errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -103,13 +112,39 @@ class LazyEmbedder:
 
     def __init__(self) -> None:
         self._inner: Any = None
+        self.onnx_dir: Path | None = None  # set: use the exported ONNX model if it is there
+
+    def _load(self) -> Any:
+        if self._inner is None:
+            from index.embed import onnx_file_for
+
+            if self.onnx_dir is not None and onnx_file_for(self.onnx_dir).exists():
+                # A few changed chunks of a new edition: the ONNX twin gives the same
+                # vectors without torch's ~4 s import (it is ~2x slower per text).
+                from index.embed import OnnxEmbedder
+
+                self._inner = OnnxEmbedder(onnx_file_for(self.onnx_dir))
+            else:
+                from index.embed import SentenceTransformerEmbedder
+
+                self._inner = SentenceTransformerEmbedder()
+        return self._inner
 
     def embed(self, texts):  # -> np.ndarray
-        if self._inner is None:
-            from index.embed import SentenceTransformerEmbedder
+        return self._load().embed(texts)
 
-            self._inner = SentenceTransformerEmbedder()
-        return self._inner.embed(texts)
+    def embed_with_spans(self, texts, spans):  # -> (np.ndarray, list[list[np.ndarray]])
+        inner = self._load()
+        if hasattr(inner, "embed_with_spans"):
+            return inner.embed_with_spans(texts, spans)
+        # An embedder without in-pass pooling: embed the span texts on their own.
+        flat = [t[s:e] for t, sp in zip(texts, spans, strict=True) for s, e in sp]
+        flat_vecs = list(inner.embed(flat)) if flat else []
+        out, i = [], 0
+        for sp in spans:
+            out.append(flat_vecs[i : i + len(sp)])
+            i += len(sp)
+        return inner.embed(texts), out
 
     @property
     def loaded(self) -> bool:

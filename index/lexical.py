@@ -128,13 +128,38 @@ def chunk_set_key(ids: Iterable[str]) -> str:
     return h.hexdigest()[:20]
 
 
-def prune_cache(cache_dir: Path, keep: str | None) -> None:
-    """Delete cached BM25 indexes other than ``keep`` (all of them when ``keep`` is None)."""
+CACHE_SPARE = 3  # cached sets kept besides the live one
+_TMP_GRACE_S = 600.0  # a younger ".key.*" temp folder may be another process's save in flight
+
+
+def prune_cache(cache_dir: Path, keep: str | None, spare: int = CACHE_SPARE) -> None:
+    """Delete cached indexes other than ``keep`` and the ``spare`` most recent others.
+
+    ``keep=None`` deletes them all. Why spares: with editions, readers of an older
+    edition and readers still on the pre-switch chunk set use other keys; deleting
+    their cache under them would make them rebuild (and open chroma) mid-query.
+    """
     if not cache_dir.is_dir():
         return
+    import time
+
+    now = time.time()
+    others: list[tuple[float, Path]] = []
     for child in cache_dir.iterdir():
-        if child.name != keep and child.is_dir():
-            shutil.rmtree(child, ignore_errors=True)
+        if not child.is_dir() or child.name == keep:
+            continue
+        try:
+            mtime = child.stat().st_mtime
+        except OSError:
+            continue
+        if child.name.startswith("."):
+            if now - mtime > _TMP_GRACE_S:
+                shutil.rmtree(child, ignore_errors=True)
+            continue
+        others.append((mtime, child))
+    others.sort(reverse=True)
+    for _, child in others[spare if keep is not None else 0 :]:
+        shutil.rmtree(child, ignore_errors=True)
 
 
 class LexicalIndex:

@@ -144,6 +144,23 @@ def search(
         raise ValueError(f"unknown search mode {mode!r}; use hybrid, dense or bm25")
     if not query.strip() or k <= 0:
         return []
+    # One catalog snapshot for the whole query: an edition switch committed mid-query
+    # must not make the candidates (old edition) vanish at the fetch (new edition).
+    with index.read_snapshot():
+        return _search(index, query, k, embedder, case, document, mode, fusion, dense_backend)
+
+
+def _search(
+    index: Index,
+    query: str,
+    k: int,
+    embedder: Embedder | None,
+    case: str | None,
+    document: str | None,
+    mode: Mode,
+    fusion: FusionParams,
+    dense_backend: DenseBackend,
+) -> list[Hit]:
     cases, docs = _resolve_filters(index, case, document)
     n_cand = max(fusion.candidates, k)
     filtered = cases is not None or docs is not None

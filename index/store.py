@@ -14,6 +14,14 @@ and marks documents complete in one transaction. Vectors are written first and
 the catalog commit comes last, so a crash mid-ingest leaves the previous state
 answering; readers drop any chroma id that the catalog does not list under a
 complete document.
+
+Editions: a document (one file, by sha256) is an *edition* of a *series*. Exactly
+one edition per series is current; readers see the current editions unless an
+``Index.set_editions`` scope names others. The commit that makes a new edition
+complete also makes it current (and its predecessor history), so there is no
+moment at which a series has no visible edition. The BM25 and vector caches for
+the new visible set are built *before* that commit, so readers never wait on (or
+open) chroma after a switch.
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ if TYPE_CHECKING:
     from index.embed import Embedder
     from index.lexical import LexicalIndex
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # v2: series + editions (v1 catalogs are migrated on open)
 COLLECTION = "chunks"
 CATALOG_FILE = "catalog.sqlite"
 CHROMA_DIR = "chroma"
@@ -50,6 +58,13 @@ _SETTINGS_META_KEY = "casebook_settings"
 _EMBED_BATCH = 64
 _WHERE_IN_BATCH = 256
 _DOC_COLUMNS = ("sha256", "title", "path", "kind", "pages", "parser", "ingested_at", "status")
+_DOC_SELECT = (
+    "SELECT d.sha256, d.title, d.path, d.kind, d.pages, d.parser, d.ingested_at, d.status, "
+    "d.outline, d.extra, (SELECT COUNT(*) FROM chunks c WHERE c.doc_sha256 = d.sha256), "
+    "d.series_id, s.name, d.edition_label, d.is_current "
+    "FROM documents d LEFT JOIN series s ON s.id = d.series_id WHERE d.status = 'complete'"
+)
+CRASH_ENV = "CASEBOOK_TEST_CRASH_AT"  # tests: SIGKILL the process at a named point of an add
 
 
 class CasebookIndexError(Exception):
@@ -72,23 +87,44 @@ class AmbiguousDocument(CasebookIndexError):
     """A sha256 prefix matched more than one document."""
 
 
+def _crash_point(name: str) -> None:
+    """Die here, uncleanly, if the crash test asks for it (``CASEBOOK_TEST_CRASH_AT=name``).
+
+    Why in the product code: the kill tests must hit exact points between the vector
+    write, the cache build and the catalog commit; a timer cannot.
+    """
+    if os.environ.get(CRASH_ENV) == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS index_meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS documents (
-    sha256      TEXT PRIMARY KEY,
-    title       TEXT NOT NULL,
-    path        TEXT,
-    kind        TEXT,
-    pages       INTEGER,
-    parser      TEXT,
-    ingested_at TEXT NOT NULL,
-    status      TEXT NOT NULL,
-    outline     TEXT,
-    extra       TEXT
+CREATE TABLE IF NOT EXISTS series (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    name       TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS documents (
+    sha256        TEXT PRIMARY KEY,
+    title         TEXT NOT NULL,
+    path          TEXT,
+    kind          TEXT,
+    pages         INTEGER,
+    parser        TEXT,
+    ingested_at   TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    outline       TEXT,
+    extra         TEXT,
+    series_id     INTEGER REFERENCES series(id),
+    edition_label TEXT,
+    is_current    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS documents_series ON documents(series_id, is_current);
 CREATE TABLE IF NOT EXISTS chunks (
     id           TEXT PRIMARY KEY,
     doc_sha256   TEXT NOT NULL REFERENCES documents(sha256) ON DELETE CASCADE,
@@ -135,6 +171,7 @@ _CHUNK_SELECT = (
     "c.part, c.section_path, c.pdf_pages, c.page_labels, c.start_char, c.end_char, c.tokens "
     "FROM chunks c JOIN documents d ON d.sha256 = c.doc_sha256 WHERE d.status = 'complete'"
 )
+_CURRENT = "d.is_current = 1"
 
 
 def sentence_hash(text: str) -> str:
@@ -158,6 +195,20 @@ def _settings_diff(stored: dict[str, Any], wanted: dict[str, Any]) -> str:
         if stored.get(k) != wanted.get(k)
     ]
     return "; ".join(parts)
+
+
+def _insert_series(db: sqlite3.Connection, name: str, created_at: str | None = None) -> int:
+    """A new series row named ``name`` (made unique with " (2)", " (3)" ...); its id."""
+    base, n = name.strip() or "untitled", 1
+    candidate = base
+    while db.execute("SELECT 1 FROM series WHERE name = ?", (candidate,)).fetchone():
+        n += 1
+        candidate = f"{base} ({n})"
+    cur = db.execute(
+        "INSERT INTO series(name, created_at) VALUES (?, ?)",
+        (candidate, created_at or datetime.now(UTC).isoformat(timespec="seconds")),
+    )
+    return int(cur.lastrowid or 0)
 
 
 def _row_to_chunk(r: Sequence[Any]) -> Chunk:
@@ -269,6 +320,8 @@ class Index:
         self._lexical: LexicalIndex | None = None
         self._lexical_key: str | None = None
         self._vectors: VectorSnapshot | None = None
+        self._scope: list[str] | None = None  # explicit visible editions; None = current ones
+        self._read_depth = 0
         try:
             self.settings = self._open_catalog(None if settings is None else _canonical(settings))
             if readonly:
@@ -367,7 +420,9 @@ class Index:
             stored = json.loads(meta["settings"])
         except (KeyError, ValueError) as exc:
             raise IndexOpenError(f"{cat} has no readable index settings ({exc!r})") from exc
-        if version != SCHEMA_VERSION:
+        if version == 1:
+            self._migrate_v1()
+        elif version != SCHEMA_VERSION:
             raise IndexOpenError(
                 f"{p} uses catalog schema v{version}, this casebook reads v{SCHEMA_VERSION}; "
                 "re-ingest into a new folder"
@@ -379,6 +434,70 @@ class Index:
                 "re-ingest into a new index folder, or delete this one to rebuild it"
             )
         return stored
+
+    def _migrate_v1(self) -> None:
+        """v1 -> v2: every existing document becomes the one, current edition of its own series.
+
+        A read-only open migrates too (through its own short-lived writable connection),
+        so `casebook ask` keeps working on an index built before editions existed.
+        """
+        cat = self.catalog_path
+        try:
+            db = sqlite3.connect(str(cat), isolation_level=None)
+        except sqlite3.Error as exc:
+            raise IndexOpenError(
+                f"{self.path} uses catalog schema v1 and cannot be upgraded here ({exc}); "
+                "run `casebook ingest` on it once with write access"
+            ) from exc
+        try:
+            db.execute("PRAGMA busy_timeout = 5000")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                (raw,) = db.execute(
+                    "SELECT value FROM index_meta WHERE key = 'schema_version'"
+                ).fetchone()
+                if json.loads(raw) == 1:  # another process may have just migrated it
+                    db.execute(
+                        "CREATE TABLE IF NOT EXISTS series (id INTEGER PRIMARY KEY "
+                        "AUTOINCREMENT, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL)"
+                    )
+                    cols = {r[1] for r in db.execute("PRAGMA table_info(documents)")}
+                    for col, decl in (
+                        ("series_id", "INTEGER REFERENCES series(id)"),
+                        ("edition_label", "TEXT"),
+                        ("is_current", "INTEGER NOT NULL DEFAULT 0"),
+                    ):
+                        if col not in cols:
+                            db.execute(f"ALTER TABLE documents ADD COLUMN {col} {decl}")
+                    db.execute(
+                        "CREATE INDEX IF NOT EXISTS documents_series "
+                        "ON documents(series_id, is_current)"
+                    )
+                    docs = db.execute(
+                        "SELECT sha256, title, ingested_at FROM documents "
+                        "WHERE series_id IS NULL ORDER BY ingested_at, sha256"
+                    ).fetchall()
+                    for sha, title, at in docs:
+                        sid = _insert_series(db, title, at)
+                        db.execute(
+                            "UPDATE documents SET series_id = ?, edition_label = 'ed. 1', "
+                            "is_current = 1 WHERE sha256 = ?",
+                            (sid, sha),
+                        )
+                    db.execute(
+                        "UPDATE index_meta SET value = ? WHERE key = 'schema_version'",
+                        (json.dumps(SCHEMA_VERSION),),
+                    )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise IndexOpenError(
+                f"cannot upgrade the catalog {cat} to schema v{SCHEMA_VERSION}: {exc}"
+            ) from exc
+        finally:
+            db.close()
 
     def _open_chroma(self) -> None:
         import chromadb  # ~0.6 s; imported here so `import index.store` stays cheap
@@ -491,8 +610,10 @@ class Index:
         progress: Callable[[int, int], None] | None = None,
         *,
         embed_input: Callable[[Chunk], str] | None = None,
-        sentences: Callable[[Chunk], list[str]] | None = None,
+        sentences: Callable[[Chunk], list[tuple[int, int, str]]] | None = None,
         entities: Sequence[Entity] = (),
+        series: str | None = None,
+        edition_label: str | None = None,
     ) -> dict[str, int]:
         """Store one document and its chunks; embed only texts without a stored vector.
 
@@ -512,6 +633,12 @@ class Index:
         are never embedded twice) so that answering needs no embedding but the
         question's. ``entities`` replace the document's entities in the same
         transaction that makes the document visible.
+
+        The document becomes the current edition of ``series`` (a series name: an
+        existing one, else a new series of that name; None: the series it already
+        belongs to, else a new series named after its title), in that same
+        transaction; the previous current edition stays as history.
+        ``edition_label`` defaults to "ed. N".
         """
         self._check_writable()
         self.check_embedder(embedder)
@@ -561,8 +688,27 @@ class Index:
         if progress is not None:
             progress(0, total)
         done = 0
+        # Sentence spans inside each embedded string, for embedders that pool them in-pass.
+        pooled: dict[str, np.ndarray] = {}
+        span_map: dict[str, list[tuple[int, int, str]]] = {}
+        if sentences is not None and hasattr(embedder, "embed_with_spans"):
+            for c in to_embed:
+                text_in = inputs[c.id]
+                if text_in.endswith(c.text):
+                    off = len(text_in) - len(c.text)
+                    span_map[ekey[c.id]] = [(s + off, e + off, t) for s, e, t in sentences(c)]
         for batch in _batched(texts, _EMBED_BATCH):
-            vecs = np.asarray(embedder.embed([t for _, t in batch]), dtype=np.float32)
+            if span_map:
+                vecs, span_vecs = embedder.embed_with_spans(
+                    [t for _, t in batch],
+                    [[(s, e) for s, e, _ in span_map.get(h, [])] for h, _ in batch],
+                )
+                for (h, _), svs in zip(batch, span_vecs, strict=True):
+                    for (_, _, t), v in zip(span_map.get(h, []), svs, strict=True):
+                        pooled.setdefault(sentence_hash(t), v)
+            else:
+                vecs = embedder.embed([t for _, t in batch])
+            vecs = np.asarray(vecs, dtype=np.float32)
             if vecs.shape != (len(batch), embedder.dim):
                 raise ValueError(
                     f"embedder {embedder.name} returned shape {vecs.shape}, "
@@ -574,16 +720,27 @@ class Index:
                 done += len(batch)
                 progress(done, total)
         # 3b. Sentence vectors for answer extraction, embedded once per distinct sentence.
-        sent_rows = self._embed_sentences(todo, sentences, embedder) if sentences else []
+        sent_rows = self._embed_sentences(todo, sentences, embedder, pooled) if sentences else []
 
         # 4. Vectors first (upsert: a retried crash overwrites its own orphans).
+        _crash_point("before_vectors")
         if missing:
             self._upsert_vectors(
                 missing, [by_hash[ekey[c.id]] for c in missing], [ekey[c.id] for c in missing]
             )
+        _crash_point("after_vectors")
 
-        # 5. Then the catalog, in one transaction: this is what makes the document visible.
-        old_ids = self._replace_document_rows(meta, todo, sent_rows, entities)
+        # 5. The readers' caches for the chunk set that the commit will make visible, so
+        # that after the switch no reader has to build them (or open chroma).
+        self._prebuild_caches(sha, series, todo)
+        _crash_point("after_caches")
+
+        # 6. Then the catalog, in one transaction: this is what makes the document visible
+        # and, for a new edition, hides its predecessor at the same instant.
+        old_ids = self._replace_document_rows(
+            meta, todo, sent_rows, entities, series=series, edition_label=edition_label
+        )
+        _crash_point("after_commit")
         stale = sorted(old_ids - set(ids))
         for batch in _batched(stale, self._max_batch()):
             coll.delete(ids=list(batch))
@@ -626,11 +783,17 @@ class Index:
     def _embed_sentences(
         self,
         chunks: Sequence[Chunk],
-        split: Callable[[Chunk], list[str]],
+        split: Callable[[Chunk], list[tuple[int, int, str]]],
         embedder: Embedder,
+        pooled: dict[str, np.ndarray] | None = None,
     ) -> list[tuple[str, bytes]]:
-        """(hash, float32 bytes) rows for sentences with no stored vector yet."""
-        wanted = {sentence_hash(t): t for c in chunks for t in split(c)}
+        """(hash, float32 bytes) rows for sentences with no stored vector yet.
+
+        Vectors already pooled from the chunk pass are used as they are; only the
+        rest (sentences of chunks whose vector was reused) are embedded alone.
+        """
+        pooled = pooled or {}
+        wanted = {sentence_hash(t): t for c in chunks for _, _, t in split(c)}
         have: set[str] = set()
         keys = sorted(wanted)
         for batch in _batched(keys, 500):
@@ -641,8 +804,14 @@ class Index:
                     f"SELECT hash FROM sentence_vectors WHERE hash IN ({marks})", list(batch)
                 )
             )
-        todo = sorted((h for h in keys if h not in have), key=lambda h: len(wanted[h]))
-        rows: list[tuple[str, bytes]] = []
+        rows: list[tuple[str, bytes]] = [
+            (h, np.asarray(pooled[h], dtype=np.float32).tobytes())
+            for h in keys
+            if h not in have and h in pooled
+        ]
+        todo = sorted(
+            (h for h in keys if h not in have and h not in pooled), key=lambda h: len(wanted[h])
+        )
         for batch in _batched(todo, _EMBED_BATCH * 2):
             vecs = np.asarray(embedder.embed([wanted[h] for h in batch]), dtype=np.float32)
             rows.extend((h, v.tobytes()) for h, v in zip(batch, vecs, strict=True))
@@ -669,13 +838,16 @@ class Index:
         docs: Sequence[str] | None = None,
         chunk_ids: Sequence[str] | None = None,
     ) -> list[Entity]:
-        """Entities of complete documents, in document order, optionally filtered."""
+        """Entities of the visible documents, in document order, optionally filtered.
+
+        ``docs`` names documents explicitly: then any complete edition may be read.
+        """
+        where, args = ("", []) if docs is not None else self._visible()
         sql = (
             "SELECT e.type, e.text, e.chunk_id, e.doc_sha256, d.title, e.case_title, e.section, "
             "e.page_label, e.pdf_page, e.span_start, e.span_end, e.attrs FROM entities e "
-            "JOIN documents d ON d.sha256 = e.doc_sha256 WHERE d.status = 'complete'"
+            "JOIN documents d ON d.sha256 = e.doc_sha256 WHERE d.status = 'complete'" + where
         )
-        args: list[Any] = []
         for column, values in (
             ("e.type", types),
             ("e.case_title", cases),
@@ -709,18 +881,33 @@ class Index:
         chunks: list[Chunk],
         sent_rows: Sequence[tuple[str, bytes]] = (),
         entities: Sequence[Entity] = (),
+        *,
+        series: str | None = None,
+        edition_label: str | None = None,
     ) -> set[str]:
         sha = meta["sha256"]
         known = {"sha256", "title", "path", "kind", "pages", "parser", "outline", "status"}
         extra = {k: v for k, v in meta.items() if k not in known}
         with self._tx() as tx:
             old = {r[0] for r in tx.execute("SELECT id FROM chunks WHERE doc_sha256 = ?", (sha,))}
-            tx.executemany("INSERT OR IGNORE INTO sentence_vectors(hash, vec) VALUES (?, ?)", sent_rows)
+            prev = tx.execute(
+                "SELECT series_id, edition_label FROM documents WHERE sha256 = ?", (sha,)
+            ).fetchone()
+            sid = self._series_id(tx, series, prev[0] if prev else None)
+            if sid is None:
+                sid = _insert_series(tx, str(meta["title"]))
+            label = edition_label or (prev[1] if prev and prev[0] == sid else None)
+            label = self._unique_label(tx, sid, sha, label)
+            tx.executemany(
+                "INSERT OR IGNORE INTO sentence_vectors(hash, vec) VALUES (?, ?)", sent_rows
+            )
             tx.execute("DELETE FROM chunks WHERE doc_sha256 = ?", (sha,))
             tx.execute("DELETE FROM documents WHERE sha256 = ?", (sha,))
+            tx.execute("UPDATE documents SET is_current = 0 WHERE series_id = ?", (sid,))
             tx.execute(
                 "INSERT INTO documents(sha256, title, path, kind, pages, parser, ingested_at, "
-                "status, outline, extra) VALUES (?, ?, ?, ?, ?, ?, ?, 'complete', ?, ?)",
+                "status, outline, extra, series_id, edition_label, is_current) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'complete', ?, ?, ?, ?, 1)",
                 (
                     sha,
                     meta["title"],
@@ -731,6 +918,8 @@ class Index:
                     datetime.now(UTC).isoformat(timespec="seconds"),
                     json.dumps(meta.get("outline")),
                     json.dumps(extra, default=str),
+                    sid,
+                    label,
                 ),
             )
             tx.executemany(
@@ -780,40 +969,292 @@ class Index:
                     for e in entities
                 ],
             )
+            if prev and prev[0] is not None and prev[0] != sid:
+                self._repair_series(tx, int(prev[0]))  # moved out of its old series
         return old
 
-    def remove_document(self, sha: str) -> bool:
-        """Delete a document's catalog rows, its vectors and stale caches; False if absent.
+    @staticmethod
+    def _series_id(db: sqlite3.Connection, name: str | None, fallback: int | None) -> int | None:
+        """The id of series ``name`` (None if it does not exist yet), else ``fallback``."""
+        if name is None:
+            return fallback
+        row = db.execute(
+            "SELECT id FROM series WHERE name = ? COLLATE NOCASE ORDER BY id", (name.strip(),)
+        ).fetchone()
+        if row is not None:
+            return int(row[0])
+        return _insert_series(db, name)
 
-        Catalog first, so readers stop seeing it at once; vectors left behind by
-        a crash in between are ignored by readers and cleaned on the next remove/add.
-        """
+    @staticmethod
+    def _unique_label(db: sqlite3.Connection, sid: int, sha: str, label: str | None) -> str:
+        """``label`` (or "ed. N" for the N-th edition), made unique within its series."""
+        taken = {
+            str(r[0]).casefold()
+            for r in db.execute(
+                "SELECT edition_label FROM documents WHERE series_id = ? AND sha256 != ? "
+                "AND edition_label IS NOT NULL",
+                (sid, sha),
+            )
+        }
+        n = len(taken) + 1
+        label = (label or "").strip() or f"ed. {n}"
+        candidate = label
+        while candidate.casefold() in taken:
+            n += 1
+            candidate = f"{label} (ed. {n})" if not label.startswith("ed. ") else f"ed. {n}"
+        return candidate
+
+    def _visible_after(self, sha: str, series: str | None) -> list[str]:
+        """The default-scope chunk ids once ``sha`` is stored as the current edition of
+        ``series`` (same rules as ``_replace_document_rows``), without its new chunks."""
+        docs = self.documents(all_editions=True)
+        mine = next((d for d in docs if d["sha256"] == sha), None)
+        sid = mine["series_id"] if mine else None
+        if series is not None:
+            folded = series.strip().casefold()
+            sid = next((d["series_id"] for d in docs if str(d["series"]).casefold() == folded), -1)
+        keep = [
+            d["sha256"]
+            for d in docs
+            if d["current"] and d["sha256"] != sha and (sid is None or d["series_id"] != sid)
+        ]
+        ids: list[str] = []
+        for batch in _batched(keep, 200):
+            marks = ",".join("?" * len(batch))
+            ids += [
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT id FROM chunks WHERE doc_sha256 IN ({marks})", list(batch)
+                )
+            ]
+        return ids
+
+    def _prebuild_caches(self, sha: str, series: str | None, chunks: Sequence[Chunk]) -> None:
+        """Build and save the BM25 index and vector snapshot of the post-commit chunk set."""
+        from index.lexical import LexicalIndex, chunk_set_key
+
+        new = {c.id: c for c in chunks}
+        ids = sorted({*self._visible_after(sha, series), *new})
+        key = chunk_set_key(ids)
+
+        def fetch(wanted: list[str]) -> dict[str, Chunk]:
+            out = self.chunks_by_id([i for i in wanted if i not in new])
+            out.update({i: new[i] for i in wanted if i in new})
+            return out
+
+        LexicalIndex.load_or_build(self.bm25_dir, key, ids, fetch)
+        if VectorSnapshot.load(self.vectors_dir / key, key, ids) is None:
+            self._build_snapshot(key, ids)
+
+    def remove_document(self, sha: str) -> bool:
+        """Delete one edition (sha256 or prefix) and all derived from it; False if absent."""
         self._check_writable()
         doc = self.get_document(sha)
         if doc is None:
             return False
-        full = doc["sha256"]
+        self.remove_editions([doc["sha256"]])
+        return True
+
+    def remove_series(self, name: str) -> dict[str, Any]:
+        """Delete a series (name as in ``resolve_series``) with all its editions; returns it."""
+        self._check_writable()
+        found = self.resolve_series(name)
+        self.remove_editions([d["sha256"] for d in found["editions"]], series_ids=[found["id"]])
+        return found
+
+    def remove_editions(self, shas: Sequence[str], *, series_ids: Sequence[int] = ()) -> None:
+        """Delete these editions' catalog rows, entities, vectors and the caches.
+
+        If a removed edition was current, the newest remaining edition of its series
+        becomes current in the same transaction; a series left empty is deleted (as are
+        ``series_ids``). Catalog first, so readers stop seeing it at once; vectors left
+        behind by a crash in between are ignored by readers and deleted by a re-run.
+        Sentence vectors are shared by text across editions and are kept.
+        """
+        self._check_writable()
+        shas = list(shas)
         with self._tx() as tx:
-            tx.execute("DELETE FROM entities WHERE doc_sha256 = ?", (full,))
-            tx.execute("DELETE FROM chunks WHERE doc_sha256 = ?", (full,))
-            tx.execute("DELETE FROM documents WHERE sha256 = ?", (full,))
-        self.collection.delete(where={"doc_sha256": full})
+            touched = set(series_ids)
+            for sha in shas:
+                row = tx.execute(
+                    "SELECT series_id FROM documents WHERE sha256 = ?", (sha,)
+                ).fetchone()
+                if row is not None and row[0] is not None:
+                    touched.add(int(row[0]))
+                tx.execute("DELETE FROM entities WHERE doc_sha256 = ?", (sha,))
+                tx.execute("DELETE FROM chunks WHERE doc_sha256 = ?", (sha,))
+                tx.execute("DELETE FROM documents WHERE sha256 = ?", (sha,))
+            for sid in touched:
+                self._repair_series(tx, sid)
+        for sha in shas:
+            self.collection.delete(where={"doc_sha256": sha})
         self._lexical = self._vectors = None
         from index.lexical import prune_cache
 
         prune_cache(self.bm25_dir, keep=None)
         prune_cache(self.vectors_dir, keep=None)
-        return True
+
+    @staticmethod
+    def _repair_series(db: sqlite3.Connection, sid: int) -> None:
+        """Give series ``sid`` a current edition (its newest) or delete it if it has none."""
+        eds = db.execute(
+            "SELECT sha256, is_current FROM documents WHERE series_id = ? AND status = 'complete' "
+            "ORDER BY ingested_at DESC, rowid DESC",
+            (sid,),
+        ).fetchall()
+        if not eds:
+            db.execute("DELETE FROM series WHERE id = ?", (sid,))
+        elif not any(cur for _, cur in eds):
+            db.execute("UPDATE documents SET is_current = 1 WHERE sha256 = ?", (eds[0][0],))
 
     # ------------------------------------------------------------------ reading
 
-    def documents(self) -> list[dict[str, Any]]:
-        """Complete documents, oldest ingest first, with their outline and chunk count."""
+    def _visible(self) -> tuple[str, list[str]]:
+        """SQL (" AND ...", args) restricting ``d`` to the editions readers see."""
+        if self._scope is None:
+            return " AND " + _CURRENT, []
+        return f" AND d.sha256 IN ({','.join('?' * len(self._scope))})", list(self._scope)
+
+    @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """Run several reads against one consistent catalog state (re-entrant).
+
+        Why: a query lists the visible chunk ids, ranks them, then fetches the
+        chunks; if an ingest commits a new edition in between, the fetch would
+        drop every hit of the old edition and return nothing. In WAL mode a read
+        transaction pins the state it started with while the writer commits.
+        """
+        db = self.db
+        own = self._read_depth == 0 and not db.in_transaction
+        if own:
+            db.execute("BEGIN")
+        self._read_depth += 1
+        try:
+            yield
+        finally:
+            self._read_depth -= 1
+            if own and db.in_transaction:
+                db.execute("COMMIT")
+
+    @property
+    def editions_scope(self) -> list[str] | None:
+        """The explicit visible editions (sha256s), or None for the current ones."""
+        return None if self._scope is None else list(self._scope)
+
+    def set_editions(self, names: Sequence[str] | None) -> list[dict[str, Any]]:
+        """Read these editions instead of their series' current ones (None: back to current).
+
+        Each name is a sha256 (prefix) or an edition label, see ``resolve_edition``.
+        Other series stay at their current edition. Returns the chosen editions.
+        """
+        self._lexical = self._vectors = None
+        if not names:
+            self._scope = None
+            return []
+        chosen = [self.resolve_edition(n) for n in names]
+        series = {d["series_id"] for d in chosen}
+        if len(series) < len(chosen):
+            raise FilterNoMatch("give at most one --edition per series")
+        others = [
+            d["sha256"]
+            for d in self.documents(all_editions=True)
+            if d["current"] and d["series_id"] not in series
+        ]
+        self._scope = sorted({*others, *(d["sha256"] for d in chosen)})
+        return chosen
+
+    def resolve_edition(self, name: str, series: str | None = None) -> dict[str, Any]:
+        """The edition named by a sha256, a unique sha256 prefix, or a label (any case).
+
+        ``series`` (a series name) narrows the search. Raises ``FilterNoMatch`` or
+        ``AmbiguousDocument`` with the candidates in the message.
+        """
+        key = name.strip()
+        if not key:
+            raise FilterNoMatch("the edition name is empty")
+        docs = self.documents(all_editions=True)
+        if series is not None:
+            sid = self.resolve_series(series)["id"]
+            docs = [d for d in docs if d["series_id"] == sid]
+        folded = key.casefold()
+        by_label = [d for d in docs if str(d["label"] or "").casefold() == folded]
+        by_sha = [d for d in docs if d["sha256"].startswith(folded)]
+        matches = by_sha or by_label
+        if len(matches) == 1:
+            return matches[0]
+        names = "; ".join(
+            f"{d['sha256'][:12]} {d['label']!r} of {d['series']!r}" for d in (matches or docs)
+        )
+        if matches:
+            raise AmbiguousDocument(f"{name!r} names several editions: {names}")
+        raise FilterNoMatch(f"no edition has sha256 prefix or label {name!r}; editions: {names}")
+
+    def resolve_series(self, name: str) -> dict[str, Any]:
+        """The series whose name equals (case-insensitively) or uniquely contains ``name``."""
+        all_series = self.series()
+        folded = name.strip().casefold()
+        exact = [s for s in all_series if s["name"].casefold() == folded]
+        part = [s for s in all_series if folded and folded in s["name"].casefold()]
+        matches = exact or part
+        if len(matches) == 1:
+            return matches[0]
+        known = "; ".join(repr(s["name"]) for s in (matches or all_series)) or "none"
+        if matches:
+            raise AmbiguousDocument(f"{name!r} matches several series: {known}")
+        raise FilterNoMatch(f"no series is named {name!r}; series: {known}")
+
+    def series(self) -> list[dict[str, Any]]:
+        """Every series with its editions (oldest first) and its current edition's sha256."""
+        docs = self.documents(all_editions=True)
+        out = []
+        for sid, name, created in self.db.execute(
+            "SELECT id, name, created_at FROM series ORDER BY created_at, id"
+        ):
+            eds = [d for d in docs if d["series_id"] == sid]
+            current = next((d["sha256"] for d in eds if d["current"]), None)
+            out.append(
+                {
+                    "id": sid,
+                    "name": name,
+                    "created_at": created,
+                    "current": current,
+                    "editions": eds,
+                }
+            )
+        return out
+
+    def text_hashes(self, doc_sha: str) -> set[str]:
+        """The chunk text hashes of one stored document (any edition): its content fingerprint."""
+        return {
+            r[0]
+            for r in self.db.execute(
+                "SELECT text_hash FROM chunks WHERE doc_sha256 = ?", (doc_sha,)
+            )
+        }
+
+    def entities_by_text_hash(self, doc_sha: str) -> dict[str, list[Entity]]:
+        """A stored document's entities grouped by the ``text_hash`` of their chunk.
+
+        Why: a new edition's unchanged chunk has the same text (and part/section), so its
+        entities are the old ones re-pointed at the new chunk; no spaCy run needed.
+        """
+        out: dict[str, list[Entity]] = {}
+        by_id = {c.id: c.text_hash for c in self.chunks(doc_sha)}
+        for e in self.entities(docs=[doc_sha]):
+            h = by_id.get(e.chunk_id)
+            if h is not None:
+                out.setdefault(h, []).append(e)
+        return out
+
+    def documents(self, *, all_editions: bool = False) -> list[dict[str, Any]]:
+        """Visible documents (or every complete edition), oldest ingest first.
+
+        Each has its outline, chunk count, ``series``, ``series_id``, edition ``label``
+        and ``current`` flag besides the catalog columns and the ``extra`` keys.
+        """
+        where, args = ("", []) if all_editions else self._visible()
         rows = self.db.execute(
-            "SELECT d.sha256, d.title, d.path, d.kind, d.pages, d.parser, d.ingested_at, "
-            "d.status, d.outline, d.extra, (SELECT COUNT(*) FROM chunks c "
-            "WHERE c.doc_sha256 = d.sha256) FROM documents d WHERE d.status = 'complete' "
-            "ORDER BY d.ingested_at, d.title"
+            _DOC_SELECT + where + " ORDER BY d.ingested_at, d.title", args
         ).fetchall()
         return [self._doc_row(r) for r in rows]
 
@@ -823,17 +1264,22 @@ class Index:
         d.update(dict(zip(_DOC_COLUMNS, r[:8], strict=True)))
         d["outline"] = json.loads(r[8]) if r[8] else None
         d["chunks"] = r[10]
+        d["series_id"], d["series"], d["label"], d["current"] = r[11], r[12], r[13], bool(r[14])
         return d
 
-    def get_document(self, sha_or_prefix: str) -> dict[str, Any] | None:
+    def get_document(
+        self, sha_or_prefix: str, *, all_editions: bool = True
+    ) -> dict[str, Any] | None:
         """The complete document whose sha256 equals or starts with the argument, else None.
 
+        Looks at every edition (current or not) unless ``all_editions`` is False.
         Raises ``AmbiguousDocument`` when a prefix matches several documents.
         """
         key = sha_or_prefix.strip().lower()
         if not key:
             return None
-        matches = [d for d in self.documents() if d["sha256"].startswith(key)]
+        docs = self.documents(all_editions=all_editions)
+        matches = [d for d in docs if d["sha256"].startswith(key)]
         if len(matches) > 1:
             names = ", ".join(f"{d['sha256'][:12]} ({d['title']})" for d in matches)
             raise AmbiguousDocument(f"{sha_or_prefix!r} matches several documents: {names}")
@@ -842,32 +1288,37 @@ class Index:
     def chunks(self, doc_sha: str | None = None) -> list[Chunk]:
         """Chunks of complete documents (of one document if ``doc_sha`` is given), in order."""
         if doc_sha is None:
+            where, args = self._visible()
             rows = self.db.execute(
-                _CHUNK_SELECT + " ORDER BY d.ingested_at, d.sha256, c.seq"
+                _CHUNK_SELECT + where + " ORDER BY d.ingested_at, d.sha256, c.seq", args
             ).fetchall()
-        else:
+        else:  # a named document: any complete edition (diff and reuse read history too)
             rows = self.db.execute(
                 _CHUNK_SELECT + " AND c.doc_sha256 = ? ORDER BY c.seq", (doc_sha,)
             ).fetchall()
         return [_row_to_chunk(r) for r in rows]
 
     def chunks_by_id(self, ids: Iterable[str]) -> dict[str, Chunk]:
-        """Chunks of complete documents by id; ids not in the catalog are simply absent."""
+        """Visible chunks by id; ids not in the catalog or not visible are simply absent."""
         ids = list(dict.fromkeys(ids))
         out: dict[str, Chunk] = {}
+        where, args = self._visible()
         for batch in _batched(ids, 500):
             marks = ",".join("?" * len(batch))
-            for r in self.db.execute(_CHUNK_SELECT + f" AND c.id IN ({marks})", list(batch)):
+            sql = _CHUNK_SELECT + where + f" AND c.id IN ({marks})"
+            for r in self.db.execute(sql, [*args, *batch]):
                 out[r[0]] = _row_to_chunk(r)
         return out
 
     def complete_chunk_ids(self) -> list[str]:
         """Ids of all chunks readers may see, sorted (the BM25 cache is keyed on them)."""
+        where, args = self._visible()
         return [
             r[0]
             for r in self.db.execute(
                 "SELECT c.id FROM chunks c JOIN documents d ON d.sha256 = c.doc_sha256 "
-                "WHERE d.status = 'complete' ORDER BY c.id"
+                "WHERE d.status = 'complete'" + where + " ORDER BY c.id",
+                args,
             )
         ]
 
@@ -875,11 +1326,11 @@ class Index:
         self, *, cases: Sequence[str] | None = None, docs: Sequence[str] | None = None
     ) -> set[str]:
         """Ids of complete chunks in the given case titles and/or documents (exact values)."""
+        where, args = self._visible()
         sql = (
             "SELECT c.id FROM chunks c JOIN documents d ON d.sha256 = c.doc_sha256 "
-            "WHERE d.status = 'complete'"
+            "WHERE d.status = 'complete'" + where
         )
-        args: list[str] = []
         if cases is not None:
             sql += f" AND c.case_title IN ({','.join('?' * len(cases))})"
             args += list(cases)
@@ -889,13 +1340,15 @@ class Index:
         return {r[0] for r in self.db.execute(sql, args)}
 
     def cases(self) -> list[str]:
-        """Distinct case titles of complete documents."""
+        """Distinct case titles of the visible documents."""
+        where, args = self._visible()
         return [
             r[0]
             for r in self.db.execute(
                 "SELECT DISTINCT c.case_title FROM chunks c JOIN documents d "
-                "ON d.sha256 = c.doc_sha256 WHERE d.status = 'complete' "
-                "AND c.case_title IS NOT NULL ORDER BY c.case_title"
+                "ON d.sha256 = c.doc_sha256 WHERE d.status = 'complete'" + where + " "
+                "AND c.case_title IS NOT NULL ORDER BY c.case_title",
+                args,
             )
         ]
 

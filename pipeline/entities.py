@@ -1390,20 +1390,24 @@ def extract_entities(
     *,
     batch_size: int = 32,
     document: Document | None = None,
+    vocab_from: Sequence[Chunk] | None = None,
 ) -> list[Entity]:
     """Find amounts, numbers, percents, targets and actors in ``chunks``.
 
     Chunks are parsed once with ``nlp.pipe``; actor names are merged per document after all
     chunks are read, since an acronym or surname may be defined in another chunk.  Pass the
     parsed ``document`` to place spans of a chunk that straddles two pages on the right page.
+    ``vocab_from`` (default: ``chunks``) are the texts whose word forms tell a capitalised
+    common word from a name: pass the whole document when extracting a few changed chunks.
     """
     if nlp is None:
         nlp = load_nlp()
     texts = [c.text for c in chunks]
+    vocab_texts = texts if vocab_from is None else [c.text for c in vocab_from]
     # words written in lower case somewhere (URLs left out: "barcelona.cat" is not prose)
-    prose = [_URL_RE.sub(" ", t) for t in texts]
+    prose = [_URL_RE.sub(" ", t) for t in vocab_texts]
     lower_vocab = {w for t in prose for w in re.findall(r"(?<![\w'’])[a-z][a-z'’-]+", t)}
-    title_vocab = {w for t in texts for w in re.findall(r"\b[A-Z][a-z\u00e0-\u00ff]+\b", t)}
+    title_vocab = {w for t in vocab_texts for w in re.findall(r"\b[A-Z][a-z\u00e0-\u00ff]+\b", t)}
     finder = _ActorFinder(lower_vocab)
     locate = _page_locator(document)
     per_chunk: list[list[_Found]] = []
@@ -1465,3 +1469,59 @@ def extract_entities(
             entities.append(make(chunk, "actor", m.start, m.end, attrs))
     entities.sort(key=lambda e: (e.chunk_id, e.span))
     return entities
+
+
+def rebase_entities(
+    old: Sequence[Entity], chunk: Chunk, document: Document | None = None
+) -> list[Entity]:
+    """Entities found in an identical chunk of another edition, moved onto ``chunk``.
+
+    Why: a new edition repeats most chunks word for word (same ``text_hash``: same text,
+    part and section), so their entities only need the new chunk id, document and page;
+    re-running spaCy over them would cost most of a re-ingest.
+    """
+    locate = _page_locator(document)
+    out = []
+    for e in old:
+        page, label = locate(chunk, e.span[0])
+        out.append(
+            Entity(
+                type=e.type,
+                text=e.text,
+                chunk_id=chunk.id,
+                doc_sha256=chunk.doc_sha256,
+                document=chunk.document,
+                case=chunk.case,
+                section=chunk.section,
+                page_label=label,
+                pdf_page=page,
+                span=e.span,
+                attrs=dict(e.attrs),
+            )
+        )
+    return out
+
+
+def align_actor_names(fresh: Sequence[Entity], known: Sequence[Entity]) -> list[Entity]:
+    """Give actors found in a few changed chunks the canonical names of the rest of the book.
+
+    Names are merged per document (``extract_entities``); a chunk extracted on its own
+    does not see the acronym or long name defined elsewhere, so a mention whose surface
+    form is a known mention of an already named actor takes that actor's name and type.
+    """
+    by_surface: dict[str, dict[str, Any]] = {}
+    for e in known:
+        if e.type != "actor":
+            continue
+        for surface in [e.attrs.get("name"), *(e.attrs.get("mentions") or [])]:
+            if isinstance(surface, str):
+                by_surface.setdefault(_fold(surface), e.attrs)
+    out = []
+    for e in fresh:
+        hit = by_surface.get(_fold(e.text)) if e.type == "actor" else None
+        if hit is not None:
+            attrs = {**e.attrs, "name": hit.get("name"), "actor_type": hit.get("actor_type")}
+            attrs["role"] = e.attrs.get("role") or hit.get("role")
+            e = Entity(**{**e.__dict__, "attrs": attrs})
+        out.append(e)
+    return out

@@ -80,20 +80,39 @@ def main() -> None:
 @index_option
 @click.option("--password", help="Password for encrypted PDFs.")
 @click.option("--dry-run", is_flag=True, help="Read, check and report; write nothing.")
+@click.option(
+    "--series",
+    "series_name",
+    metavar="NAME",
+    help="File the document(s) as the new current edition of this series (created if new).",
+)
+@click.option(
+    "--new-series", is_flag=True, help="Never treat the file(s) as a new edition of a series."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object.")
 @domain_errors
 def ingest(
-    paths: tuple[Path, ...], index_dir: Path, password: str | None, dry_run: bool, as_json: bool
+    paths: tuple[Path, ...],
+    index_dir: Path,
+    password: str | None,
+    dry_run: bool,
+    series_name: str | None,
+    new_series: bool,
+    as_json: bool,
 ):
     """Ingest casebook files (PDF, or .txt/.md) or folders into the index.
 
     Bad files get one line on stderr each and exit code 2 at the end; the other
-    files are still ingested, and nothing already indexed is touched.
+    files are still ingested, and nothing already indexed is touched. A new
+    edition of an indexed casebook (recognised from its title and content) becomes
+    its current edition; only its new or changed passages are embedded.
 
     Example: casebook ingest sources/casebooks/ --json
     """
     from index.ingest import ingest as run_ingest
 
+    if series_name is not None and new_series:
+        raise click.UsageError("give either --series NAME or --new-series, not both")
     reports = run_ingest(
         paths,
         None if dry_run else index_dir,
@@ -101,6 +120,8 @@ def ingest(
         dry_run=dry_run,
         on_file=lambda p: _status(f"reading {p}"),
         progress=_progress("embedding") if _stderr_is_tty() else None,
+        series=series_name,
+        new_series=new_series,
     )
     failed = [r for r in reports if r.status == "failed"]
     for r in failed:
@@ -124,6 +145,11 @@ def ingest(
                     f"{r.sections} sections, {r.chunks} chunks "
                     f"({r.embedded} embedded, {r.reused} reused)  [{(r.sha256 or '')[:12]}]"
                 )
+                if r.previous:
+                    click.echo(
+                        f"          current edition of {r.series!r} is now {r.edition!r} "
+                        f"(was {r.previous[:12]}; see `casebook diff`)"
+                    )
     if not reports:
         raise CasebookError("no PDF, .txt or .md files found under the given paths")
     if failed:
@@ -218,6 +244,14 @@ def query_options(f: Callable) -> Callable:
             click.option("--case", help="Only this case (a part of its title, e.g. barcelona)."),
             click.option("--document", help="Only this document (sha256 prefix or title part)."),
             click.option(
+                "--edition",
+                "editions",
+                multiple=True,
+                metavar="EDITION",
+                help="Read this edition (sha256 prefix or label) instead of its series' "
+                "current one; see `casebook editions`.",
+            ),
+            click.option(
                 "--retrieval",
                 type=click.Choice(["hybrid", "dense", "bm25"]),
                 default="hybrid",
@@ -231,13 +265,13 @@ def query_options(f: Callable) -> Callable:
     return f
 
 
-def _engine(index_dir: Path):
+def _engine(index_dir: Path, editions: tuple[str, ...] = ()):
     """Open the index (ingesting the bundled casebook into an empty one) and the query model."""
     from index.engine import Engine
 
     if not index_dir.exists() or not any(index_dir.iterdir()):
         _first_run_ingest(index_dir)
-    return Engine.open(index_dir)
+    return Engine.open(index_dir, editions=editions or None)
 
 
 def _first_run_ingest(index_dir: Path) -> None:
@@ -265,6 +299,7 @@ def search(
     k: int,
     case: str | None,
     document: str | None,
+    editions: tuple[str, ...],
     retrieval: str,
     as_json: bool,
 ):
@@ -276,7 +311,7 @@ def search(
         raise CasebookError("the query is empty")
     from pipeline.types import hit_to_dict
 
-    with _engine(index_dir) as engine:
+    with _engine(index_dir, editions) as engine:
         hits = engine.search(query, k=k, case=case, document=document, mode=retrieval)
     if as_json:
         for h in hits:
@@ -315,6 +350,7 @@ def ask(
     k: int,
     case: str | None,
     document: str | None,
+    editions: tuple[str, ...],
     retrieval: str,
     as_json: bool,
     batch: Any,
@@ -327,7 +363,7 @@ def ask(
         raise click.UsageError("give either a QUESTION or --batch FILE, not both")
     if batch is None and (question is None or not question.strip()):
         raise CasebookError("the question is empty")
-    with _engine(index_dir) as engine:
+    with _engine(index_dir, editions) as engine:
         if batch is not None:
             _ask_batch(engine, batch, k=k, case=case, document=document, mode=retrieval)
             return
@@ -509,6 +545,171 @@ def _print_entity_tables(console, found) -> None:
             first = page(r.first_page, r.first_pdf_page)
             t.add_row(r.name, r.actor_type or "?", seen, r.role or "—", first)
         console.print(t)
+
+
+# --- editions / remove / diff -----------------------------------------------------------------
+
+
+@main.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@domain_errors
+def editions(index_dir: Path, as_json: bool):
+    """List each casebook series and its editions (current one marked).
+
+    Older editions are kept as history: search and ask read the current edition
+    unless given --edition SHA_OR_LABEL.
+
+    Example: casebook editions --json
+    """
+    with _open_index(index_dir) as index:
+        series = index.series()
+    records = [
+        {
+            "name": s["name"],
+            "created_at": s["created_at"],
+            "current": s["current"],
+            "editions": [_edition_record(d) for d in s["editions"]],
+        }
+        for s in series
+    ]
+    if as_json:
+        click.echo(json.dumps({"series": records}, ensure_ascii=False, indent=1))
+        return
+    from rich.table import Table
+
+    console = _console()
+    for s in records:
+        table = Table(title=s["name"], title_justify="left")
+        for col in ("", "label", "sha256", "ingested", "pages", "chunks", "title"):
+            table.add_column(col)
+        for d in s["editions"]:
+            table.add_row(
+                "*" if d["current"] else "",
+                d["label"] or "",
+                d["sha256"][:12],
+                d["ingested_at"],
+                str(d["pages"] or ""),
+                str(d["chunks"]),
+                d["title"],
+            )
+        console.print(table)
+    if not records:
+        console.print("no documents in the index")
+
+
+def _edition_record(d: dict) -> dict:
+    keys = ("sha256", "label", "title", "path", "ingested_at", "pages", "chunks", "current")
+    return {k: d.get(k) for k in keys}
+
+
+@main.command()
+@click.argument("name")
+@index_option
+@click.option("--series", "is_series", is_flag=True, help="NAME is a series: remove all editions.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@domain_errors
+def remove(name: str, index_dir: Path, is_series: bool, yes: bool):
+    """Delete an edition (sha256 prefix or label) or, with --series, a whole series.
+
+    Its passages, vectors, BM25 entries and entities go with it. Removing the current
+    edition makes the newest remaining edition of its series current.
+
+    Example: casebook remove 3cb3d936 --yes
+    """
+    from index.store import FilterNoMatch
+
+    if not index_dir.exists():
+        raise CasebookError(f"no index at {index_dir}: nothing to remove")
+    with _open_index(index_dir, create=True) as index:
+        if is_series:
+            found = index.resolve_series(name)
+            what = f"series {found['name']!r} and its {len(found['editions'])} edition(s)"
+        else:
+            try:
+                found = index.resolve_edition(name)
+            except FilterNoMatch as e:
+                try:
+                    s = index.resolve_series(name)
+                except FilterNoMatch:
+                    raise e from None
+                raise CasebookError(
+                    f"{name!r} is the series {s['name']!r}; add --series to remove it "
+                    "with all its editions"
+                ) from None
+            what = f"edition {found['label']!r} ({found['sha256'][:12]}) of {found['series']!r}"
+        if not yes:
+            if not sys.stdin.isatty():
+                raise CasebookError(f"would remove {what}; add --yes to confirm")
+            click.confirm(f"Remove {what}?", abort=True, err=True)
+        if is_series:
+            index.remove_series(found["name"])
+        else:
+            index.remove_editions([found["sha256"]])
+        index.warm()
+    click.echo(f"removed {what}")
+
+
+@main.command()
+@click.argument("series", required=False)
+@index_option
+@click.option("--from", "from_", metavar="EDITION", help="Older edition (sha256 prefix or label).")
+@click.option("--to", metavar="EDITION", help="Newer edition (default: the current one).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@domain_errors
+def diff(series: str | None, index_dir: Path, from_: str | None, to: str | None, as_json: bool):
+    """What changed between two editions: changed figures, then passages.
+
+    Defaults: the series with several editions, its current edition and the one
+    before it.
+
+    Example: casebook diff --from "ed. 1" --json
+    """
+    from index.diff import diff_editions, pick_editions
+
+    with _open_index(index_dir) as index:
+        found, old, new = pick_editions(index, series, from_, to)
+        result = {"series": found["name"], **diff_editions(index, old, new)}
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    _print_diff(_console(), result)
+
+
+def _print_diff(console, r: dict) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    a, b = r["from"], r["to"]
+    console.print(
+        f"[bold]{escape(r['series'])}[/bold]: {escape(a['label'] or '')} ({a['sha256'][:12]}) → "
+        f"{escape(b['label'] or '')} ({b['sha256'][:12]})"
+    )
+    facts = Table(title="Changed facts", title_justify="left")
+    for col in ("type", "case › section", "old", "new"):
+        facts.add_column(col)
+    for f in r["changed_facts"]:
+        facts.add_row(
+            f["type"],
+            escape(f"{f['case'] or '—'} › {f['section'] or '—'}"),
+            escape(f"{f['old']['text']}  (p. {f['old']['page_label'] or '?'})"),
+            escape(f"{f['new']['text']}  (p. {f['new']['page_label'] or '?'})"),
+        )
+    console.print(facts if r["changed_facts"] else "No changed facts.")
+    for kind in ("changed", "added", "removed"):
+        items = r["passages"][kind]
+        console.print(f"\n[bold]{kind.capitalize()} passages ({len(items)})[/bold]")
+        for p in items:
+            where = f"{p['case'] or p['part']} › {p['section'] or '—'}"
+            pages = " → ".join(
+                "p. " + ", ".join(str(x or "?") for x in side["page_labels"]) if side else "—"
+                for side in (p["old"], p["new"])
+            )
+            console.print(f"  {escape(where)}  [dim]({pages})[/dim]")
+            if p["old"] is not None:
+                console.print(f"    [red]- {escape(p['old']['text'])}[/red]", soft_wrap=True)
+            if p["new"] is not None:
+                console.print(f"    [green]+ {escape(p['new']['text'])}[/green]", soft_wrap=True)
 
 
 # --- eval ------------------------------------------------------------------------------------

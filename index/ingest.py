@@ -160,12 +160,21 @@ def ingest(
     embedder: Any = None,
     on_file: Callable[[Path], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    series: str | None = None,
+    new_series: bool = False,
 ) -> list[DocReport]:
     """Ingest every file under ``paths`` into the index at ``index_dir``.
 
     With ``dry_run`` the files are read, checked and chunked but nothing is written
     (the index is not even opened). A document already in the index is left as is.
+
+    A file that is a new edition of an indexed series (see ``recognise_series``;
+    ``series`` names the series instead, ``new_series`` forces a series of its own)
+    becomes that series' current edition: unchanged chunks reuse their vectors and
+    entities, only new or changed chunks are embedded and run through spaCy.
     """
+    if series is not None and new_series:
+        raise ValueError("give either a series name or new_series, not both")
     reports: list[DocReport] = []
     index = None
     lazy = embedder or LazyEmbedder()
@@ -195,7 +204,22 @@ def ingest(
             if existing and existing.get("status") == "complete":
                 report.status = "unchanged"
                 report.reused = report.chunks
+                report.series, report.edition = existing["series"], existing["label"]
                 continue
+            name, prev = recognise_series(index, prep, series=series, new_series=new_series)
+            prev_hashes = index.text_hashes(prev["sha256"]) if prev else set()
+            changed = [c for c in prep.chunks if c.text_hash not in prev_hashes]
+            if (
+                isinstance(lazy, LazyEmbedder)
+                and not lazy.loaded
+                and len(changed) <= ONNX_MAX_TEXTS
+            ):
+                lazy.onnx_dir = index.models_dir
+            entities = _entities(index, prep, prev, changed, report)
+            label = edition_label(
+                prep.structure.document.title,
+                [d["title"] for d in _editions_of(index, name, prev)],
+            )
             counts = index.add_document(
                 prep.meta,
                 prep.chunks,
@@ -203,9 +227,14 @@ def ingest(
                 progress=progress,
                 embed_input=lambda c: c.embed_text,
                 sentences=chunk_sentences,
-                entities=extract_entities(prep.chunks, document=prep.structure.document),
+                entities=entities,
+                series=name,
+                edition_label=label,
             )
             report.embedded, report.reused = counts["embedded"], counts["reused"]
+            stored = index.get_document(prep.structure.document.sha256) or {}
+            report.series, report.edition = stored.get("series"), stored.get("label")
+            report.previous = prev["sha256"] if prev else None
             report.status = "ingested"
         if index is not None:
             index.warm()  # BM25 and vector caches now, not on the first question
@@ -219,3 +248,121 @@ def ingest(
         if index is not None:
             index.close()
     return reports
+
+
+def _norm_title(title: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", title.casefold())).strip()
+
+
+def _titles_related(a: str, b: str) -> bool:
+    """One title starts with the other (``X`` and ``X — Revised edition``)."""
+    na, nb = _norm_title(a), _norm_title(b)
+    return bool(na and nb) and (na.startswith(nb) or nb.startswith(na))
+
+
+def recognise_series(
+    index: Any, prep: Prepared, *, series: str | None = None, new_series: bool = False
+) -> tuple[str | None, dict[str, Any] | None]:
+    """(series name for ``add_document``, the series' current edition) for a new file.
+
+    ``series`` is taken as given (a new series if no such name); ``new_series`` gives
+    (None, None): a series of its own. Otherwise the file continues the series whose
+    current edition shares the most chunk texts with it, if that share is at least
+    ``SERIES_OVERLAP`` (or ``SERIES_OVERLAP_SAME_TITLE`` when one title extends the
+    other); else it starts a new series.
+    """
+    if new_series:
+        return None, None
+    all_series = index.series()
+    if series is not None:
+        folded = series.strip().casefold()
+        for s in all_series:
+            if s["name"].casefold() == folded:
+                cur = next((d for d in s["editions"] if d["current"]), None)
+                return s["name"], cur
+        return series.strip(), None
+    hashes = {c.text_hash for c in prep.chunks}
+    title = prep.structure.document.title
+    best: tuple[float, str, dict[str, Any]] | None = None
+    for s in all_series:
+        cur = next((d for d in s["editions"] if d["current"]), None)
+        if cur is None:
+            continue
+        overlap = len(hashes & index.text_hashes(cur["sha256"])) / max(1, len(hashes))
+        related = _titles_related(title, cur["title"]) or _titles_related(title, s["name"])
+        needed = SERIES_OVERLAP_SAME_TITLE if related else SERIES_OVERLAP
+        if overlap >= needed and (best is None or overlap > best[0]):
+            best = (overlap, s["name"], cur)
+    if best is None:
+        return None, None
+    return best[1], best[2]
+
+
+def _editions_of(index: Any, name: str | None, prev: dict[str, Any] | None) -> list[dict]:
+    if name is None:
+        return []
+    folded = name.casefold()
+    for s in index.series():
+        if s["name"].casefold() == folded:
+            return s["editions"]
+    return [prev] if prev else []
+
+
+_EDITION_WORDS = re.compile(
+    r"\b((?:(?:first|second|third|fourth|fifth|revised|updated|new|expanded|"
+    r"\d+(?:st|nd|rd|th))\s+)+edition|edition\s+\d+|ed\.\s*\d+)\b",
+    re.IGNORECASE,
+)
+
+
+def edition_label(title: str, earlier_titles: Iterable[str] = ()) -> str | None:
+    """A short name for an edition: what its title adds to an earlier edition's title
+    ("Revised edition"), else an "... edition" phrase in the title, else None ("ed. N").
+    """
+    for old in earlier_titles:
+        if old and title != old and _norm_title(title).startswith(_norm_title(old)):
+            # the extra words, found by skipping as many word characters as the old title has
+            n = len(re.findall(r"\w", old))
+            pos = 0
+            for m in re.finditer(r"\w", title):
+                n -= 1
+                if n == 0:
+                    pos = m.end()
+                    break
+            extra = title[pos:].strip(" \t—–-:;,|/")
+            short = re.sub(r"\s*\([^)]*\)", "", extra).strip(" —–-:;,")
+            extra = short or extra
+            if 0 < len(extra) <= 60:
+                return extra
+    m = _EDITION_WORDS.search(title)
+    return m.group(1) if m else None
+
+
+def _entities(
+    index: Any,
+    prep: Prepared,
+    prev: dict[str, Any] | None,
+    changed: list[Chunk],
+    report: DocReport,
+) -> list:
+    """The new edition's entities: unchanged chunks' copied from ``prev``, the rest extracted.
+
+    spaCy is not even loaded when no chunk changed.
+    """
+    doc = prep.structure.document
+    if prev is None:
+        ents = extract_entities(prep.chunks, document=doc)
+        report.entities_extracted = len(ents)
+        return ents
+    old = index.entities_by_text_hash(prev["sha256"])
+    unchanged = {c.id for c in changed} ^ {c.id for c in prep.chunks}
+    reused = [
+        e
+        for c in prep.chunks
+        if c.id in unchanged
+        for e in rebase_entities(old.get(c.text_hash, []), c, doc)
+    ]
+    fresh = extract_entities(changed, document=doc, vocab_from=prep.chunks) if changed else []
+    fresh = align_actor_names(fresh, reused)
+    report.entities_reused, report.entities_extracted = len(reused), len(fresh)
+    return sorted([*reused, *fresh], key=lambda e: (e.chunk_id, e.span))

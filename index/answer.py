@@ -174,7 +174,11 @@ _ACTOR_NOUNS = (
 def question_type(question: str) -> str:
     """The kind of span the question asks for."""
     q = question.lower().strip()
-    if re.search(r"\bhow much\b|\bwhat (?:amount|sum|budget|funding|investment|total)\b", q):
+    if re.search(
+        r"\bhow much\b|\bwhat (?:amount|sum|budget|funding|investment|total|boost|increase|"
+        r"contribution|return|value|cost|price|saving|savings|revenue)\b",
+        q,
+    ):
         if re.search(
             r"\b(?:money|fund|funding|budget|invest|paid|pay|spend|spent|cost|capital|"
             r"financ|£|€|\$|rand|euro|pound|dollar|gdp|output|boost|committed|raised|grant|"
@@ -359,16 +363,39 @@ class _Span:
     score: float
 
 
+_ORG_HEAD = re.compile(
+    r"\b(?:Office|Department|Ministry|Agency|Secretariat|Council|Authority|Board|Commission|"
+    r"Unit|Fund|Bank|Institute|Foundation|Taskforce|Committee|Cabinet|Government|Division|"
+    r"Directorate|Bureau|Service|Corporation|Company|Observatory|Network|University)\b"
+)
+_ASKS_ORG = re.compile(
+    r"\b(?:which|what) (?:\w+ ){0,2}(?:ministry|department|body|agency|office|organi[sz]ation|"
+    r"institution|group|team|company|bank|authority|council|part of)\b",
+    re.I,
+)
+_ASKS_PERSON = re.compile(r"^who\b|\bwhose\b|\bwhich (?:person|minister|mayor|official|leader)", re.I)
+
+
 def _typed_spans(
     kind: str, sents: Sequence[_Sentence], qterms: dict[str, float], question: str, index: Any
 ) -> list[_Span]:
     """Every span of the wanted type in the best sentences, scored by sentence and context."""
     head = _head_noun(question) if kind == "number" else set()
     ents = _actor_spans(index, sents) if kind in ("actor", "place") else {}
+    wants_org = kind == "actor" and bool(_ASKS_ORG.search(question))
+    wants_person = kind == "actor" and bool(_ASKS_PERSON.search(question))
+    wants_month = kind == "date" and "month" in question.lower()
     qlow = question.lower()
     out: list[_Span] = []
     for s in sents:
-        spans = set(_spans(kind, s.text)) | set(ents.get(id(s), ()))
+        found = dict(ents.get(id(s), {}))
+        spans = set(_spans(kind, s.text)) | set(found)
+        for a, b in list(spans):
+            # A name pattern that contains an NER name is that name, in full ("the Prime
+            # Minister's Office" rather than the NER's "Minister's Office").
+            inner = [t for (x, y), t in found.items() if a <= x and y <= b and (x, y) != (a, b)]
+            if inner and (a, b) not in found:
+                found[(a, b)] = inner[0]
         for span in spans:
             text = s.text[span[0] : span[1]]
             if kind in ("actor", "place") and text.lower().strip(" .,") in qlow:
@@ -376,30 +403,46 @@ def _typed_spans(
             ctx = _context_score(s.text, span, qterms)
             bonus = 0.0
             if head:
-                unit = {_stem(w) for w in re.findall(r"[a-z]+", s.text[span[1] : span[1] + 40].lower())[:4]}
-                unit |= {_stem(w) for w in re.findall(r"[a-z]+", text.lower())}
+                after = re.findall(r"[a-z]+", s.text[span[1] : span[1] + 40].lower())[:4]
+                unit = {_stem(w) for w in after} | {_stem(w) for w in re.findall(r"[a-z]+", text.lower())}
                 bonus += 0.25 if head & unit else 0.0
-            if id(s) in ents and span in ents[id(s)]:
+            if span in found:
                 bonus += 0.1  # the NER model agrees this is a name
+                actor_type = found[span]
+                if wants_person and actor_type == "person":
+                    bonus += 0.15
+                if wants_org and actor_type in ("organisation", "programme"):
+                    bonus += 0.05
+            if wants_org and _ORG_HEAD.search(text):
+                bonus += 0.15  # "which ministry/body" is answered by an office, not a project
+            if wants_month and re.search(rf"(?i)\b(?:{MONTHS})\b", text):
+                bonus += 0.15
             out.append(_Span(s, span, ctx, s.score + 0.6 * ctx + bonus))
-    return sorted(out, key=lambda c: -c.score)
+    # Ties go to the longer span: the full name over a part of it.
+    return sorted(out, key=lambda c: (-round(c.score, 3), -(c.span[1] - c.span[0])))
 
 
-def _actor_spans(index: Any, sents: Sequence[_Sentence]) -> dict[int, list[tuple[int, int]]]:
-    """Names found by the entity extractor at ingest, as spans of the candidate sentences."""
+def _actor_spans(index: Any, sents: Sequence[_Sentence]) -> dict[int, dict[tuple[int, int], str]]:
+    """Names found by the entity extractor at ingest (span -> actor type), per sentence."""
     if index is None or not hasattr(index, "entities"):
         return {}
     ids = list({s.hit.chunk.id for s in sents})
-    by_chunk: dict[str, list[tuple[int, int]]] = {}
+    by_chunk: dict[str, list[tuple[int, int, str]]] = {}
     for e in index.entities(types=["actor"], chunk_ids=ids):
-        by_chunk.setdefault(e.chunk_id, []).append(tuple(e.span))
-    out: dict[int, list[tuple[int, int]]] = {}
+        by_chunk.setdefault(e.chunk_id, []).append((*e.span, e.attrs.get("actor_type", "")))
+    out: dict[int, dict[tuple[int, int], str]] = {}
     for s in sents:
         lo, hi = s.start, s.start + len(s.text)
-        for a, b in by_chunk.get(s.hit.chunk.id, []):
+        for a, b, kind in by_chunk.get(s.hit.chunk.id, []):
             if lo <= a and b <= hi:
-                out.setdefault(id(s), []).append((a - lo, b - lo))
+                out.setdefault(id(s), {})[(a - lo, b - lo)] = kind
     return out
+
+
+_TARGET_SHAPE = re.compile(
+    rf"(?i)(?:\d|net[ -]zero|doubl|halv|tripl|all\b|every\b).*?\b(?:by|until|before|no later than)"
+    rf" (?:the end of )?{YEAR}\b|\bby {YEAR}\b.*?\d"
+)
 
 
 def answer_question(
@@ -427,6 +470,10 @@ def answer_question(
         s.sim = float(sim)
         s.overlap = sum(w for t, w in qterms.items() if t in words or t in header) / total
         s.score = 0.6 * s.sim + 0.4 * s.overlap - 0.02 * (s.hit.rank - 1)
+    if kind == "target":
+        for s in sents:
+            if _TARGET_SHAPE.search(s.text):
+                s.score += 0.08  # a level and a deadline: the shape of a target
     ranked = sorted(sents, key=lambda s: -s.score)
     chosen = ranked[0]
     answer_text = chosen.text

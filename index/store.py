@@ -1000,8 +1000,8 @@ class Index:
         label = (label or "").strip() or f"ed. {n}"
         candidate = label
         while candidate.casefold() in taken:
-            n += 1
             candidate = f"{label} (ed. {n})" if not label.startswith("ed. ") else f"ed. {n}"
+            n += 1
         return candidate
 
     def _visible_after(self, sha: str, series: str | None) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from itertools import pairwise
 from pathlib import Path
 
 from casebook.config import offline
@@ -53,9 +54,10 @@ def main() -> None:
     n_neg = sum(1 for _, neg, _ in rows if neg)
     n_pos = len(rows) - n_neg
     confs = sorted({c for c, _, _ in rows})
-    cuts = [0.0] + [(a + b) / 2 for a, b in zip(confs, confs[1:], strict=False)] + [1.01]
+    cuts = [0.0] + [(a + b) / 2 for a, b in pairwise(confs)] + [1.01]
     best = None
-    print(f"{'threshold':>9} {'abst_P':>6} {'abst_R':>6} {'abst_F1':>7} {'false_abst':>10} {'acc_kept':>8}")
+    head = ("threshold", "abst_P", "abst_R", "abst_F1", "false_abst", "acc_kept")
+    print(" ".join(f"{h:>9}" for h in head))
     for t in cuts:
         abst = [(neg, ok) for c, neg, ok in rows if c < t]
         kept = [ok for c, neg, ok in rows if c >= t and not neg and ok is not None]

@@ -129,7 +129,10 @@ MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
-QUAL = r"(?:(?:over|more than|almost|nearly|around|about|approximately|up to|at least|some|a further|an additional|additional)\s+)?"
+QUAL = (
+    r"(?:(?:over|more than|almost|nearly|around|about|approximately|up to|at least|some|"
+    r"a further|an additional|additional)\s+)?"
+)
 SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|mn|m|k)\b)?"
 NUM = r"\d[\d,.\s]*\d|\d"
 CUR_PRE = r"(?:US\$|£|€|\$|¥|₹|(?<![A-Za-z])(?-i:R)(?=\s?\d)|(?-i:USD|GBP|EUR|ZAR|CHF|INR)\s?)"
@@ -155,7 +158,9 @@ NUMBER = re.compile(
     rf"(?:\s?(?:-|–|—|to)\s?(?:{NUM}))?(?![\w%])(?!\s?(?:per\s?cent|percent)\b)",
     re.I,
 )
-UNIT = re.compile(r"(?:[\s-](?!(?:and|or|in|of|to|by|the|a|an|for|from|with)\b)[a-z][\w'-]*){1,2}", re.I)
+UNIT = re.compile(
+    r"(?:[\s-](?!(?:and|or|in|of|to|by|the|a|an|for|from|with)\b)[a-z][\w'-]*){1,2}", re.I
+)
 NAME = re.compile(
     r"(?:the\s)?(?:[A-Z][\w'’.&-]*|[A-Z]{2,})(?:\s(?:(?:of|for|and|the|de|la|del|at|on|&)\s)*"
     r"(?:[A-Z][\w'’.&-]*|\([A-Z][\w]*\)))*"
@@ -178,14 +183,13 @@ def question_type(question: str) -> str:
         r"\bhow much\b|\bwhat (?:amount|sum|budget|funding|investment|total|boost|increase|"
         r"contribution|return|value|cost|price|saving|savings|revenue)\b",
         q,
+    ) and re.search(
+        r"\b(?:money|fund|funding|budget|invest|paid|pay|spend|spent|cost|capital|"
+        r"financ|£|€|\$|rand|euro|pound|dollar|gdp|output|boost|committed|raised|grant|"
+        r"loan|revenue|price|worth)",
+        q,
     ):
-        if re.search(
-            r"\b(?:money|fund|funding|budget|invest|paid|pay|spend|spent|cost|capital|"
-            r"financ|£|€|\$|rand|euro|pound|dollar|gdp|output|boost|committed|raised|grant|"
-            r"loan|revenue|price|worth)",
-            q,
-        ):
-            return "amount"
+        return "amount"
     if re.search(
         r"\b(?:percentage|per ?cent|what share|what proportion|what fraction|"
         r"(?:what|which) (?:\w+ ){0,3}rate)\b",
@@ -304,7 +308,7 @@ def _spans(kind: str, text: str) -> list[tuple[int, int]]:
         spans = []
         for m in NUMBER.finditer(text):
             val = m.group().strip()
-            if re.fullmatch(rf"{YEAR}", val) or re.fullmatch(r"[\d.]+", val) and len(val) == 1:
+            if re.fullmatch(rf"{YEAR}", val) or (re.fullmatch(r"[\d.]+", val) and len(val) == 1):
                 continue  # a year is not a count; a lone digit is usually a list number
             spans.append(m.span())
         return spans
@@ -373,7 +377,9 @@ _ASKS_ORG = re.compile(
     r"institution|group|team|company|bank|authority|council|part of)\b",
     re.I,
 )
-_ASKS_PERSON = re.compile(r"^who\b|\bwhose\b|\bwhich (?:person|minister|mayor|official|leader)", re.I)
+_ASKS_PERSON = re.compile(
+    r"^who\b|\bwhose\b|\bwhich (?:person|minister|mayor|official|leader)", re.I
+)
 
 
 def _typed_spans(
@@ -404,7 +410,9 @@ def _typed_spans(
             bonus = 0.0
             if head:
                 after = re.findall(r"[a-z]+", s.text[span[1] : span[1] + 40].lower())[:4]
-                unit = {_stem(w) for w in after} | {_stem(w) for w in re.findall(r"[a-z]+", text.lower())}
+                unit = {_stem(w) for w in after} | {
+                    _stem(w) for w in re.findall(r"[a-z]+", text.lower())
+                }
                 bonus += 0.25 if head & unit else 0.0
             if span in found:
                 bonus += 0.1  # the NER model agrees this is a name

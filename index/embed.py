@@ -94,7 +94,6 @@ class SentenceTransformerEmbedder:
         )
         return _normalise(out)
 
-
     def embed_with_spans(
         self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
     ) -> tuple[np.ndarray, list[list[np.ndarray]]]:

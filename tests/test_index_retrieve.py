@@ -176,9 +176,7 @@ def test_bm25_cache_keyed_on_chunk_set(tmp_path: Path) -> None:
         key2 = chunk_set_key(index.complete_chunk_ids())
         assert key2 != key1
         # the previous set's cache is kept as a spare (readers mid-switch still use it)
-        assert sorted(p.name for p in (tmp_path / "ix" / "bm25").iterdir()) == sorted(
-            [key1, key2]
-        )
+        assert sorted(p.name for p in (tmp_path / "ix" / "bm25").iterdir()) == sorted([key1, key2])
 
 
 def test_numpy_scorer_matches_bm25s() -> None:

@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -232,6 +233,7 @@ def _terms(text: str) -> list[str]:
     return [_stem(w) for w in re.findall(r"[a-z0-9£€$%]+", text.lower()) if w not in STOP]
 
 
+@lru_cache(maxsize=65536)
 def _stem(w: str) -> str:
     for suf in ("ies", "ing", "ed", "es", "s", "ly"):
         if len(w) > len(suf) + 3 and w.endswith(suf):
@@ -515,9 +517,9 @@ def _similarities(question: str, texts: list[str], embedder: Any, index: Any) ->
     """Cosine of the question to each sentence; sentence vectors come from the index."""
     stored = index.sentence_vectors(texts) if index is not None else {}
     missing = [t for t in dict.fromkeys(texts) if t not in stored]
-    vecs = embedder.embed([question, *missing])
-    stored.update(zip(missing, vecs[1:], strict=True))
-    qv = vecs[0]
+    qv = embedder.embed([question])[0]  # the engine memoises it from the search
+    if missing:
+        stored.update(zip(missing, embedder.embed(missing), strict=True))
     if not texts:
         return np.zeros(0, dtype=np.float32)
     return np.stack([stored[t] for t in texts]) @ qv

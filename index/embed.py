@@ -342,4 +342,5 @@ def query_embedder(cache_dir: Path) -> Embedder:
     onnx_file = onnx_file_for(cache_dir)
     if not onnx_file.exists():
         onnx_file = export_onnx(cache_dir)
-    return OnnxEmbedder(onnx_file)
+    # One thread: for a single short query, two threads cost more in hand-off than they save.
+    return OnnxEmbedder(onnx_file, threads=1)

@@ -7,13 +7,35 @@ and one model load; the CLI opens an ``Engine`` once and calls it per question.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from index.retrieve import DEFAULT_FUSION, FusionParams, Mode
 from index.retrieve import search as retrieve
 from index.store import Index
 from pipeline.types import Answer, Hit
+
+
+class _Memo:
+    """Remembers the last few single-text embeddings: search and answer share the question's."""
+
+    def __init__(self, inner: Any, size: int = 32) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self._cache: dict[str, np.ndarray] = {}
+        self._size = size
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) != 1:
+            return self.inner.embed(texts)
+        key = texts[0]
+        if key not in self._cache:
+            if len(self._cache) >= self._size:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = self.inner.embed([key])[0]
+        return self._cache[key][None, :]
 
 
 class Engine:
@@ -43,7 +65,7 @@ class Engine:
         if self._embedder is None:
             from index.embed import query_embedder
 
-            self._embedder = query_embedder(self.index.models_dir)
+            self._embedder = _Memo(query_embedder(self.index.models_dir))
         return self._embedder
 
     def search(

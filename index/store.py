@@ -315,6 +315,7 @@ class Index:
         if settings is None and not readonly:
             raise ValueError("settings are required to create or write an index")
         self._db: sqlite3.Connection | None = None
+        self._decoded: dict[str, Chunk] = {}
         self._client: Any = None
         self._closed = False
         self._lexical: LexicalIndex | None = None
@@ -1307,7 +1308,11 @@ class Index:
             marks = ",".join("?" * len(batch))
             sql = _CHUNK_SELECT + where + f" AND c.id IN ({marks})"
             for r in self.db.execute(sql, [*args, *batch]):
-                out[r[0]] = _row_to_chunk(r)
+                # Ids are content hashes, so a decoded chunk never goes stale: memoise it.
+                chunk = self._decoded.get(r[0])
+                if chunk is None:
+                    chunk = self._decoded[r[0]] = _row_to_chunk(r)
+                out[r[0]] = chunk
         return out
 
     def complete_chunk_ids(self) -> list[str]:

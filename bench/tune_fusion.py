@@ -43,7 +43,8 @@ def main() -> None:
         for w in (0.5, 1.0, 1.5, 2.0, 3.0)
     ]
     print(f"current default: {DEFAULT_FUSION}")
-    print(f"{'rrf_k':>5} {'w_bm25':>6} {'R@1':>5} {'R@5':>5} {'MRR':>5} {'lexMRR':>6} {'paraMRR':>7}")
+    cols = ("rrf_k", "w_bm25", "R@1", "R@5", "MRR", "lexMRR", "paraMRR")
+    print(" ".join(f"{c:>7}" for c in cols))
     with Engine.open(index_dir) as engine:
         for params in grid:
             engine.fusion = params

@@ -7,7 +7,6 @@ and one model load; the CLI opens an ``Engine`` once and calls it per question.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 

@@ -325,26 +325,44 @@ def _spans(kind: str, text: str) -> list[tuple[int, int]]:
     return []
 
 
-def _context_score(text: str, span: tuple[int, int], qterms: dict[str, float]) -> float:
-    """How much of the question the words near a span repeat: rarer and closer count more.
-
-    A term's weight decays with its distance in words from the span, so of two figures
-    in one sentence the one next to the question's words ("540 jobs indirectly") wins.
-    """
+def _proximity(text: str, span: tuple[int, int], qterms: dict[str, float]) -> dict[str, float]:
+    """Each question term's closeness to a span (1 = adjacent, decaying with distance)."""
     before = re.findall(r"[\w£€$%]+", text[: span[0]].lower())[::-1]
     after = re.findall(r"[\w£€$%]+", text[span[1] :].lower())
     best: dict[str, float] = {}
-    for words in (before, after):
+    for words, side in ((before, "left"), (after, "right")):
         for dist, w in enumerate(words[:25]):
             t = _stem(w)
             if t in qterms:
-                best[t] = max(best.get(t, 0.0), 1.0 / (1.0 + 0.25 * dist))
+                weight = 1.0 / (1.0 + 0.25 * dist)
+                if side == "right" and dist <= 2:
+                    weight *= 1.5  # "540 jobs indirectly": what follows a figure says what it is
+                best[t] = max(best.get(t, 0.0), weight)
+    return best
+
+
+def _context_score(
+    text: str,
+    span: tuple[int, int],
+    qterms: dict[str, float],
+    rivals: Sequence[dict[str, float]] = (),
+) -> float:
+    """How much of the question the words near a span repeat: rarer and closer count more.
+
+    A term's weight decays with its distance in words from the span, and counts less
+    when another candidate in the same sentence stands as close to it: of "1,300 jobs
+    directly and 540 jobs indirectly", only "indirectly" tells the two apart.
+    """
+    best = _proximity(text, span, qterms)
     total = sum(qterms.values()) or 1.0
-    near = sum(qterms[t] * f for t, f in best.items()) / total
+    near = 0.0
+    for t, f in best.items():
+        rival = max((r.get(t, 0.0) for r in rivals), default=0.0)
+        near += qterms[t] * (f - 0.5 * min(f, rival))
     inside = set(_terms(text[span[0] : span[1]]))
     # A span that only repeats the question is not an answer.
     echo = sum(w for t, w in qterms.items() if t in inside) / total
-    return near - 0.7 * echo
+    return near / total - 0.7 * echo
 
 
 def _trim_answer(kind: str, text: str) -> str:
@@ -367,6 +385,10 @@ class _Span:
     span: tuple[int, int]
     context: float
     score: float
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
 
 
 _ORG_HEAD = re.compile(
@@ -404,11 +426,13 @@ def _typed_spans(
             inner = [t for (x, y), t in found.items() if a <= x and y <= b and (x, y) != (a, b)]
             if inner and (a, b) not in found:
                 found[(a, b)] = inner[0]
+        near = {sp: _proximity(s.text, sp, qterms) for sp in spans}
         for span in spans:
             text = s.text[span[0] : span[1]]
             if kind in ("actor", "place") and text.lower().strip(" .,") in qlow:
                 continue  # naming what the question already names answers nothing
-            ctx = _context_score(s.text, span, qterms)
+            rivals = [p for sp, p in near.items() if not _overlaps(sp, span)]
+            ctx = _context_score(s.text, span, qterms, rivals)
             bonus = 0.0
             if head:
                 after = re.findall(r"[a-z]+", s.text[span[1] : span[1] + 40].lower())[:4]
@@ -488,7 +512,11 @@ def answer_question(
     chosen = ranked[0]
     answer_text = chosen.text
     context = None
-    if kind in TYPED:
+    computed = _arithmetic(question, kind, ranked[:8])
+    if computed is not None:
+        answer_text, chosen = computed
+        context = 1.0
+    elif kind in TYPED:
         spans = _typed_spans(kind, ranked[:8], qterms, question, index)
         if spans:
             top = spans[0]
@@ -511,6 +539,66 @@ def answer_question(
         answer_type=kind,
         confidence=confidence,
     )
+
+
+_CHANGE_Q = re.compile(
+    r"\bby how (?:much|many)\b.*\b(?:grow|grew|increase|rise|rose|fall|fell|drop|decline|"
+    r"decrease|change|expand|shrink)",
+    re.I,
+)
+_SUM_Q = re.compile(r"\b(?:adding up|add(?:ed)? up|combined|altogether|in total|sum of)\b", re.I)
+_FROM_TO = re.compile(
+    rf"\bfrom\s+(?P<a>{NUM})(?P<ua>\s+[a-z][\w-]*)?[^.;]{{0,80}}?\bto\s+(?P<b>{NUM})"
+    rf"(?P<ub>\s+[a-z][\w-]*)?",
+    re.I,
+)
+
+
+def _arithmetic(
+    question: str, kind: str, sents: Sequence[_Sentence]
+) -> tuple[str, _Sentence] | None:
+    """Answers the text states only in parts: a change ("from 7,642 units to 11,737 units")
+    or a total ("adding up" several stated amounts). Triggered only by the question's wording."""
+    from pipeline.entities import find_money, parse_number
+
+    if _CHANGE_Q.search(question):
+        for s in sents:
+            m = _FROM_TO.search(s.text)
+            if not m:
+                continue
+            try:
+                a, b = parse_number(m.group("a")), parse_number(m.group("b"))
+            except ValueError:
+                continue
+            unit = (m.group("ub") or m.group("ua") or "").strip()
+            return f"{abs(b - a):,.0f} {unit}".strip(), s
+    if _SUM_Q.search(question) and kind in ("amount", "number", "target"):
+        years = set(_NUMBER_IN_Q.findall(question))
+        seen: set[str] = set()
+        found: list[tuple[Any, _Sentence]] = []
+        for s in sents:
+            if s.text in seen or not all(y in s.text for y in years):
+                continue
+            seen.add(s.text)
+            found += [(m, s) for m in find_money(s.text)]
+        currencies = {m.attrs.get("currency") for m, _ in found}
+        if len(found) >= 2 and len(currencies) == 1:
+            low = sum(m.attrs["low"] for m, _ in found)
+            high = sum(m.attrs.get("high") or m.attrs["low"] for m, _ in found)
+            cur = currencies.pop()
+            text = _money_text(low, cur)
+            if high != low:
+                text += f" - {_money_text(high, cur)}"
+            return text, found[0][1]
+    return None
+
+
+def _money_text(value: float, currency: str | None) -> str:
+    symbol = {"GBP": "£", "EUR": "€", "USD": "$", "ZAR": "R"}.get(currency or "", "")
+    for scale, word in ((1e9, "billion"), (1e6, "million"), (1e3, "thousand")):
+        if value >= scale:
+            return f"{symbol}{value / scale:g} {word}" + ("" if symbol else f" {currency or ''}")
+    return f"{symbol}{value:,.0f}"
 
 
 def _similarities(question: str, texts: list[str], embedder: Any, index: Any) -> np.ndarray:

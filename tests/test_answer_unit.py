@@ -1,0 +1,120 @@
+"""index/answer.py on hand-made passages: types, spans, arithmetic, grounding, abstention."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.answer import answer_question, question_type
+from index.testing import FakeEmbedder, make_chunk, sha
+from pipeline.types import Hit
+
+
+def hits(*texts: str, case: str = "A CITY HOUSING CASE") -> list[Hit]:
+    doc = sha("doc")
+    return [
+        Hit(chunk=make_chunk(t, doc, case=case, section_path=("Outcomes",)), score=1.0, rank=i)
+        for i, t in enumerate(texts, start=1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much has the city spent on housing?", "amount"),
+        ("What boost to economic output has the spending produced?", "amount"),
+        ("How many jobs did the bank support?", "number"),
+        ("What share of women are kept from education?", "percent"),
+        ("When was the board established?", "date"),
+        ("In which month and year did the stimulus end?", "date"),
+        ("Which national ministry runs the programme?", "actor"),
+        ("On whose work are the pillars based?", "actor"),
+        ("What level of rental stock does the city aim to reach?", "target"),
+        ("Why did the agency hire women?", "text"),
+    ],
+)
+def test_question_types(question, kind):
+    assert question_type(question) == kind
+
+
+class CorpusStats:
+    """Stands in for an index where only word rarity matters (no stored vectors or names)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self._chunks = [make_chunk(t, sha("corpus")) for t in texts]
+
+    def chunks(self):
+        return self._chunks
+
+    def sentence_vectors(self, texts):
+        return {}
+
+    def entities(self, **kw):
+        return []
+
+
+def test_number_next_to_the_rare_question_word_wins():
+    sentence = (
+        "In 2023 it supported more than 1,300 jobs directly, and a further 540 jobs "
+        "indirectly through its investments."
+    )
+    common = [f"In 2023 the programme supported {n} jobs." for n in range(20)]
+    a = answer_question(
+        "How many jobs were supported indirectly in 2023?",
+        hits(sentence),
+        embedder=FakeEmbedder(),
+        index=CorpusStats([sentence, *common]),
+        threshold=0.0,
+    )
+    assert a.answer.startswith("a further 540 jobs")
+    assert a.citations[0].quote.startswith("In 2023 it supported")
+
+
+def test_change_between_two_stated_figures_is_computed():
+    h = hits(
+        "The municipal stock increased from 7,642 units (in 2015) to 11,737 units "
+        "(at the end of 2022)."
+    )
+    a = answer_question(
+        "By how many units did the municipal stock grow between 2015 and 2022?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+    )
+    assert a.answer == "4,095 units"
+
+
+def test_adding_up_stated_amounts():
+    h = hits(
+        "By 2030, the fund will have invested £800 million - £1 billion in energy.",
+        "By 2030, the fund will have invested £400 million - £500 million in places.",
+        "By 2030, the fund will have invested £400 million - £500 million in innovation.",
+    )
+    a = answer_question(
+        "Adding up all three missions, how much will the fund have invested by 2030?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+    )
+    assert a.answer == "£1.6 billion - £2 billion"
+
+
+def test_a_figure_the_question_pins_down_must_be_in_the_evidence():
+    h = hits("By 2025 the city will have 250,000 wellbeing ambassadors.")
+    pinned = answer_question(
+        "How many wellbeing ambassadors had the city recruited by 2023?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+    )
+    free = answer_question(
+        "How many wellbeing ambassadors will the city have by 2025?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+    )
+    assert pinned.confidence < free.confidence * 0.6
+
+
+def test_no_hits_abstains():
+    a = answer_question("Anything?", [], embedder=FakeEmbedder())
+    assert a.abstained and a.answer == "" and a.citations == []

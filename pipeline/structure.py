@@ -46,7 +46,10 @@ def measure_typography(doc: Document) -> Typography:
     heads: Counter[float] = Counter()
     for page in doc.pages:
         for b in page.blocks:
-            if b.bold and not b.italic and b.size > body * 1.15 and len(b.text.split()) <= 30:
+            # Bold above body size, or clearly larger even if not bold (some typesettings
+            # mark headings by size alone).
+            prominent = (b.bold and b.size > body * 1.15) or b.size >= body * 1.3
+            if prominent and not b.italic and len(b.text.split()) <= 30:
                 heads[round(b.size, 1)] += 1
     heading = None
     if heads:
@@ -68,7 +71,7 @@ def _classify(b: Block, typo: Typography) -> str:
     if (
         typo.heading
         and abs(b.size - typo.heading) < 0.3
-        and b.bold
+        and (b.bold or b.size >= typo.body * 1.3)
         and not b.italic
         and words <= 30
     ):

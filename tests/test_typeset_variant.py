@@ -22,7 +22,7 @@ from tests.typeset import render_variant
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT.parent / "shared" / "corpus" / "moin-casebook-2024.manifest.json"
 
-STYLES = ["single", "single-dash", "two-col-alt"]
+STYLES = ["single", "single-dash", "two-col-alt", "plain-headings"]
 
 
 SPLIT_TABLE = (

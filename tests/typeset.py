@@ -44,7 +44,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-STYLES = ("single", "single-dash", "two-col-alt")
+STYLES = ("single", "single-dash", "two-col-alt", "plain-headings")
 HEADER_LEFT = "Missions in Action · Casebook"
 FOOTER = "MOIN Casebook · 2024 edition"
 TWO_COL_HEADER = "MOIN 2024 — Missions in Action"
@@ -142,6 +142,7 @@ class _Look:
     table: float
     columns: int
     number_pos: str  # "right", "centre-dash", "left"
+    plain_headings: bool = False  # headings and titles set by size alone, not bold
 
 
 def _look(style: str, prefer_ttf: bool) -> _Look:
@@ -153,6 +154,8 @@ def _look(style: str, prefer_ttf: bool) -> _Look:
         )
     if style == "two-col-alt":
         return _Look(_fonts("sans", prefer_ttf), 9, 12, 18, 9, 11, 8, 7, 7, 2, "left")
+    if style == "plain-headings":
+        return _Look(_fonts("sans", prefer_ttf), 10, 16, 24, 10, 12, 8.5, 7.5, 8, 1, "right", True)
     raise ValueError(f"unknown style {style!r}; one of {STYLES}")
 
 
@@ -188,7 +191,7 @@ def _styles(lk: _Look) -> dict[str, ParagraphStyle]:
     )
     s["heading"] = ParagraphStyle(
         "heading",
-        fontName=f["bold"],
+        fontName=f["regular"] if lk.plain_headings else f["bold"],
         fontSize=lk.heading,
         leading=lk.heading * 1.25,
         spaceBefore=lk.body * 1.2,
@@ -197,7 +200,7 @@ def _styles(lk: _Look) -> dict[str, ParagraphStyle]:
     )
     s["title"] = ParagraphStyle(
         "title",
-        fontName=f["bold"],
+        fontName=f["regular"] if lk.plain_headings else f["bold"],
         fontSize=lk.title,
         leading=lk.title * 1.2,
         spaceAfter=lk.body * 1.5,

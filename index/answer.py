@@ -546,7 +546,9 @@ _CHANGE_Q = re.compile(
     r"decrease|change|expand|shrink)",
     re.I,
 )
-_SUM_Q = re.compile(r"\b(?:adding up|add(?:ed)? up|combined|altogether|in total|sum of)\b", re.I)
+_SUM_Q = re.compile(
+    r"\b(?:adding up|add(?:ed)? up|added together|combined|altogether|sum of)\b", re.I
+)
 _FROM_TO = re.compile(
     rf"\bfrom\s+(?P<a>{NUM})(?P<ua>\s+[a-z][\w-]*)?[^.;]{{0,80}}?\bto\s+(?P<b>{NUM})"
     rf"(?P<ub>\s+[a-z][\w-]*)?",

@@ -187,6 +187,43 @@ class OnnxEmbedder:
             out[idx] = self._embed_batch([texts[j] for j in idx])
         return out
 
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+        """As ``SentenceTransformerEmbedder.embed_with_spans``, on ONNX Runtime.
+
+        Why here too: a new edition's few changed chunks are embedded with this model
+        (no torch import), and their sentence vectors must be pooled the same way.
+        """
+        texts = list(texts)
+        vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
+        span_vecs: list[list[np.ndarray]] = [[] for _ in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for i in range(0, len(order), self.batch_size):
+            idx = order[i : i + self.batch_size]
+            encs = self._tok.encode_batch([texts[j] for j in idx], add_special_tokens=True)
+            hidden = self._run(encs)
+            for row, (j, enc) in enumerate(zip(idx, encs, strict=True)):
+                n = int(sum(enc.attention_mask))
+                states, offsets = hidden[row, :n], enc.offsets[:n]
+                vecs[j] = states.mean(axis=0)
+                pooled = []
+                for s, e in spans[j]:
+                    sel = [k for k, (a, b) in enumerate(offsets) if b > a and a >= s and b <= e]
+                    pooled.append(states[sel].mean(axis=0) if sel else states.mean(axis=0))
+                span_vecs[j] = list(_normalise(np.stack(pooled))) if pooled else []
+        return _normalise(vecs), span_vecs
+
+    def _run(self, encs: list[Any]) -> np.ndarray:
+        """The encoder's last hidden states (batch, tokens, dim) for tokenized texts."""
+        ids = np.asarray([e.ids for e in encs], dtype=np.int64)
+        mask = np.asarray([e.attention_mask for e in encs], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        (hidden,) = self._session.run(["last_hidden_state"], feeds)
+        return hidden
+
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         encs = self._tok.encode_batch(texts, add_special_tokens=True)
         ids = np.asarray([e.ids for e in encs], dtype=np.int64)

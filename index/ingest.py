@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from index.answer import chunk_sentences
+from index.entity_worker import EntityWorker
 from pipeline.chunks import ChunkSettings, chunk_structure
-from pipeline.entities import align_actor_names, extract_entities, rebase_entities
+from pipeline.entities import align_actor_names, rebase_entities
 from pipeline.structure import detect_structure, outline
 from pipeline.tokenize import MODEL_NAME
-from pipeline.types import Chunk, Structure
+from pipeline.types import Chunk, Entity, Structure
 from sources import SourceError, discover, load
 
 log = logging.getLogger(__name__)
@@ -134,17 +135,7 @@ class LazyEmbedder:
         return self._load().embed(texts)
 
     def embed_with_spans(self, texts, spans):  # -> (np.ndarray, list[list[np.ndarray]])
-        inner = self._load()
-        if hasattr(inner, "embed_with_spans"):
-            return inner.embed_with_spans(texts, spans)
-        # An embedder without in-pass pooling: embed the span texts on their own.
-        flat = [t[s:e] for t, sp in zip(texts, spans, strict=True) for s, e in sp]
-        flat_vecs = list(inner.embed(flat)) if flat else []
-        out, i = [], 0
-        for sp in spans:
-            out.append(flat_vecs[i : i + len(sp)])
-            i += len(sp)
-        return inner.embed(texts), out
+        return self._load().embed_with_spans(texts, spans)
 
     @property
     def loaded(self) -> bool:
@@ -178,6 +169,8 @@ def ingest(
     reports: list[DocReport] = []
     index = None
     lazy = embedder or LazyEmbedder()
+    # spaCy loads in a worker process while the first PDF is read (see index.entity_worker)
+    worker = EntityWorker(start=not dry_run and index_dir is not None)
     try:
         for path in discover(paths):
             if on_file is not None:
@@ -215,7 +208,7 @@ def ingest(
                 and len(changed) <= ONNX_MAX_TEXTS
             ):
                 lazy.onnx_dir = index.models_dir
-            entities = _entities(index, prep, prev, changed, report)
+            entities = _entities(index, prep, prev, changed, report, worker)
             label = edition_label(
                 prep.structure.document.title,
                 [d["title"] for d in _editions_of(index, name, prev)],
@@ -245,6 +238,7 @@ def ingest(
             if not onnx_file_for(index.models_dir).exists():
                 query_embedder(index.models_dir)
     finally:
+        worker.close()
         if index is not None:
             index.close()
     return reports
@@ -344,25 +338,32 @@ def _entities(
     prev: dict[str, Any] | None,
     changed: list[Chunk],
     report: DocReport,
-) -> list:
-    """The new edition's entities: unchanged chunks' copied from ``prev``, the rest extracted.
+    worker: EntityWorker,
+) -> Callable[[], list[Entity]]:
+    """The new edition's entities, as a callable joined at commit time.
 
-    spaCy is not even loaded when no chunk changed.
+    Chunks unchanged since ``prev`` get its entities re-pointed at them; the others
+    are extracted in a worker process (``EntityJob``) while the parent embeds.
     """
     doc = prep.structure.document
     if prev is None:
-        ents = extract_entities(prep.chunks, document=doc)
-        report.entities_extracted = len(ents)
-        return ents
-    old = index.entities_by_text_hash(prev["sha256"])
-    unchanged = {c.id for c in changed} ^ {c.id for c in prep.chunks}
-    reused = [
-        e
-        for c in prep.chunks
-        if c.id in unchanged
-        for e in rebase_entities(old.get(c.text_hash, []), c, doc)
-    ]
-    fresh = extract_entities(changed, document=doc, vocab_from=prep.chunks) if changed else []
-    fresh = align_actor_names(fresh, reused)
-    report.entities_reused, report.entities_extracted = len(reused), len(fresh)
-    return sorted([*reused, *fresh], key=lambda e: (e.chunk_id, e.span))
+        job, reused = worker.submit(prep.chunks, doc), []
+    else:
+        job = worker.submit(changed, doc, vocab_from=prep.chunks)
+        old = index.entities_by_text_hash(prev["sha256"])
+        changed_ids = {c.id for c in changed}
+        reused = [
+            e
+            for c in prep.chunks
+            if c.id not in changed_ids
+            for e in rebase_entities(old.get(c.text_hash, []), c, doc)
+        ]
+
+    def finish() -> list[Entity]:
+        fresh = job.result()
+        if reused:
+            fresh = align_actor_names(fresh, reused)
+        report.entities_reused, report.entities_extracted = len(reused), len(fresh)
+        return sorted([*reused, *fresh], key=lambda e: (e.chunk_id, e.span))
+
+    return finish

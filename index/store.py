@@ -612,7 +612,7 @@ class Index:
         *,
         embed_input: Callable[[Chunk], str] | None = None,
         sentences: Callable[[Chunk], list[tuple[int, int, str]]] | None = None,
-        entities: Sequence[Entity] = (),
+        entities: Sequence[Entity] | Callable[[], Sequence[Entity]] = (),
         series: str | None = None,
         edition_label: str | None = None,
     ) -> dict[str, int]:
@@ -633,7 +633,8 @@ class Index:
         their vectors are stored too (keyed by text hash, so unchanged sentences
         are never embedded twice) so that answering needs no embedding but the
         question's. ``entities`` replace the document's entities in the same
-        transaction that makes the document visible.
+        transaction that makes the document visible; a callable is called just
+        before that commit (so extraction can run alongside the embedding).
 
         The document becomes the current edition of ``series`` (a series name: an
         existing one, else a new series of that name; None: the series it already
@@ -738,8 +739,9 @@ class Index:
 
         # 6. Then the catalog, in one transaction: this is what makes the document visible
         # and, for a new edition, hides its predecessor at the same instant.
+        ents = entities() if callable(entities) else entities
         old_ids = self._replace_document_rows(
-            meta, todo, sent_rows, entities, series=series, edition_label=edition_label
+            meta, todo, sent_rows, ents, series=series, edition_label=edition_label
         )
         _crash_point("after_commit")
         stale = sorted(old_ids - set(ids))

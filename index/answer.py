@@ -626,6 +626,11 @@ def _target_clause(sentence: str) -> str:
     return sentence
 
 
+_ROLE_Q = re.compile(
+    r"^(?:who|which person) (?:is|was|are|were|has been|served as) (?:the |a |an )?"
+    r"(?P<role>(?:[\w-]+ ){0,2}[\w-]+) (?:of|at|for|in)\b",
+    re.I,
+)
 _NAME_WORD = re.compile(r"\b(?:[A-Z][\w'’-]*[a-zà-ÿ][\w'’-]*|[A-Z]{2,}s?)\b")
 _NUMBER_IN_Q = re.compile(r"(?<![\w-])\d[\d,.]*\d(?![\w-])|(?<![\w-])\d(?![\w-])")
 
@@ -645,6 +650,11 @@ def _grounding(question: str, s: _Sentence, index: Any = None) -> float:
         if n.rstrip(".,") not in s.text:
             factor *= 0.5
             break
+    role = _ROLE_Q.search(question)
+    if role:
+        words = {_stem(w) for w in role.group("role").lower().split() if w not in STOP}
+        if words and not words & set(_terms(s.text)):
+            factor *= 0.5  # "who is the chief executive": the evidence must name that role
     chunk = s.hit.chunk
     hay = f"{chunk.part} {chunk.section} {chunk.text}".lower()
     first = question.split()[0] if question.split() else ""

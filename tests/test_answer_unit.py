@@ -118,3 +118,14 @@ def test_a_figure_the_question_pins_down_must_be_in_the_evidence():
 def test_no_hits_abstains():
     a = answer_question("Anything?", [], embedder=FakeEmbedder())
     assert a.abstained and a.answer == "" and a.citations == []
+
+
+def test_a_role_the_question_asks_for_must_be_named():
+    h = hits("The bank was announced by the First Minister of Scotland in 2017.")
+    asked = answer_question(
+        "Who is the chief executive of the bank?", h, embedder=FakeEmbedder(), threshold=0.0
+    )
+    named = answer_question(
+        "Who is the First Minister of Scotland?", h, embedder=FakeEmbedder(), threshold=0.0
+    )
+    assert asked.confidence < named.confidence

@@ -667,7 +667,7 @@ def _grounding(question: str, s: _Sentence, index: Any = None) -> float:
         if df is not None and df.get(_stem(word.lower()), 0) == 0:
             unknown = 0.8  # never in the casebooks: a paraphrase, or a subject they lack
         else:
-            factor *= 0.6  # the casebooks know it, but not here: evidence about something else
+            factor *= 0.45  # the casebooks know it, but not here: evidence about something else
             break
     return factor * unknown
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 
 from casebook.config import ENV_INDEX, default_index_dir, offline
 
@@ -212,13 +213,15 @@ def cases(index_dir: Path, as_json: bool):
         return
     console = _console()
     for doc in outlines:
-        console.print(f"[bold]{doc['title']}[/bold]  ({doc['pages']} pages, {doc['sha256'][:12]})")
+        console.print(
+            f"[bold]{escape(doc['title'])}[/bold]  ({doc['pages']} pages, {doc['sha256'][:12]})"
+        )
         for part in doc["parts"]:
             pages = _page_range(part)
             authors = f" — {', '.join(part['authors'])}" if part["authors"] else ""
-            console.print(f"  [{part['kind']:5}] {part['title']}  {pages}{authors}")
+            console.print(escape(f"  [{part['kind']:5}] {part['title']}  {pages}{authors}"))
             for sec in part["sections"]:
-                console.print(f"           · {sec['heading']}  {_page_range(sec)}")
+                console.print(escape(f"           · {sec['heading']}  {_page_range(sec)}"))
 
 
 def _page_range(item: dict) -> str:
@@ -331,11 +334,11 @@ def _print_hit(console, h) -> None:
     c = h.chunk
     label = c.page_labels[0] if c.page_labels else None
     console.print(
-        f"[bold][{h.rank}][/bold] {_where(c.case or c.part, c.section, label)}"
+        f"[bold]\\[{h.rank}][/bold] {escape(_where(c.case or c.part, c.section, label))}"
         f"  [dim](score {h.score:.3f})[/dim]"
     )
     text = c.text if len(c.text) < 600 else c.text[:600] + " …"
-    console.print(f"    {text}\n", soft_wrap=True)
+    console.print(f"    {escape(text)}\n", soft_wrap=True)
 
 
 @main.command()
@@ -403,10 +406,10 @@ def _print_answer(console, answer) -> None:
         for h in answer.hits[:3]:
             _print_hit(console, h)
         return
-    console.print(f"[bold]{answer.answer}[/bold]\n")
+    console.print(f"[bold]{escape(answer.answer)}[/bold]\n")
     for i, c in enumerate(answer.citations, start=1):
-        console.print(f"[{i}] {_where(c.case, c.section, c.page_label)}")
-        console.print(f'    "{c.quote}"', soft_wrap=True)
+        console.print(escape(f"[{i}] {_where(c.case, c.section, c.page_label)}"))
+        console.print(escape(f'    "{c.quote}"'), soft_wrap=True)
 
 
 # --- entities --------------------------------------------------------------------------------

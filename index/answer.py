@@ -155,7 +155,7 @@ WORDNUM = (
     "forty|fifty|hundred|dozen"
 )
 NUMBER = re.compile(
-    rf"(?<![\w.,/-]){QUAL}(?:(?:{NUM})(?:\s?(?:million|billion|thousand|m|bn)\b)?|\b(?:{WORDNUM})\b)"
+    rf"(?<![\w.,/£€$¥₹-]){QUAL}(?:(?:{NUM})(?:\s?(?:million|billion|thousand|m|bn)\b)?|\b(?:{WORDNUM})\b)"
     rf"(?:\s?(?:-|–|—|to)\s?(?:{NUM}))?(?![\w%])(?!\s?(?:per\s?cent|percent)\b)",
     re.I,
 )
@@ -188,6 +188,12 @@ def question_type(question: str) -> str:
         r"\b(?:money|fund|funding|budget|invest|paid|pay|spend|spent|cost|capital|"
         r"financ|£|€|\$|rand|euro|pound|dollar|gdp|output|boost|committed|raised|grant|"
         r"loan|revenue|price|worth)",
+        q,
+    ):
+        return "amount"
+    if re.search(
+        r"^(?:what|which) (?:is|was|are|were) (?:the )?(?:[\w'’-]+ ){0,4}"
+        r"(?:budget|cost|costs|funding|price|spending|investment|grant|loan|revenue|fees?)\b",
         q,
     ):
         return "amount"
@@ -385,6 +391,7 @@ class _Span:
     span: tuple[int, int]
     context: float
     score: float
+    counts_asked: bool | None = None  # for "how many X": is it a number of X?
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -434,12 +441,14 @@ def _typed_spans(
             rivals = [p for sp, p in near.items() if not _overlaps(sp, span)]
             ctx = _context_score(s.text, span, qterms, rivals)
             bonus = 0.0
+            counts = None
             if head:
                 after = re.findall(r"[a-z]+", s.text[span[1] : span[1] + 40].lower())[:4]
                 unit = {_stem(w) for w in after} | {
                     _stem(w) for w in re.findall(r"[a-z]+", text.lower())
                 }
-                bonus += 0.25 if head & unit else 0.0
+                counts = bool(head & unit)
+                bonus += 0.25 if counts else 0.0
             if span in found:
                 bonus += 0.1  # the NER model agrees this is a name
                 actor_type = found[span]
@@ -451,7 +460,7 @@ def _typed_spans(
                 bonus += 0.15  # "which ministry/body" is answered by an office, not a project
             if wants_month and re.search(rf"(?i)\b(?:{MONTHS})\b", text):
                 bonus += 0.15
-            out.append(_Span(s, span, ctx, s.score + 0.6 * ctx + bonus))
+            out.append(_Span(s, span, ctx, s.score + 0.6 * ctx + bonus, counts))
     # Ties go to the longer span: the full name over a part of it.
     return sorted(out, key=lambda c: (-round(c.score, 3), -(c.span[1] - c.span[0])))
 
@@ -513,14 +522,18 @@ def answer_question(
     answer_text = chosen.text
     context = None
     computed = _arithmetic(question, kind, ranked[:8])
+    unit_missing = False
     if computed is not None:
         answer_text, chosen = computed
         context = 1.0
     elif kind in TYPED:
         spans = _typed_spans(kind, ranked[:8], qterms, question, index)
+        if not spans and kind in ("amount", "percent", "date", "number"):
+            answer_text = ""  # asked for a figure or a date, and the passages hold none
         if spans:
             top = spans[0]
             chosen, context = top.sentence, top.context
+            unit_missing = top.counts_asked is False
             a, b = top.span
             if kind == "number" and (unit := UNIT.match(chosen.text, b)):
                 b = unit.end()  # "540" -> "540 jobs": say what was counted
@@ -528,6 +541,8 @@ def answer_question(
     elif kind == "target":
         answer_text = _target_clause(chosen.text)
     confidence = _confidence(chosen, kind, context) * _grounding(question, chosen, index)
+    if unit_missing:
+        confidence *= 0.7  # "how many jobs" answered with a number of something else
     abstain = confidence < threshold or not answer_text
     cites = _citations([chosen] + [s for s in ranked[:3] if s is not chosen])
     return Answer(

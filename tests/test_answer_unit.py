@@ -129,3 +129,19 @@ def test_a_role_the_question_asks_for_must_be_named():
         "Who is the First Minister of Scotland?", h, embedder=FakeEmbedder(), threshold=0.0
     )
     assert asked.confidence < named.confidence
+
+
+def test_a_figure_question_with_no_figure_in_the_passages_abstains():
+    h = hits("The board formulated nine recovery strategies with its partners.")
+    a = answer_question(
+        "How much did the board spend on its strategies?", h, embedder=FakeEmbedder(), threshold=0.0
+    )
+    assert a.abstained and a.answer == ""
+
+
+def test_money_is_not_a_count():
+    h = hits("Participants have secured over £4.6m match funding and 120 jobs.")
+    a = answer_question(
+        "How many jobs have participants created?", h, embedder=FakeEmbedder(), threshold=0.0
+    )
+    assert a.answer.startswith("120 jobs")

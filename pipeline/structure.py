@@ -157,33 +157,24 @@ def detect_structure(doc: Document) -> Structure:
 def _build_part(
     blocks: list[Block], first_page: int, last_page: int, typo: Typography, doc: Document
 ) -> Part:
-    title_blocks: list[Block] = []
+    # Short lines printed above the title on its page (a tag such as "SECTOR | PLACE")
+    # opened the part; the title is the run of title-size blocks that follows them.
     i = 0
-    # Skip a short tag printed above the title (e.g. "SECTOR | PLACE").
-    tag = None
-    if len(blocks) > 1 and blocks[0].kind != "title" and blocks[1].kind == "title":
-        tag = blocks[0].text
-        i = 1
+    while i < len(blocks) and blocks[i].kind != "title" and blocks[i].pdf_page == first_page:
+        i += 1
+    if i == len(blocks) or blocks[i].kind != "title":
+        i = 0
+    tag = " · ".join(b.text for b in blocks[:i]) or None
+    title_blocks: list[Block] = []
     while (
         i < len(blocks) and blocks[i].kind == "title" and blocks[i].pdf_page == blocks[0].pdf_page
     ):
         title_blocks.append(blocks[i])
         i += 1
-    if title_blocks:
-        # Title-page tag that sits above the title but was classified otherwise.
-        title = " ".join(b.text for b in title_blocks if b.size >= title_blocks[0].size - 0.5)
-    else:
-        title = doc.title
+    # The title proper is set in the largest size; smaller title-size lines are subtitles.
+    top = max((b.size for b in title_blocks), default=0.0)
+    title = " ".join(b.text for b in title_blocks if b.size >= top - 0.5) or doc.title
     rest = blocks[i:]
-    for b in title_blocks:
-        b.kind = "title"
-    if tag is None:
-        for b in rest:
-            if b.pdf_page != first_page:
-                break
-        pre = [b for b in blocks[:1] if b.kind != "title" and b.pdf_page == first_page]
-        if pre and "|" in pre[0].text:
-            tag = pre[0].text
 
     _mark_name_lines(rest)
     authors, contributors = _authors(rest, first_page)

@@ -1459,6 +1459,10 @@ def extract_entities(
             if i not in canon:
                 continue
             name, atype, surfaces = canon[i]
+            if atype == "person":
+                atype = _person_or_else(name, lower_vocab)
+                if atype is None:
+                    continue
             chunk = chunks[actor_owner[i]]
             attrs = {
                 "name": name,
@@ -1469,6 +1473,34 @@ def extract_entities(
             entities.append(make(chunk, "actor", m.start, m.end, attrs))
     entities.sort(key=lambda e: (e.chunk_id, e.span))
     return entities
+
+
+_ORG_SUFFIX = frozenset(
+    """ltd limited inc plc llc gmbh co studio studios architects traders institut institute
+    university universidad universitat council authority board agency office department ministry
+    bank fund foundation trust network group partnership association society centre center
+    college school company corporation observatory secretariat unit team""".split()
+)
+
+
+def _person_or_else(name: str, lower_vocab: set[str]) -> str | None:
+    """Second look at a name the statistical model called a person.
+
+    The small English model tags many capitalised phrases as people ("Living Wage",
+    "Charity Ltd", "Manager South"). A name ending in an organisation word is an
+    organisation; one whose words the document also writes in lower case as ordinary
+    words is no name at all (dropped). Real names ("Kate Philip") pass.
+    """
+    words = [w.strip(".,'’()") for w in name.split()]
+    words = [w for w in words if w]
+    if not words or any(ch.isdigit() or ch == "&" for ch in name):
+        return "organisation" if "&" in name else None
+    if words[-1].lower() in _ORG_SUFFIX or any(w.lower() in _ORG_SUFFIX for w in words[:-1]):
+        return "organisation"
+    content = [w for w in words if len(w) > 2 and not w.isupper()]
+    if content and all(w.lower() in lower_vocab for w in content):
+        return None
+    return "person"
 
 
 def rebase_entities(

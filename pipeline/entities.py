@@ -1476,10 +1476,50 @@ def extract_entities(
 
 
 _ORG_SUFFIX = frozenset(
-    """ltd limited inc plc llc gmbh co studio studios architects traders institut institute
-    university universidad universitat council authority board agency office department ministry
-    bank fund foundation trust network group partnership association society centre center
-    college school company corporation observatory secretariat unit team""".split()
+    [
+        "ltd",
+        "limited",
+        "inc",
+        "plc",
+        "llc",
+        "gmbh",
+        "co",
+        "studio",
+        "studios",
+        "architects",
+        "traders",
+        "institut",
+        "institute",
+        "university",
+        "universidad",
+        "universitat",
+        "council",
+        "authority",
+        "board",
+        "agency",
+        "office",
+        "department",
+        "ministry",
+        "bank",
+        "fund",
+        "foundation",
+        "trust",
+        "network",
+        "group",
+        "partnership",
+        "association",
+        "society",
+        "centre",
+        "center",
+        "college",
+        "school",
+        "company",
+        "corporation",
+        "observatory",
+        "secretariat",
+        "unit",
+        "team",
+    ]
 )
 
 

@@ -19,6 +19,7 @@ from rich.markup import escape
 from casebook.config import ENV_INDEX, default_index_dir, offline
 
 EXIT_INPUT = 2  # bad input: a file that cannot be ingested, a bad question, a bad index
+ENV_CHROMA_URL = "CASEBOOK_CHROMA_URL"
 
 
 class CasebookError(click.ClickException):
@@ -31,7 +32,17 @@ class CasebookError(click.ClickException):
 
 
 def index_option(f: Callable) -> Callable:
-    """The shared ``--index DIR`` flag (env ``CASEBOOK_INDEX``)."""
+    """The shared ``--index DIR`` (env ``CASEBOOK_INDEX``) and ``--chroma-url URL``
+    (env ``CASEBOOK_CHROMA_URL``) flags: every command reads either index the same way."""
+    f = click.option(
+        "--chroma-url",
+        "chroma_url",
+        metavar="URL",
+        envvar=ENV_CHROMA_URL,
+        callback=lambda _ctx, _param, value: value or None,  # an empty env var: local index
+        help="Use the shared index on this Chroma server (http://HOST:PORT; env "
+        "CASEBOOK_CHROMA_URL); --index then holds this machine's cache of it.",
+    )(f)
     return click.option(
         "--index",
         "index_dir",
@@ -100,6 +111,7 @@ def ingest(
     series_name: str | None,
     new_series: bool,
     as_json: bool,
+    chroma_url: str | None,
 ):
     """Ingest casebook files (PDF, or .txt/.md) or folders into the index.
 
@@ -123,6 +135,7 @@ def ingest(
         progress=_progress("embedding") if _stderr_is_tty() else None,
         series=series_name,
         new_series=new_series,
+        chroma_url=chroma_url,
     )
     failed = [r for r in reports if r.status == "failed"]
     for r in failed:
@@ -132,6 +145,7 @@ def ingest(
             json.dumps(
                 {
                     "index": None if dry_run else str(index_dir),
+                    **({"chroma_url": chroma_url} if chroma_url and not dry_run else {}),
                     "dry_run": dry_run,
                     "documents": [r.to_dict() for r in reports],
                 },
@@ -188,25 +202,25 @@ def _console(err: bool = False):
     return Console(stderr=err, highlight=False, soft_wrap=False)
 
 
-def _open_index(index_dir: Path, *, create: bool = False):
+def _open_index(index_dir: Path, chroma_url: str | None = None, *, create: bool = False):
     from index.ingest import index_settings
-    from index.store import Index
+    from index.store import open_index
 
-    if not create and not index_dir.exists():
+    if not create and not chroma_url and not index_dir.exists():
         raise CasebookError(f"no index at {index_dir}: run `casebook ingest PATH` first")
-    return Index(index_dir, index_settings(), readonly=not create)
+    return open_index(index_dir, index_settings(), readonly=not create, chroma_url=chroma_url)
 
 
 @main.command()
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the stable JSON outline.")
 @domain_errors
-def cases(index_dir: Path, as_json: bool):
+def cases(index_dir: Path, as_json: bool, chroma_url: str | None):
     """List each indexed document's cases with their sections and page ranges.
 
     Example: casebook cases --json
     """
-    with _open_index(index_dir) as index:
+    with _open_index(index_dir, chroma_url) as index:
         outlines = [d["outline"] for d in index.documents() if d.get("outline")]
     if as_json:
         click.echo(json.dumps({"documents": outlines}, ensure_ascii=False, indent=1))
@@ -268,24 +282,31 @@ def query_options(f: Callable) -> Callable:
     return f
 
 
-def _engine(index_dir: Path, editions: tuple[str, ...] = ()):
+def _engine(index_dir: Path, editions: tuple[str, ...] = (), chroma_url: str | None = None):
     """Open the index (ingesting the bundled casebook into an empty one) and the query model."""
     from index.engine import Engine
+    from index.store import SERVERS_DIR, EmptyServerIndex
 
-    if not index_dir.exists() or not any(index_dir.iterdir()):
+    if chroma_url:
+        try:
+            return Engine.open(index_dir, editions=editions or None, chroma_url=chroma_url)
+        except EmptyServerIndex:
+            _first_run_ingest(index_dir, chroma_url)
+    elif not index_dir.exists() or all(p.name == SERVERS_DIR for p in index_dir.iterdir()):
         _first_run_ingest(index_dir)
-    return Engine.open(index_dir, editions=editions or None)
+    return Engine.open(index_dir, editions=editions or None, chroma_url=chroma_url)
 
 
-def _first_run_ingest(index_dir: Path) -> None:
+def _first_run_ingest(index_dir: Path, chroma_url: str | None = None) -> None:
     from index.ingest import ingest as run_ingest
     from sources import bundled_casebooks
 
+    where = chroma_url or index_dir
     books = bundled_casebooks()
     if not books:
-        raise CasebookError(f"the index at {index_dir} is empty and no bundled casebook was found")
-    click.echo(f"First run: ingesting the bundled casebook into {index_dir} …", err=True)
-    reports = run_ingest(books, index_dir, progress=_progress("embedding"))
+        raise CasebookError(f"the index at {where} is empty and no bundled casebook was found")
+    click.echo(f"First run: ingesting the bundled casebook into {where} …", err=True)
+    reports = run_ingest(books, index_dir, progress=_progress("embedding"), chroma_url=chroma_url)
     bad = [r for r in reports if r.status == "failed"]
     if bad:
         raise CasebookError("; ".join(f"{r.path}: {', '.join(r.errors)}" for r in bad))
@@ -305,6 +326,7 @@ def search(
     editions: tuple[str, ...],
     retrieval: str,
     as_json: bool,
+    chroma_url: str | None,
 ):
     """Ranked passages for a query, with their case, section and pages.
 
@@ -314,7 +336,7 @@ def search(
         raise CasebookError("the query is empty")
     from pipeline.types import hit_to_dict
 
-    with _engine(index_dir, editions) as engine:
+    with _engine(index_dir, editions, chroma_url) as engine:
         hits = engine.search(query, k=k, case=case, document=document, mode=retrieval)
     if as_json:
         for h in hits:
@@ -357,6 +379,7 @@ def ask(
     retrieval: str,
     as_json: bool,
     batch: Any,
+    chroma_url: str | None,
 ):
     """Answer a question from the casebooks, citing the passages and printed pages.
 
@@ -366,7 +389,7 @@ def ask(
         raise click.UsageError("give either a QUESTION or --batch FILE, not both")
     if batch is None and (question is None or not question.strip()):
         raise CasebookError("the question is empty")
-    with _engine(index_dir, editions) as engine:
+    with _engine(index_dir, editions, chroma_url) as engine:
         if batch is not None:
             _ask_batch(engine, batch, k=k, case=case, document=document, mode=retrieval)
             return
@@ -449,6 +472,7 @@ def entities(
     deadline_before: int | None,
     as_json: bool,
     as_csv: bool,
+    chroma_url: str | None,
 ):
     """List the amounts, numbers, targets and actors found in the indexed casebooks.
 
@@ -470,7 +494,7 @@ def entities(
         max_text=max_value,
         deadline_before=deadline_before,
     )
-    with _open_index(index_dir) as index:
+    with _open_index(index_dir, chroma_url) as index:
         found = query_entities(index, flt)
     if as_json:
         for e in found:
@@ -557,7 +581,7 @@ def _print_entity_tables(console, found) -> None:
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @domain_errors
-def editions(index_dir: Path, as_json: bool):
+def editions(index_dir: Path, as_json: bool, chroma_url: str | None):
     """List each casebook series and its editions (current one marked).
 
     Older editions are kept as history: search and ask read the current edition
@@ -565,7 +589,7 @@ def editions(index_dir: Path, as_json: bool):
 
     Example: casebook editions --json
     """
-    with _open_index(index_dir) as index:
+    with _open_index(index_dir, chroma_url) as index:
         series = index.series()
     records = [
         {
@@ -612,7 +636,7 @@ def _edition_record(d: dict) -> dict:
 @click.option("--series", "is_series", is_flag=True, help="NAME is a series: remove all editions.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @domain_errors
-def remove(name: str, index_dir: Path, is_series: bool, yes: bool):
+def remove(name: str, index_dir: Path, is_series: bool, yes: bool, chroma_url: str | None):
     """Delete an edition (sha256 prefix or label) or, with --series, a whole series.
 
     Its passages, vectors, BM25 entries and entities go with it. Removing the current
@@ -622,9 +646,9 @@ def remove(name: str, index_dir: Path, is_series: bool, yes: bool):
     """
     from index.store import FilterNoMatch
 
-    if not index_dir.exists():
+    if not chroma_url and not index_dir.exists():
         raise CasebookError(f"no index at {index_dir}: nothing to remove")
-    with _open_index(index_dir, create=True) as index:
+    with _open_index(index_dir, chroma_url, create=True) as index:
         if is_series:
             found = index.resolve_series(name)
             what = f"series {found['name']!r} and its {len(found['editions'])} edition(s)"
@@ -660,7 +684,14 @@ def remove(name: str, index_dir: Path, is_series: bool, yes: bool):
 @click.option("--to", metavar="EDITION", help="Newer edition (default: the current one).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @domain_errors
-def diff(series: str | None, index_dir: Path, from_: str | None, to: str | None, as_json: bool):
+def diff(
+    series: str | None,
+    index_dir: Path,
+    from_: str | None,
+    to: str | None,
+    as_json: bool,
+    chroma_url: str | None,
+):
     """What changed between two editions: changed figures, then passages.
 
     Defaults: the series with several editions, its current edition and the one
@@ -670,7 +701,7 @@ def diff(series: str | None, index_dir: Path, from_: str | None, to: str | None,
     """
     from index.diff import diff_editions, pick_editions
 
-    with _open_index(index_dir) as index:
+    with _open_index(index_dir, chroma_url) as index:
         found, old, new = pick_editions(index, series, from_, to)
         result = {"series": found["name"], **diff_editions(index, old, new)}
     if as_json:
@@ -760,6 +791,7 @@ def evaluate(
     save: Path | None,
     strict: bool,
     compare: tuple[Path, Path] | None,
+    chroma_url: str | None,
 ):
     """Score retrieval, answers and abstention against a gold question set.
 
@@ -774,7 +806,7 @@ def evaluate(
     from eval.report import render_terminal, write_report
     from eval.run import run_eval
 
-    with _engine(index_dir) as engine:
+    with _engine(index_dir, chroma_url=chroma_url) as engine:
         texts = engine.document_texts()
         try:
             metrics = run_eval(

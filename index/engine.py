@@ -14,7 +14,7 @@ import numpy as np
 
 from index.retrieve import DEFAULT_FUSION, FusionParams, Mode
 from index.retrieve import search as retrieve
-from index.store import Index
+from index.store import Index, open_index
 from pipeline.types import Answer, Hit
 
 
@@ -46,12 +46,22 @@ class Engine:
         self._embedder: Any = None
 
     @classmethod
-    def open(cls, index_dir: Path, editions: Sequence[str] | None = None) -> Engine:
+    def open(
+        cls,
+        index_dir: Path,
+        editions: Sequence[str] | None = None,
+        *,
+        chroma_url: str | None = None,
+    ) -> Engine:
         """Open read-only; ``editions`` (sha256 prefixes or labels) replace their series'
-        current editions, e.g. to ask the edition a figure was quoted from."""
+        current editions, e.g. to ask the edition a figure was quoted from.
+
+        With ``chroma_url`` the index is the one on that Chroma server, read through a
+        cache in ``index_dir`` that is brought up to date here (see ``index.server``).
+        """
         from index.ingest import index_settings
 
-        index = Index(Path(index_dir), index_settings(), readonly=True)
+        index = open_index(Path(index_dir), index_settings(), readonly=True, chroma_url=chroma_url)
         try:
             index.set_editions(editions)
         except BaseException:

@@ -153,8 +153,12 @@ def ingest(
     progress: Callable[[int, int], None] | None = None,
     series: str | None = None,
     new_series: bool = False,
+    chroma_url: str | None = None,
 ) -> list[DocReport]:
     """Ingest every file under ``paths`` into the index at ``index_dir``.
+
+    With ``chroma_url`` the index is the one on that Chroma server (created there if
+    it has none) and ``index_dir`` holds this machine's cache of it.
 
     With ``dry_run`` the files are read, checked and chunked but nothing is written
     (the index is not even opened). A document already in the index is left as is.
@@ -172,6 +176,11 @@ def ingest(
     # spaCy loads in a worker process while the first PDF is read (see index.entity_worker)
     worker = EntityWorker(start=not dry_run and index_dir is not None)
     try:
+        if chroma_url and not dry_run and index_dir is not None:
+            # A wrong URL or a refused model should fail before minutes of parsing.
+            from index.store import open_index
+
+            index = open_index(index_dir, index_settings(), chroma_url=chroma_url)
         for path in discover(paths):
             if on_file is not None:
                 on_file(path)
@@ -190,9 +199,9 @@ def ingest(
                 report.status = "checked"
                 continue
             if index is None:
-                from index.store import Index
+                from index.store import open_index
 
-                index = Index(index_dir, index_settings())
+                index = open_index(index_dir, index_settings(), chroma_url=chroma_url)
             existing = index.get_document(prep.structure.document.sha256)
             if existing and existing.get("status") == "complete":
                 report.status = "unchanged"

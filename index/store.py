@@ -22,6 +22,11 @@ complete also makes it current (and its predecessor history), so there is no
 moment at which a series has no visible edition. The BM25 and vector caches for
 the new visible set are built *before* that commit, so readers never wait on (or
 open) chroma after a switch.
+
+Server mode: ``open_index(dir, settings, chroma_url=URL)`` returns an ``index.server.
+ServerIndex``, this same facade over a cache of an index kept on a Chroma server; the
+hooks ``_before_commit`` / ``_after_commit`` / ``_vector_documents`` are where it
+publishes to the server.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ CATALOG_FILE = "catalog.sqlite"
 CHROMA_DIR = "chroma"
 BM25_DIR = "bm25"
 MODELS_DIR = "models"
+SERVERS_DIR = "servers"  # <index>/servers/<key>/: local caches of Chroma-server indexes
 VECTORS_DIR = "vectors"
 _SETTINGS_META_KEY = "casebook_settings"
 _EMBED_BATCH = 64
@@ -77,6 +83,14 @@ class IndexOpenError(CasebookIndexError):
 
 class IndexSettingsMismatch(CasebookIndexError):
     """The index was built with other settings (model, chunking) than this run asks for."""
+
+
+class ServerError(IndexOpenError):
+    """The Chroma server cannot be reached, went away, or refused a request."""
+
+
+class EmptyServerIndex(IndexOpenError):
+    """The Chroma server is up but holds no casebook index yet (a reader cannot create one)."""
 
 
 class FilterNoMatch(CasebookIndexError):
@@ -239,6 +253,26 @@ def _batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[i : i + size]
 
 
+def open_index(
+    index_dir: Path,
+    settings: dict[str, Any] | None,
+    *,
+    readonly: bool = False,
+    chroma_url: str | None = None,
+) -> Index:
+    """The index in ``index_dir``, or with ``chroma_url`` the one on that Chroma server.
+
+    Why one entry point: every command (and the benchmarks) opens an index the same way
+    whether it lives in a folder or on a shared server. A server index keeps its local
+    cache in ``index_dir/servers/<key>/`` (see ``index.server``).
+    """
+    if chroma_url:
+        from index.server import ServerIndex
+
+        return ServerIndex(chroma_url, Path(index_dir), settings, readonly=readonly)
+    return Index(Path(index_dir), settings, readonly=readonly)
+
+
 class VectorSnapshot:
     """The vectors of one exact set of complete chunks, row i = chunk ``ids[i]``."""
 
@@ -308,10 +342,16 @@ class Index:
     """
 
     def __init__(
-        self, path: Path, settings: dict[str, Any] | None, *, readonly: bool = False
+        self,
+        path: Path,
+        settings: dict[str, Any] | None,
+        *,
+        readonly: bool = False,
+        models_dir: Path | None = None,
     ) -> None:
         self.path = Path(path)
         self.readonly = readonly
+        self._models_dir = None if models_dir is None else Path(models_dir)
         if settings is None and not readonly:
             raise ValueError("settings are required to create or write an index")
         self._db: sqlite3.Connection | None = None
@@ -324,20 +364,24 @@ class Index:
         self._scope: list[str] | None = None  # explicit visible editions; None = current ones
         self._read_depth = 0
         try:
-            self.settings = self._open_catalog(None if settings is None else _canonical(settings))
-            if readonly:
-                # Readers open chroma only if they need it: importing chromadb costs ~0.7 s,
-                # half of a cold `ask`; the vector snapshot usually makes it unnecessary.
-                if not (self.path / CHROMA_DIR).is_dir():
-                    raise IndexOpenError(
-                        f"{self.path} has a catalog but no {CHROMA_DIR}/ vector store; "
-                        "delete it and re-ingest"
-                    )
-            else:
-                self._open_chroma()
+            self._open(None if settings is None else _canonical(settings))
         except BaseException:
             self.close()
             raise
+
+    def _open(self, wanted: dict[str, Any] | None) -> None:
+        """Open the catalog and (for writers) the vector store; subclasses open elsewhere."""
+        self.settings = self._open_catalog(wanted)
+        if self.readonly:
+            # Readers open chroma only if they need it: importing chromadb costs ~0.7 s,
+            # half of a cold `ask`; the vector snapshot usually makes it unnecessary.
+            if not (self.path / CHROMA_DIR).is_dir():
+                raise IndexOpenError(
+                    f"{self.path} has a catalog but no {CHROMA_DIR}/ vector store; "
+                    "delete it and re-ingest"
+                )
+        else:
+            self._open_chroma()
 
     # ------------------------------------------------------------------ opening
 
@@ -348,7 +392,7 @@ class Index:
     @property
     def models_dir(self) -> Path:
         """Where the CLI should keep the ONNX query model (``query_embedder(index.models_dir)``)."""
-        return self.path / MODELS_DIR
+        return self._models_dir or self.path / MODELS_DIR
 
     @property
     def bm25_dir(self) -> Path:
@@ -358,16 +402,21 @@ class Index:
     def vectors_dir(self) -> Path:
         return self.path / VECTORS_DIR
 
+    @property
+    def _catalog_readonly(self) -> bool:
+        """Open the SQLite file read-only? (A server index's local cache is always written.)"""
+        return self.readonly
+
     def _open_catalog(self, wanted: dict[str, Any] | None) -> dict[str, Any]:
         p, cat = self.path, self.catalog_path
         if p.exists() and not p.is_dir():
             raise IndexOpenError(f"{p} is a file, not an index folder")
-        if self.readonly and not cat.exists():
+        if self._catalog_readonly and not cat.exists():
             raise IndexOpenError(
                 f"no casebook index at {p} (no {CATALOG_FILE}); build one with `casebook ingest`"
             )
         if not cat.exists() and p.exists():
-            foreign = [c.name for c in p.iterdir() if c.name not in (MODELS_DIR,)]
+            foreign = [c.name for c in p.iterdir() if c.name not in (MODELS_DIR, SERVERS_DIR)]
             if foreign:
                 raise IndexOpenError(
                     f"{p} is not a casebook index: it holds {len(foreign)} other file(s) "
@@ -375,7 +424,7 @@ class Index:
                     "use an empty or new folder"
                 )
         try:
-            if self.readonly:
+            if self._catalog_readonly:
                 db = sqlite3.connect(cat.as_uri() + "?mode=ro", uri=True, isolation_level=None)
             else:
                 p.mkdir(parents=True, exist_ok=True)
@@ -383,7 +432,7 @@ class Index:
             self._db = db
             db.execute("PRAGMA busy_timeout = 5000")
             db.execute("PRAGMA foreign_keys = ON")
-            if not self.readonly:
+            if not self._catalog_readonly:
                 db.execute("PRAGMA journal_mode = WAL")
                 db.execute("PRAGMA synchronous = NORMAL")
             tables = {
@@ -395,7 +444,7 @@ class Index:
                         f"{cat} is an SQLite file but not a casebook catalog "
                         f"(tables: {', '.join(sorted(tables))})"
                     )
-                if self.readonly or wanted is None:
+                if self._catalog_readonly or wanted is None:
                     raise IndexOpenError(f"{cat} is empty: the index was never built")
                 with self._tx() as tx:
                     for stmt in _SCHEMA.split(";"):
@@ -722,7 +771,9 @@ class Index:
                 done += len(batch)
                 progress(done, total)
         # 3b. Sentence vectors for answer extraction, embedded once per distinct sentence.
-        sent_rows = self._embed_sentences(todo, sentences, embedder, pooled) if sentences else []
+        sent_rows, sent_keys = (
+            self._embed_sentences(todo, sentences, embedder, pooled) if sentences else ([], [])
+        )
 
         # 4. Vectors first (upsert: a retried crash overwrites its own orphans).
         _crash_point("before_vectors")
@@ -741,12 +792,19 @@ class Index:
         # and, for a new edition, hides its predecessor at the same instant.
         ents = entities() if callable(entities) else entities
         old_ids = self._replace_document_rows(
-            meta, todo, sent_rows, ents, series=series, edition_label=edition_label
+            meta,
+            todo,
+            sent_rows,
+            ents,
+            series=series,
+            edition_label=edition_label,
+            sentence_keys=sent_keys,
         )
         _crash_point("after_commit")
         stale = sorted(old_ids - set(ids))
         for batch in _batched(stale, self._max_batch()):
             coll.delete(ids=list(batch))
+        self._after_commit()
         self._lexical = self._vectors = None
         return {
             "embedded": len(to_embed),
@@ -775,13 +833,39 @@ class Index:
             if c.case is not None:
                 md["case"] = c.case
             metas.append(md)
+        docs = self._vector_documents(chunks)
         size = self._max_batch()
         for i in range(0, len(chunks), size):
             self.collection.upsert(
                 ids=[c.id for c in chunks[i : i + size]],
                 embeddings=np.stack(vectors[i : i + size]).astype(np.float32),
                 metadatas=metas[i : i + size],
+                **({} if docs is None else {"documents": docs[i : i + size]}),
             )
+
+    def _vector_documents(self, chunks: Sequence[Chunk]) -> list[str] | None:
+        """Text stored with each vector (None: nothing; a server index stores the chunk)."""
+        return None
+
+    def _before_commit(
+        self,
+        tx: sqlite3.Connection,
+        *,
+        added: str | None = None,
+        sentence_rows: Sequence[tuple[str, bytes]] = (),
+        sentence_keys: Sequence[str] = (),
+        removed: Sequence[str] = (),
+    ) -> None:
+        """Called inside the catalog transaction, just before it commits.
+
+        Why a hook: a server index publishes the new state to the server here, so the
+        server's commit happens first and a failure rolls the local catalog back.
+        """
+
+    def _after_commit(self, removed: Sequence[str] = ()) -> None:
+        """Clean-up once the commit is done: drop the removed editions' vectors."""
+        for sha in removed:
+            self.collection.delete(where={"doc_sha256": sha})
 
     def _embed_sentences(
         self,
@@ -789,8 +873,9 @@ class Index:
         split: Callable[[Chunk], list[tuple[int, int, str]]],
         embedder: Embedder,
         pooled: dict[str, np.ndarray] | None = None,
-    ) -> list[tuple[str, bytes]]:
-        """(hash, float32 bytes) rows for sentences with no stored vector yet.
+    ) -> tuple[list[tuple[str, bytes]], list[str]]:
+        """(hash, float32 bytes) rows for sentences with no stored vector yet, and the
+        hashes of all the chunks' sentences (what a server index records per document).
 
         Vectors already pooled from the chunk pass are used as they are; only the
         rest (sentences of chunks whose vector was reused) are embedded alone.
@@ -818,7 +903,7 @@ class Index:
         for batch in _batched(todo, _EMBED_BATCH * 2):
             vecs = np.asarray(embedder.embed([wanted[h] for h in batch]), dtype=np.float32)
             rows.extend((h, v.tobytes()) for h, v in zip(batch, vecs, strict=True))
-        return rows
+        return rows, keys
 
     def sentence_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors of these sentences, by text (missing ones are absent)."""
@@ -887,6 +972,7 @@ class Index:
         *,
         series: str | None = None,
         edition_label: str | None = None,
+        sentence_keys: Sequence[str] = (),
     ) -> set[str]:
         sha = meta["sha256"]
         known = {"sha256", "title", "path", "kind", "pages", "parser", "outline", "status"}
@@ -974,6 +1060,7 @@ class Index:
             )
             if prev and prev[0] is not None and prev[0] != sid:
                 self._repair_series(tx, int(prev[0]))  # moved out of its old series
+            self._before_commit(tx, added=sha, sentence_rows=sent_rows, sentence_keys=sentence_keys)
         return old
 
     @staticmethod
@@ -1089,8 +1176,8 @@ class Index:
                 tx.execute("DELETE FROM documents WHERE sha256 = ?", (sha,))
             for sid in touched:
                 self._repair_series(tx, sid)
-        for sha in shas:
-            self.collection.delete(where={"doc_sha256": sha})
+            self._before_commit(tx, removed=shas)
+        self._after_commit(removed=shas)
         self._lexical = self._vectors = None
         from index.lexical import prune_cache
 
@@ -1404,8 +1491,9 @@ class Index:
         from index.lexical import prune_cache
 
         dim = self.settings.get("dim")
-        rows: dict[str, np.ndarray] = {}
-        for batch in _batched(ids, self._max_batch()):
+        rows = self._cached_rows(set(ids))
+        fetch = [i for i in ids if i not in rows]
+        for batch in _batched(fetch, self._max_batch()):
             got = self.collection.get(ids=list(batch), include=["embeddings"])
             for cid, emb in zip(got["ids"], got["embeddings"], strict=True):
                 rows[cid] = np.asarray(emb, dtype=np.float32)
@@ -1428,6 +1516,36 @@ class Index:
                 stacklevel=2,
             )
         return snap
+
+    def _cached_rows(self, wanted: set[str]) -> dict[str, np.ndarray]:
+        """Vectors of ``wanted`` chunks found in earlier snapshots under ``vectors/``.
+
+        Why: a chunk id's vector never changes (ids hash the document and the text, and
+        the embedded string is fixed by the settings), so a new snapshot needs from the
+        vector store only the chunks the last ones lack; at 50 casebooks, and over HTTP
+        to a Chroma server, re-reading every vector per ingested file is what costs.
+        """
+        out: dict[str, np.ndarray] = {}
+        if not self.vectors_dir.is_dir():
+            return out
+        for snap in sorted(
+            (d for d in self.vectors_dir.iterdir() if d.is_dir() and not d.name.startswith(".")),
+            key=lambda d: d.stat().st_mtime,
+            reverse=True,
+        ):
+            try:
+                ids = json.loads((snap / "ids.json").read_text())
+                matrix = np.load(snap / "vectors.npy", mmap_mode="r")
+            except (OSError, ValueError):
+                continue  # half-written or unreadable: the vector store has them
+            if matrix.shape[0] != len(ids):
+                continue
+            for row, cid in enumerate(ids):
+                if cid in wanted and cid not in out:
+                    out[cid] = np.array(matrix[row], dtype=np.float32)
+            if len(out) == len(wanted):
+                break
+        return out
 
     def warm(self) -> None:
         """Build the BM25 and vector caches now (call at the end of ingest, not on first ask)."""

@@ -356,6 +356,8 @@ class Index:
             raise ValueError("settings are required to create or write an index")
         self._db: sqlite3.Connection | None = None
         self._decoded: dict[str, Chunk] = {}
+        self._writes = 0
+        self._visible_memo: tuple[Any, list[str], str] | None = None
         self._client: Any = None
         self._closed = False
         self._lexical: LexicalIndex | None = None
@@ -624,6 +626,7 @@ class Index:
     def _tx(self) -> Iterator[sqlite3.Connection]:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
+        self._writes += 1  # our own commits do not change PRAGMA data_version
         try:
             yield db
         except BaseException:
@@ -1406,15 +1409,34 @@ class Index:
 
     def complete_chunk_ids(self) -> list[str]:
         """Ids of all chunks readers may see, sorted (the BM25 cache is keyed on them)."""
-        where, args = self._visible()
-        return [
-            r[0]
-            for r in self.db.execute(
-                "SELECT c.id FROM chunks c JOIN documents d ON d.sha256 = c.doc_sha256 "
-                "WHERE d.status = 'complete'" + where + " ORDER BY c.id",
-                args,
-            )
-        ]
+        return list(self._visible_set()[0])
+
+    def _visible_set(self) -> tuple[list[str], str]:
+        """The visible chunk ids and their cache key, recomputed only when the catalog changed.
+
+        Why: listing and hashing every visible id costs ~100 ms at 50 casebooks, and a
+        query needs them twice (BM25 and vectors). SQLite's ``data_version`` moves when
+        another connection commits; our own commits are counted in ``_writes``.
+        """
+        from index.lexical import chunk_set_key
+
+        version = (
+            self.db.execute("PRAGMA data_version").fetchone()[0],
+            self._writes,
+            None if self._scope is None else tuple(self._scope),
+        )
+        if self._visible_memo is None or self._visible_memo[0] != version:
+            where, args = self._visible()
+            ids = [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT c.id FROM chunks c JOIN documents d ON d.sha256 = c.doc_sha256 "
+                    "WHERE d.status = 'complete'" + where + " ORDER BY c.id",
+                    args,
+                )
+            ]
+            self._visible_memo = (version, ids, chunk_set_key(ids))
+        return self._visible_memo[1], self._visible_memo[2]
 
     def chunk_ids(
         self, *, cases: Sequence[str] | None = None, docs: Sequence[str] | None = None
@@ -1462,10 +1484,9 @@ class Index:
 
     def lexical(self) -> LexicalIndex:
         """The BM25 index over the complete chunks, loaded from (or built into) ``bm25/``."""
-        from index.lexical import LexicalIndex, chunk_set_key
+        from index.lexical import LexicalIndex
 
-        ids = self.complete_chunk_ids()
-        key = chunk_set_key(ids)
+        ids, key = self._visible_set()
         if self._lexical is None or self._lexical_key != key:
             self._lexical = LexicalIndex.load_or_build(self.bm25_dir, key, ids, self.chunks_by_id)
             self._lexical_key = key
@@ -1477,10 +1498,7 @@ class Index:
         Why: a reader can then rank by cosine with numpy and never import
         chromadb. Built from chroma (the vector store of record) when missing or stale.
         """
-        from index.lexical import chunk_set_key
-
-        ids = self.complete_chunk_ids()
-        key = chunk_set_key(ids)
+        ids, key = self._visible_set()
         if self._vectors is None or self._vectors.key != key:
             self._vectors = VectorSnapshot.load(self.vectors_dir / key, key, ids)
             if self._vectors is None:

@@ -258,7 +258,7 @@ class _Sentence:
 
 
 def _df_cache(index: Any) -> tuple[dict[str, int], int]:
-    """Document frequency of every term over the indexed chunks, computed once per index."""
+    """Term document frequencies from the chunks themselves (for indexes without BM25)."""
     cache = getattr(index, "_answer_df", None)
     if cache is None:
         chunks = index.chunks() if index is not None else []
@@ -272,14 +272,25 @@ def _df_cache(index: Any) -> tuple[dict[str, int], int]:
     return cache
 
 
-def _doc_freq(index: Any) -> dict[str, int] | None:
-    return _df_cache(index)[0] if index is not None else None
-
-
-def _idf(index: Any, terms: set[str]) -> dict[str, float]:
-    """Rarity of each question term among the indexed chunks."""
+def _word_df(index: Any, word: str) -> tuple[int, int]:
+    """(chunks containing ``word``, all chunks), read off the BM25 index when there is one."""
+    lexical = getattr(index, "lexical", None)
+    if lexical is not None:
+        lex = lexical()
+        return lex.doc_freq(word), max(1, len(lex))
     df, n = _df_cache(index)
-    return {t: math.log(1 + n / (1 + df.get(t, 0))) for t in terms}
+    return df.get(_stem(word.lower()), 0), n
+
+
+def _idf(index: Any, question: str) -> dict[str, float]:
+    """Rarity of each question term (keyed by its stem) among the indexed chunks."""
+    out: dict[str, float] = {}
+    for w in re.findall(r"[a-z0-9£€$%]+", question.lower()):
+        if w in STOP or (key := _stem(w)) in out:
+            continue
+        df, n = _word_df(index, w)
+        out[key] = math.log(1 + n / (1 + df))
+    return out
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -504,7 +515,7 @@ def answer_question(
     sents = _candidates(hits)
     if not sents:
         return Answer(question, "", True, [], hits, answer_type=kind)
-    qterms = _idf(index, set(_terms(question)))
+    qterms = _idf(index, question)
     sims = _similarities(question, [s.text for s in sents], embedder, index)
     total = sum(qterms.values()) or 1.0
     for s, sim in zip(sents, sims, strict=True):
@@ -659,7 +670,6 @@ def _grounding(question: str, s: _Sentence, index: Any = None) -> float:
     answered by a sentence about city funding. A name word found nowhere in the index
     costs less: it may be the asker's own wording ("the Colombian capital").
     """
-    df = _doc_freq(index)
     factor, unknown = 1.0, 1.0
     for n in _NUMBER_IN_Q.findall(question):
         if n.rstrip(".,") not in s.text:
@@ -679,7 +689,7 @@ def _grounding(question: str, s: _Sentence, index: Any = None) -> float:
             continue
         if word.lower() in hay:
             continue
-        if df is not None and df.get(_stem(word.lower()), 0) == 0:
+        if index is not None and _word_df(index, word.lower())[0] == 0:
             unknown = 0.8  # never in the casebooks: a paraphrase, or a subject they lack
         else:
             factor *= 0.45  # the casebooks know it, but not here: evidence about something else

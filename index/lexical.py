@@ -183,6 +183,19 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def doc_freq(self, word: str) -> int:
+        """How many chunks contain ``word`` (as BM25 tokenises it; 0 for a stop word).
+
+        Answer scoring weighs question words by rarity; reading it off the index avoids
+        a pass over every chunk's text, which grew with the corpus.
+        """
+        counts = [
+            int(self._indptr[j + 1] - self._indptr[j])
+            for t in tokenize([word])[0]
+            if (j := self._vocab.get(t)) is not None and j + 1 < len(self._indptr)
+        ]
+        return min(counts) if counts else 0
+
     @classmethod
     def build(cls, ids: list[str], texts: Sequence[str]) -> LexicalIndex:
         """Index ``texts`` with bm25s (Lucene BM25, k1=1.5, b=0.75); row i is chunk ``ids[i]``."""

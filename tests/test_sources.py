@@ -178,4 +178,21 @@ def test_every_wild_pdf_reads_or_gets_a_reason():
         except SourceError as e:
             assert f.name in str(e)
             continue
-        assert chunk_structure(detect_structure(doc)) is not None
+        # A file that has text becomes a document with at least one cited chunk.
+        chunks = chunk_structure(detect_structure(doc))
+        assert chunks and all(c.text.strip() and c.pdf_pages for c in chunks), f.name
+
+
+def test_pdf_page_labels_win_over_printed_numbers(tmp_path):
+    """A PDF that declares /PageLabels (roman front matter, then arabic) is read as declared."""
+    import pypdf
+    from pypdf.constants import PageLabelStyle
+
+    writer = pypdf.PdfWriter(clone_from=str(CASEBOOK))
+    writer.set_page_label(0, 3, style=PageLabelStyle.LOWERCASE_ROMAN, start=1)
+    writer.set_page_label(4, 79, style=PageLabelStyle.DECIMAL, start=1)
+    out = tmp_path / "labelled.pdf"
+    writer.write(out)
+    labels = [p.label for p in load(out).pages]
+    assert labels[:6] == ["i", "ii", "iii", "iv", "1", "2"]
+    assert labels[-1] == "76"

@@ -203,7 +203,7 @@ def _console(err: bool = False):
 
 
 def _open_index(index_dir: Path, chroma_url: str | None = None, *, create: bool = False):
-    from index.ingest import index_settings
+    from index.settings import index_settings
     from index.store import open_index
 
     if not create and not chroma_url and not index_dir.exists():
@@ -402,6 +402,17 @@ def ask(
 
 def _ask_batch(engine, fh, **kw: Any) -> None:
     bad = 0
+    try:
+        bad = _answer_lines(engine, fh, **kw)
+    except UnicodeDecodeError as e:
+        raise CasebookError(f"{getattr(fh, 'name', 'batch')}: not UTF-8 text ({e.reason})") from e
+    if bad:
+        sys.exit(EXIT_INPUT)
+
+
+def _answer_lines(engine, fh, **kw: Any) -> int:
+    """Answer each JSON line as it arrives (stdin streams); returns the count of bad lines."""
+    bad = 0
     for n, line in enumerate(fh, start=1):
         if not line.strip():
             continue
@@ -418,8 +429,7 @@ def _ask_batch(engine, fh, **kw: Any) -> None:
         answer.id = item.get("id")
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False), nl=True)
         sys.stdout.flush()
-    if bad:
-        sys.exit(EXIT_INPUT)
+    return bad
 
 
 def _print_answer(console, answer) -> None:
@@ -804,7 +814,7 @@ def evaluate(
         raise click.UsageError("give a GOLD.jsonl file (or --compare A.json B.json)")
     from eval.gold import GoldError
     from eval.report import render_terminal, write_report
-    from eval.run import run_eval
+    from eval.run import EvalError, run_eval
 
     with _engine(index_dir, chroma_url=chroma_url) as engine:
         texts = engine.document_texts()
@@ -817,8 +827,10 @@ def evaluate(
                 strict=strict,
                 corpus_texts=texts or None,
             )
-        except GoldError as e:
-            raise CasebookError(str(e)) from e
+        except (GoldError, EvalError) as e:
+            raise CasebookError(" ".join(str(e).split())) from e
+        except UnicodeDecodeError as e:
+            raise CasebookError(f"{gold}: not UTF-8 text ({e.reason})") from e
     for p in metrics.get("problems", []):
         click.echo(f"casebook: {gold}: line {p['line_no']}: {p['reason']}", err=True)
     if save:
@@ -839,6 +851,9 @@ def _compare(a: Path, b: Path, *, as_json: bool) -> None:
         ma, mb = json.loads(a.read_text()), json.loads(b.read_text())
     except (OSError, ValueError) as e:
         raise CasebookError(f"cannot read saved metrics: {e}") from e
+    for path, m in ((a, ma), (b, mb)):
+        if not isinstance(m, dict) or "recall@5" not in m:
+            raise CasebookError(f"{path}: not a metrics file saved by `casebook eval --save`")
     rows = compare(ma, mb)
     if as_json:
         click.echo(json.dumps([{"metric": n, "a": x, "b": y, "delta": d} for n, x, y, d in rows]))

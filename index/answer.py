@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.chunks import split_sentences
+from pipeline.sentences import split_sentences
 from pipeline.types import Answer, Citation, Hit
 
 # Measured with `python bench/calibrate_answers.py` on the dev gold set (max abstention F1
@@ -599,7 +599,9 @@ def _arithmetic(
             except ValueError:
                 continue
             unit = (m.group("ub") or m.group("ua") or "").strip()
-            return f"{abs(b - a):,.0f} {unit}".strip(), s
+            diff = abs(b - a)
+            shown = f"{diff:,.0f}" if diff == int(diff) else f"{diff:,.2f}".rstrip("0")
+            return f"{shown} {unit}".strip(), s
     if _SUM_Q.search(question) and kind in ("amount", "number", "target"):
         years = set(_NUMBER_IN_Q.findall(question))
         seen: set[str] = set()
@@ -672,7 +674,7 @@ def _grounding(question: str, s: _Sentence, index: Any = None) -> float:
     """
     factor, unknown = 1.0, 1.0
     for n in _NUMBER_IN_Q.findall(question):
-        if n.rstrip(".,") not in s.text:
+        if not re.search(rf"(?<![\d.,]){re.escape(n.rstrip('.,'))}(?![\d])", s.text):
             factor *= 0.5
             break
     role = _ROLE_Q.search(question)
@@ -715,7 +717,7 @@ def _citations(sents: Sequence[_Sentence]) -> list[Citation]:
         if key in seen:
             continue
         seen.add(key)
-        page, label = _page_of(c, s.start)
+        page, label = c.page_at(s.start)
         out.append(
             Citation(
                 document=c.document,
@@ -729,14 +731,3 @@ def _citations(sents: Sequence[_Sentence]) -> list[Citation]:
             )
         )
     return out
-
-
-def _page_of(chunk: Any, offset: int) -> tuple[int, str | None]:
-    """The page a sentence lies on: chunks record pages in order; split by blank-line blocks."""
-    if len(chunk.pdf_pages) == 1:
-        return chunk.pdf_pages[0], chunk.page_labels[0]
-    # Which page: proportion of the chunk's text before the sentence, as a fallback
-    # when the chunk spans pages (rare: at most two pages).
-    frac = offset / max(1, len(chunk.text))
-    i = min(len(chunk.pdf_pages) - 1, int(frac * len(chunk.pdf_pages)))
-    return chunk.pdf_pages[i], chunk.page_labels[i]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.store import FilterNoMatch, Index
-from pipeline.chunks import split_sentences
+from pipeline.sentences import split_sentences
 from pipeline.types import Chunk, Entity
 
 FACT_TYPES = ("amount", "number", "percent", "target")
@@ -37,12 +37,8 @@ class _Sent:
         return self.start + len(self.text)
 
     def page(self) -> tuple[int, str | None]:
-        """The PDF page and label of the sentence (by position when a chunk spans pages)."""
-        c = self.chunk
-        if len(c.pdf_pages) <= 1:
-            return (c.pdf_pages or [0])[0], (c.page_labels or [None])[0]
-        i = min(len(c.pdf_pages) - 1, int(self.start / max(1, len(c.text)) * len(c.pdf_pages)))
-        return c.pdf_pages[i], c.page_labels[i]
+        """The PDF page and printed label the sentence lies on."""
+        return self.chunk.page_at(self.start)
 
 
 def _sections(chunks: Sequence[Chunk]) -> dict[SectionKey, list[_Sent]]:

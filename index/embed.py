@@ -23,6 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from index.errors import CasebookIndexError
 from pipeline.tokenize import MAX_WORD_PIECES, MODEL_NAME, model_path
 
 EMBED_DIM = 384
@@ -39,7 +40,7 @@ _MODEL_FILES = (
 )
 
 
-class EmbedderError(RuntimeError):
+class EmbedderError(CasebookIndexError):
     """The embedding model could not be loaded, exported or run."""
 
 

@@ -59,7 +59,7 @@ class Engine:
         With ``chroma_url`` the index is the one on that Chroma server, read through a
         cache in ``index_dir`` that is brought up to date here (see ``index.server``).
         """
-        from index.ingest import index_settings
+        from index.settings import index_settings
 
         index = open_index(Path(index_dir), index_settings(), readonly=True, chroma_url=chroma_url)
         try:

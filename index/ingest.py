@@ -16,7 +16,8 @@ from typing import Any
 
 from index.answer import chunk_sentences
 from index.entity_worker import EntityWorker
-from pipeline.chunks import ChunkSettings, chunk_structure
+from index.settings import CHUNK_SETTINGS, EMBED_DIM, index_settings
+from pipeline.chunks import chunk_structure
 from pipeline.entities import align_actor_names, rebase_entities
 from pipeline.structure import detect_structure, outline
 from pipeline.tokenize import MODEL_NAME
@@ -25,22 +26,9 @@ from sources import SourceError, discover, load
 
 log = logging.getLogger(__name__)
 
-EMBED_DIM = 384
-CHUNK_SETTINGS = ChunkSettings()
 SERIES_OVERLAP = 0.5  # share of a file's chunk texts found in a series' current edition
 SERIES_OVERLAP_SAME_TITLE = 0.2  # ... enough when the titles also match
 ONNX_MAX_TEXTS = 64  # embed up to this many chunks with the ONNX model (no torch import)
-
-
-def index_settings(chunk_settings: ChunkSettings = CHUNK_SETTINGS) -> dict[str, Any]:
-    """What an index records and later insists on: the model and how chunks were made."""
-    return {
-        "model": MODEL_NAME,
-        "dim": EMBED_DIM,
-        "embed_input": "part › section header + chunk text",
-        "sentence_vectors": True,
-        **chunk_settings.fingerprint(),
-    }
 
 
 @dataclass
@@ -193,6 +181,13 @@ def ingest(
                 continue
             except OSError as e:
                 report.errors.append(f"cannot read file ({e.strerror or e})")
+                continue
+            except MemoryError:
+                raise
+            except Exception as e:
+                log.warning("%s: %s", path, e, exc_info=True)
+                detail = " ".join(str(e).split())[:160] or type(e).__name__
+                report.errors.append(f"could not be processed ({type(e).__name__}: {detail})")
                 continue
             _fill(report, prep)
             if dry_run or index_dir is None:

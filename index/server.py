@@ -89,6 +89,7 @@ _CHUNK_FIELDS = (
     "start",
     "end",
     "tokens",
+    "page_starts",
 )
 _ENTITY_COLUMNS = (
     "chunk_id, type, text, case_title, section, page_label, pdf_page, span_start, span_end, attrs"
@@ -624,7 +625,7 @@ class ServerIndex(Index):
             tx.executemany(
                 "INSERT INTO chunks(id, doc_sha256, seq, text_hash, text, document, part_kind, "
                 "case_title, part, section_path, pdf_pages, page_labels, start_char, end_char, "
-                "tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "tokens, page_starts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_chunk_row(cid, seq, chunk_rows[cid]) for seq, cid in enumerate(rec["chunks"])],
             )
             tx.executemany(
@@ -773,4 +774,5 @@ def _chunk_row(cid: str, seq: int, c: dict[str, Any]) -> tuple[Any, ...]:
         c["start"],
         c["end"],
         c["tokens"],
+        json.dumps(c.get("page_starts", [])),
     )

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index.errors import CasebookIndexError
 from pipeline.types import Chunk, Entity
 
 if TYPE_CHECKING:
@@ -71,10 +72,6 @@ _DOC_SELECT = (
     "FROM documents d LEFT JOIN series s ON s.id = d.series_id WHERE d.status = 'complete'"
 )
 CRASH_ENV = "CASEBOOK_TEST_CRASH_AT"  # tests: SIGKILL the process at a named point of an add
-
-
-class CasebookIndexError(Exception):
-    """Base class for index errors a user can act on (the CLI prints the message, no traceback)."""
 
 
 class IndexOpenError(CasebookIndexError):
@@ -154,7 +151,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     page_labels  TEXT NOT NULL,
     start_char   INTEGER NOT NULL,
     end_char     INTEGER NOT NULL,
-    tokens       INTEGER NOT NULL
+    tokens       INTEGER NOT NULL,
+    page_starts  TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_sha256, seq);
 CREATE INDEX IF NOT EXISTS chunks_text_hash ON chunks(text_hash);
@@ -182,7 +180,8 @@ CREATE INDEX IF NOT EXISTS entities_chunk ON entities(chunk_id);
 
 _CHUNK_SELECT = (
     "SELECT c.id, c.text_hash, c.text, c.doc_sha256, c.document, c.part_kind, c.case_title, "
-    "c.part, c.section_path, c.pdf_pages, c.page_labels, c.start_char, c.end_char, c.tokens "
+    "c.part, c.section_path, c.pdf_pages, c.page_labels, c.start_char, c.end_char, c.tokens, "
+    "c.page_starts "
     "FROM chunks c JOIN documents d ON d.sha256 = c.doc_sha256 WHERE d.status = 'complete'"
 )
 _CURRENT = "d.is_current = 1"
@@ -241,6 +240,7 @@ def _row_to_chunk(r: Sequence[Any]) -> Chunk:
         start=r[11],
         end=r[12],
         tokens=r[13],
+        page_starts=json.loads(r[14] or "[]"),
     )
 
 
@@ -1017,7 +1017,7 @@ class Index:
             tx.executemany(
                 "INSERT INTO chunks(id, doc_sha256, seq, text_hash, text, document, part_kind, "
                 "case_title, part, section_path, pdf_pages, page_labels, start_char, end_char, "
-                "tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "tokens, page_starts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         c.id,
@@ -1035,6 +1035,7 @@ class Index:
                         c.start,
                         c.end,
                         c.tokens,
+                        json.dumps(c.page_starts),
                     )
                     for seq, c in enumerate(chunks)
                 ],

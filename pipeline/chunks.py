@@ -12,55 +12,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
+from pipeline.sentences import ChunkSettings, split_sentences
 from pipeline.structure import iter_sections
-from pipeline.tokenize import MAX_WORD_PIECES, count_word_pieces
+from pipeline.tokenize import count_word_pieces
 from pipeline.types import Block, Chunk, Part, Structure
 
 Counter_ = Callable[[Sequence[str]], list[int]]
-
-# Sentence ends: ., ! or ? (optionally closed by a quote or bracket) before a capital, digit,
-# opening quote or bullet. Abbreviations and initials are protected below.
-_SENT_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9•])")
-_ABBREV = re.compile(
-    r"(?:\b(?:e\.g|i\.e|etc|vs|Mr|Mrs|Ms|Dr|Prof|St|No|Vol|pp|cf|al|Inc|Ltd|Co|Jr|Sr|approx)\.|\b[A-Z]\.)$"
-)
-
-
-@dataclass(frozen=True)
-class ChunkSettings:
-    """Recorded in the index: an index built with other settings is refused."""
-
-    max_word_pieces: int = MAX_WORD_PIECES
-    target_word_pieces: int = 200  # pack up to this; never exceed max_word_pieces
-    version: int = 1
-
-    def fingerprint(self) -> dict[str, int]:
-        return {
-            "max_word_pieces": self.max_word_pieces,
-            "target_word_pieces": self.target_word_pieces,
-            "chunker_version": self.version,
-        }
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) in ``text``; newlines (table rows) also end sentences."""
-    spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text):
-        base = line.start()
-        seg = line.group()
-        start = 0
-        for m in _SENT_END.finditer(seg):
-            if _ABBREV.search(seg[: m.start()]):
-                continue
-            end = m.start() + len(m.group().rstrip())  # keep closing quotes/brackets
-            if seg[start:end].strip():
-                spans.append((base + start, base + end))
-            start = m.end()
-        if seg[start:].strip():
-            spans.append((base + start, base + len(seg.rstrip())))
-    return spans
 
 
 def _header(part: Part, path: list[str]) -> str:
@@ -129,13 +87,17 @@ def _chunk_unit(
     def flush() -> None:
         nonlocal group, used
         if group:
-            out.append(_make_chunk(doc, part, path, [sents[i] for i in group], counter, settings))
+            chunk = _make_chunk(doc, part, path, [sents[i] for i in group], counter, settings)
+            out.append(_with_page_starts(chunk, blocks))
         group, used = [], 0
 
     for i, n in enumerate(pieces):
         if n > budget:
             flush()
-            out.extend(_split_long(doc, part, path, sents[i], budget, counter, settings))
+            out.extend(
+                _with_page_starts(c, blocks)
+                for c in _split_long(doc, part, path, sents[i], budget, counter, settings)
+            )
             continue
         if group and used + n > target:
             flush()
@@ -143,6 +105,19 @@ def _chunk_unit(
         used += n
     flush()
     return out
+
+
+def _with_page_starts(chunk: Chunk, blocks: list[Block]) -> Chunk:
+    """Record where in the chunk's text each of its later pages begins."""
+    starts = []
+    for page in chunk.pdf_pages[1:]:
+        first = min(
+            (b.start for b in blocks if b.pdf_page == page and b.end > chunk.start),
+            default=chunk.end,
+        )
+        starts.append(max(0, first - chunk.start))
+    chunk.page_starts = starts
+    return chunk
 
 
 def _split_long(doc, part, path, sent, budget, counter, settings) -> list[Chunk]:

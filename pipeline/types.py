@@ -166,6 +166,7 @@ class Chunk:
     start: int  # character offsets in Document.text
     end: int
     tokens: int = 0  # word pieces as counted by the embedding model's tokenizer
+    page_starts: list[int] = field(default_factory=list)  # text offset where pdf_pages[i+1] starts
 
     @property
     def section(self) -> str:
@@ -179,6 +180,17 @@ class Chunk:
         "lessons learned") even when its sentences never say so.
         """
         return "\n".join([" › ".join([self.part, *self.section_path]), self.text])
+
+    def page_at(self, offset: int) -> tuple[int, str | None]:
+        """The PDF page and printed label of the text at ``offset`` in this chunk.
+
+        A chunk may run over a page break; a citation must name the page its quote is on.
+        """
+        i = sum(1 for start in self.page_starts if start <= offset)
+        i = min(i, len(self.pdf_pages) - 1)
+        if i < 0:
+            return 0, None
+        return self.pdf_pages[i], self.page_labels[i]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from pipeline.types import Document
 from sources.errors import NotAPDFError, SourceError, UnsupportedFileError
-from sources.pdf import read_pdf
-from sources.text import TEXT_SUFFIXES, read_text
+
+# Which files are texts; kept here (not imported from sources.text) so that importing the
+# package for its errors does not import pypdf: the query path catches SourceError too.
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 
 SUFFIXES = {".pdf", *TEXT_SUFFIXES}
 BUNDLED_DIR = Path(__file__).resolve().parent / "casebooks"
@@ -34,6 +36,9 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
 
 def load(path: str | Path, password: str | None = None) -> Document:
     """Read one source file; a ``SourceError`` says why it cannot be used."""
+    from sources.pdf import read_pdf
+    from sources.text import read_text
+
     path = Path(path)
     if not path.exists():
         raise SourceError(path, "no such file")

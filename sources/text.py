@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 from pipeline.types import Block, Document, Line, Page
+from sources import TEXT_SUFFIXES
 from sources.errors import EmptyFileError, NoTextError, UnsupportedFileError
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 _HYPHEN_END = re.compile(r"([A-Za-zÀ-ÿ]+)-$")
 _WORD_START = re.compile(r"^([a-zà-ÿ][\w'-]*)")
 

@@ -160,3 +160,21 @@ def test_dry_run_writes_nothing(tmp_path):
     out = json.loads(res.stdout)
     assert out["documents"][0]["status"] == "checked" and out["documents"][0]["chunks"] > 100
     assert not idx.exists()
+
+
+def test_answering_imports_no_torch_spacy_chromadb_or_pypdf(real_index):
+    """The cold query path must stay light: the real `ask`, run in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    heavy = ["torch", "transformers", "sentence_transformers", "spacy", "chromadb", "pypdf"]
+    script = (
+        "import json, sys\n"
+        "from casebook.cli import main\n"
+        f"main(['ask', 'When was the London Partnership Board established?', '--index', "
+        f"{str(real_index)!r}, '--json'], standalone_mode=False)\n"
+        f"print(json.dumps([m for m in {heavy!r} if m in sys.modules]), file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert json.loads(out.stderr.strip().splitlines()[-1]) == []
+    assert "March 2023" in json.loads(out.stdout)["answer"]

@@ -74,9 +74,9 @@ def test_onnx_matches_sentence_transformers(models) -> None:
     assert a.dtype == np.float32 and a.shape == (len(SENTENCES), 384)
     assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
     cos = (a * b).sum(axis=1)
-    assert cos.min() >= 0.999, dict(zip(SENTENCES, cos.round(5), strict=True))
+    assert cos.min() >= 0.9999, dict(zip(SENTENCES, cos.round(5), strict=True))
     single = np.stack([onnx.embed([s])[0] for s in SENTENCES[:5]])  # unpadded
-    assert ((single * b[:5]).sum(axis=1)).min() >= 0.999
+    assert ((single * b[:5]).sum(axis=1)).min() >= 0.9999
     assert onnx.name == st.name == MODEL_NAME
     assert onnx.embed([]).shape == (0, 384)
 

@@ -231,3 +231,22 @@ def test_cold_reader_imports_neither_chromadb_nor_bm25s(tmp_path: Path) -> None:
     )
     root = Path(__file__).resolve().parents[1]
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root, timeout=60)
+
+
+def test_numpy_build_matches_bm25s_on_the_real_casebook(casebook_chunks) -> None:
+    import bm25s
+    import numpy as np
+
+    texts = [c.embed_text for c in casebook_chunks]
+    lex = LexicalIndex.build([c.id for c in casebook_chunks], texts)
+    ref = bm25s.BM25(method="lucene")
+    ref.index(tokenize(texts), show_progress=False)
+    for q in [
+        "public rental housing stock",
+        "digital IDs issued",
+        "unemployment rate 2021",
+        "care system women unpaid work",
+        "mission-oriented investment bank Scotland",
+    ]:
+        terms = [t for t in tokenize([q])[0] if t in ref.vocab_dict]
+        assert np.allclose(lex.scores(q), ref.get_scores(terms), atol=1e-5), q

@@ -3,8 +3,8 @@
 Nothing here knows this casebook: levels come from the document's own typography.
 Running text sets the body size; a section heading is the most common bold size
 clearly above it; a part title is markedly larger still; sub-headings are short bold
-lines at about body size. A part is a case when its title page names authors or when
-it holds several section headings.
+lines at about body size. A part is a case when its title page names authors and it has
+a section heading, or when it holds three or more section headings.
 """
 
 from __future__ import annotations

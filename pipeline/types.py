@@ -152,8 +152,8 @@ class Structure:
 class Chunk:
     """The unit that is embedded, retrieved and cited."""
 
-    id: str  # content hash of (document sha256, text): stable across runs
-    text_hash: str  # hash of the text alone: reused across editions
+    id: str  # hash of (document sha256, part, section path, start, text): stable across runs
+    text_hash: str  # hash of (part, section path, text): the same passage in another edition
     text: str
     doc_sha256: str
     document: str  # document title

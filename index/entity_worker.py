@@ -27,6 +27,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from index.errors import CasebookIndexError
 from pipeline.types import Chunk, Document, Entity
 
 log = logging.getLogger(__name__)
@@ -156,9 +157,16 @@ class EntityJob:
             return _extract_here(self._job)
         status, _, payload = answer.partition(" ")
         if status != "ok":
-            raise RuntimeError(f"entity extraction failed in the helper:\n{json.loads(payload)}")
+            detail = json.loads(payload)
+            log.error("entity helper failed:\n%s", detail)
+            last = next((ln for ln in reversed(detail.strip().splitlines()) if ln.strip()), "")
+            raise EntityExtractionError(f"entity extraction failed: {last.strip()}")
         with open(payload, "rb") as f:
             return pickle.load(f)
+
+
+class EntityExtractionError(CasebookIndexError):
+    """spaCy could not be loaded or failed on a chunk: one line for the user, details logged."""
 
 
 def _serve() -> None:

@@ -15,6 +15,10 @@ def offline() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # chromadb
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # Our own progress bar speaks for the ingest; the libraries' own bars are noise.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     # pypdf logs every repaired object of a damaged file; our own one-line reasons suffice.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     logging.getLogger("chromadb").setLevel(logging.ERROR)

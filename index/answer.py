@@ -659,6 +659,16 @@ _ROLE_Q = re.compile(
     r"(?P<role>(?:[\w-]+ ){0,2}[\w-]+) (?:of|at|for|in)\b",
     re.I,
 )
+_ASKS_ACHIEVED = re.compile(
+    r"\b(?:had|has|have)\b(?:\s+\w+){0,4}\s+(?:achieved|reached|recruited|delivered|created|"
+    r"spent|built|issued|hired|trained|raised|secured|received|completed)\b|\bactually\b",
+    re.I,
+)
+_PROSPECTIVE = re.compile(
+    r"\b(?:will|shall|aims? to|aiming to|(?:is|are) expected to|plans? to|intends? to|"
+    r"seeks? to|target(?:s|ed)? (?:of|to)|goal (?:of|to|is))\b",
+    re.I,
+)
 _NAME_WORD = re.compile(r"\b(?:[A-Z][\w'’-]*[a-zà-ÿ][\w'’-]*|[A-Z]{2,}s?)\b")
 _NUMBER_IN_Q = re.compile(r"(?<![\w-])\d[\d,.]*\d(?![\w-])|(?<![\w-])\d(?![\w-])")
 
@@ -682,6 +692,8 @@ def _grounding(question: str, s: _Sentence, index: Any = None) -> float:
         words = {_stem(w) for w in role.group("role").lower().split() if w not in STOP}
         if words and not words & set(_terms(s.text)):
             factor *= 0.5  # "who is the chief executive": the evidence must name that role
+    if _ASKS_ACHIEVED.search(question) and _PROSPECTIVE.search(s.text):
+        factor *= 0.6  # asked what was achieved; the evidence states what is planned
     chunk = s.hit.chunk
     hay = f"{chunk.part} {chunk.section} {chunk.text}".lower()
     first = question.split()[0] if question.split() else ""

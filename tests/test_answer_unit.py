@@ -145,3 +145,20 @@ def test_money_is_not_a_count():
         "How many jobs have participants created?", h, embedder=FakeEmbedder(), threshold=0.0
     )
     assert a.answer.startswith("120 jobs")
+
+
+def test_asked_what_was_achieved_but_the_text_states_a_plan():
+    h = hits("By 2025, the city will have 250,000 wellbeing ambassadors in its neighbourhoods.")
+    achieved = answer_question(
+        "How many wellbeing ambassadors has the city actually recruited?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+    )
+    planned = answer_question(
+        "How many wellbeing ambassadors will the city have?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+    )
+    assert achieved.confidence < planned.confidence * 0.8

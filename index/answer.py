@@ -433,6 +433,8 @@ def _typed_spans(
     wants_org = kind == "actor" and bool(_ASKS_ORG.search(question))
     wants_person = kind == "actor" and bool(_ASKS_PERSON.search(question))
     wants_month = kind == "date" and "month" in question.lower()
+    # "today", "had achieved": a plan ("will reach 15%") is not the state asked about.
+    wants_actual = bool(_ASKS_ACHIEVED.search(question) or _ASKS_NOW.search(question))
     qlow = question.lower()
     out: list[_Span] = []
     for s in sents:
@@ -471,6 +473,8 @@ def _typed_spans(
                 bonus += 0.15  # "which ministry/body" is answered by an office, not a project
             if wants_month and re.search(rf"(?i)\b(?:{MONTHS})\b", text):
                 bonus += 0.15
+            if wants_actual and (_PROSPECTIVE.search(s.text) or _TARGET_SHAPE.search(s.text)):
+                bonus -= 0.15
             out.append(_Span(s, span, ctx, s.score + 0.6 * ctx + bonus, counts))
     # Ties go to the longer span: the full name over a part of it.
     return sorted(out, key=lambda c: (-round(c.score, 3), -(c.span[1] - c.span[0])))
@@ -664,9 +668,11 @@ _ASKS_ACHIEVED = re.compile(
     r"spent|built|issued|hired|trained|raised|secured|received|completed)\b|\bactually\b",
     re.I,
 )
+_ASKS_NOW = re.compile(r"\b(?:today|currently|now|at present|so far|to date)\b", re.I)
 _PROSPECTIVE = re.compile(
     r"\b(?:will|shall|aims? to|aiming to|(?:is|are) expected to|plans? to|intends? to|"
-    r"seeks? to|target(?:s|ed)? (?:of|to)|goal (?:of|to|is))\b",
+    r"seeks? to|target(?:s|ed)? (?:of|to)|goal (?:of|to|is)|"
+    r"(?:challenge|aim|ambition|objective|mission|plan) is to)\b",
     re.I,
 )
 _NAME_WORD = re.compile(r"\b(?:[A-Z][\w'’-]*[a-zà-ÿ][\w'’-]*|[A-Z]{2,}s?)\b")
@@ -692,7 +698,9 @@ def _grounding(question: str, s: _Sentence, index: Any = None) -> float:
         words = {_stem(w) for w in role.group("role").lower().split() if w not in STOP}
         if words and not words & set(_terms(s.text)):
             factor *= 0.5  # "who is the chief executive": the evidence must name that role
-    if _ASKS_ACHIEVED.search(question) and _PROSPECTIVE.search(s.text):
+    if (_ASKS_ACHIEVED.search(question) or _ASKS_NOW.search(question)) and _PROSPECTIVE.search(
+        s.text
+    ):
         factor *= 0.6  # asked what was achieved; the evidence states what is planned
     chunk = s.hit.chunk
     hay = f"{chunk.part} {chunk.section} {chunk.text}".lower()

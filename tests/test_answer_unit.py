@@ -162,3 +162,17 @@ def test_asked_what_was_achieved_but_the_text_states_a_plan():
         threshold=0.0,
     )
     assert achieved.confidence < planned.confidence * 0.8
+
+
+def test_a_question_about_today_prefers_the_current_figure_over_the_aim():
+    h = hits(
+        "Since only 1.5% of its housing stock is public rental housing, demand is unmet. "
+        "The challenge is to reach at least 15% public rental housing stock."
+    )
+    a = answer_question(
+        "What percentage of the housing stock is public rental housing today?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+    )
+    assert a.answer == "1.5%"

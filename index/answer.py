@@ -475,9 +475,25 @@ def _typed_spans(
                 bonus += 0.15
             if wants_actual and (_PROSPECTIVE.search(s.text) or _TARGET_SHAPE.search(s.text)):
                 bonus -= 0.15
+            if kind in ("percent", "number", "amount") and _narrowed(s.text, span, qterms):
+                bonus -= 0.1  # "youth unemployment above 50%" answers a narrower question
             out.append(_Span(s, span, ctx, s.score + 0.6 * ctx + bonus, counts))
     # Ties go to the longer span: the full name over a part of it.
     return sorted(out, key=lambda c: (-round(c.score, 3), -(c.span[1] - c.span[0])))
+
+
+def _narrowed(text: str, span: tuple[int, int], qterms: dict[str, float]) -> bool:
+    """Whether the words just before a figure qualify a question word the question does not.
+
+    "…35.3% in 2021, with youth unemployment above 50%": for "what was the unemployment
+    rate", the 50% belongs to youth unemployment, a narrower measure than the one asked.
+    """
+    words = re.findall(r"[a-z][\w'-]*", text[max(0, span[0] - 60) : span[0]].lower())[-4:]
+    for i in range(1, len(words)):
+        if _stem(words[i]) in qterms:
+            prev = words[i - 1]
+            return prev not in STOP and _stem(prev) not in qterms and len(prev) > 2
+    return False
 
 
 def _actor_spans(index: Any, sents: Sequence[_Sentence]) -> dict[int, dict[tuple[int, int], str]]:

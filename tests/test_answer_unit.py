@@ -176,3 +176,13 @@ def test_a_question_about_today_prefers_the_current_figure_over_the_aim():
         threshold=0.0,
     )
     assert a.answer == "1.5%"
+
+
+def test_a_figure_for_a_narrower_measure_is_not_preferred():
+    h = hits(
+        "Unemployment reached an all-time high of 35.3% in 2021, with youth unemployment above 50%."
+    )
+    a = answer_question(
+        "What was the unemployment rate in 2021?", h, embedder=FakeEmbedder(), threshold=0.0
+    )
+    assert a.answer == "35.3%"

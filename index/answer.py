@@ -552,6 +552,10 @@ def answer_question(
     chosen = ranked[0]
     answer_text = chosen.text
     context = None
+    byline = _authors_answer(question, ranked, index)
+    if byline is not None:
+        names, cite = byline
+        return Answer(question, names, False, [cite], hits, answer_type="actor", confidence=1.0)
     computed = _arithmetic(question, kind, ranked[:8])
     unit_missing = False
     if computed is not None:
@@ -735,23 +739,58 @@ def _grounding(question: str, s: _Sentence, index: Any = None) -> float:
     return factor * unknown
 
 
+def _part_info(index: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    """Each part's outline entry (tag, authors, …), by (document sha256, part title)."""
+    cache = getattr(index, "_answer_parts", None)
+    if cache is None:
+        cache = {}
+        documents = getattr(index, "documents", None)
+        for doc in documents() if documents is not None else []:
+            for part in (doc.get("outline") or {}).get("parts", []):
+                cache[(doc["sha256"], part["title"])] = part
+        if index is not None:
+            index._answer_parts = cache
+    return cache
+
+
 def _part_tags(index: Any) -> dict[tuple[str, str], str]:
     """The tag printed with each part (e.g. "HOUSING | CITY"), by (document, part title).
 
     A case's place or sector is often only in its tag: a question naming the country
     should not count as unmatched by a passage of that country's case.
     """
-    cache = getattr(index, "_answer_tags", None)
-    if cache is None:
-        cache = {}
-        documents = getattr(index, "documents", None)
-        for doc in documents() if documents is not None else []:
-            for part in (doc.get("outline") or {}).get("parts", []):
-                if part.get("tag"):
-                    cache[(doc["sha256"], part["title"])] = part["tag"]
-        if index is not None:
-            index._answer_tags = cache
-    return cache
+    return {k: p["tag"] for k, p in _part_info(index).items() if p.get("tag")}
+
+
+_ASKS_AUTHOR = re.compile(
+    r"\bwho (?:wrote|authored|is the author of|are the authors of)\b|\bauthors? of\b", re.I
+)
+
+
+def _authors_answer(
+    question: str, sents: Sequence[_Sentence], index: Any
+) -> tuple[str, Citation] | None:
+    """ "Who wrote the case on X": the bylines structure detection found on its title page."""
+    if not _ASKS_AUTHOR.search(question):
+        return None
+    for s in sents:
+        chunk = s.hit.chunk
+        part = _part_info(index).get((chunk.doc_sha256, chunk.part), {})
+        authors = part.get("authors") or []
+        if not authors:
+            continue
+        names = authors[0] if len(authors) == 1 else f"{', '.join(authors[:-1])} and {authors[-1]}"
+        byline = Citation(
+            document=chunk.document,
+            sha256=chunk.doc_sha256,
+            case=chunk.case,
+            section="title page",
+            page_label=part["page_labels"][0],
+            pdf_page=part["pdf_pages"][0],
+            quote="; ".join(authors),
+        )
+        return names, byline
+    return None
 
 
 def _confidence(s: _Sentence, kind: str, context: float | None) -> float:

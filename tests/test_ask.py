@@ -178,3 +178,11 @@ def test_answering_imports_no_torch_spacy_chromadb_or_pypdf(real_index):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert json.loads(out.stderr.strip().splitlines()[-1]) == []
     assert "March 2023" in json.loads(out.stdout)["answer"]
+
+
+def test_who_wrote_a_case_is_answered_from_its_title_page(engine):
+    a = engine.ask("Who are the authors of the case on the Barcelona housing mission?")
+    assert not a.abstained and "Eduardo González de Molina" in a.answer
+    first = a.citations[0]
+    assert first.section == "title page" and "Eduardo González de Molina" in first.quote
+    assert first.page_label == str(first.pdf_page)  # the case's title page, printed label

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pipeline.types import Chunk, PartKind
+from pipeline.types import Chunk, Entity, PartKind
 
 _WORD = re.compile(r"\w+")
 
@@ -72,3 +72,32 @@ def make_chunk(
         end=start + len(text),
         tokens=len(text.split()),
     )
+
+
+def money_entities(chunks: Sequence[Chunk]) -> list[Entity]:
+    """A stand-in for the extractor: each "£N million" / "€N million" as an amount entity."""
+    out = []
+    for c in chunks:
+        for m in re.finditer(r"([£€])(\d+) million", c.text):
+            value = float(m.group(2)) * 1e6
+            currency = "GBP" if m.group(1) == "£" else "EUR"
+            out.append(
+                Entity(
+                    "amount",
+                    m.group(0),
+                    c.id,
+                    c.doc_sha256,
+                    c.document,
+                    c.case,
+                    c.section,
+                    "1",
+                    1,
+                    m.span(),
+                    {
+                        "currency": currency,
+                        "low": value,
+                        "high": value,
+                    },
+                )
+            )
+    return out

@@ -15,8 +15,7 @@ from index.ingest import edition_label, index_settings, recognise_series
 from index.retrieve import search
 from index.store import AmbiguousDocument, FilterNoMatch, Index
 from index.testing import FakeEmbedder as Fake
-from index.testing import make_chunk, sha
-from pipeline.types import Entity
+from index.testing import make_chunk, money_entities, sha
 
 SETTINGS = index_settings()  # the CLI opens indexes with these
 
@@ -42,42 +41,16 @@ def edition(title: str, texts: list[str]) -> tuple[dict, list]:
     ]
 
 
-def amounts(chunks: list) -> list[Entity]:
-    """A stand-in for the extractor: the £/€ figure of each chunk as an amount entity."""
-    import re
-
-    out = []
-    for c in chunks:
-        for m in re.finditer(r"[£€](\d+) million", c.text):
-            v = float(m.group(1)) * 1e6
-            out.append(
-                Entity(
-                    "amount",
-                    m.group(0),
-                    c.id,
-                    c.doc_sha256,
-                    c.document,
-                    c.case,
-                    c.section,
-                    "1",
-                    1,
-                    m.span(),
-                    {"low": v, "high": v},
-                )
-            )
-    return out
-
-
 @pytest.fixture
 def two_editions(tmp_path: Path):
     emb = FakeEmbedder()
     index = Index(tmp_path / "ix", SETTINGS)
     m1, c1 = edition("Casebook 2024", BASE)
     m2, c2 = edition("Casebook 2024 — Revised edition", REV)
-    index.add_document(m1, c1, emb, entities=amounts(c1))
+    index.add_document(m1, c1, emb, entities=money_entities(c1))
     emb.calls.clear()
     counts = index.add_document(
-        m2, c2, emb, entities=amounts(c2), series="Casebook 2024", edition_label="Revised"
+        m2, c2, emb, entities=money_entities(c2), series="Casebook 2024", edition_label="Revised"
     )
     yield index, emb, (m1, c1), (m2, c2), counts
     index.close()

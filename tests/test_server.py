@@ -31,8 +31,7 @@ from index.store import (
     ServerError,
     open_index,
 )
-from index.testing import FakeEmbedder, make_chunk, sha
-from pipeline.types import Entity
+from index.testing import FakeEmbedder, make_chunk, money_entities, sha
 from tests.conftest import CASEBOOK, ROOT, ChromaServer
 
 SETTINGS = index_settings()  # what the CLI opens with; the fake embedder takes its name
@@ -88,31 +87,6 @@ def doc(title: str, texts: list[str], case: str = "Case A") -> tuple[dict, list]
     return meta, [make_chunk(t, s, document=title, case=case, start=i) for i, t in enumerate(texts)]
 
 
-def amounts(chunks: list) -> list[Entity]:
-    """A stand-in for the extractor: each chunk's £ figure as an amount entity."""
-    import re
-
-    out = []
-    for c in chunks:
-        for m in re.finditer(r"£(\d+) million", c.text):
-            out.append(
-                Entity(
-                    "amount",
-                    m.group(0),
-                    c.id,
-                    c.doc_sha256,
-                    c.document,
-                    c.case,
-                    c.section,
-                    "1",
-                    1,
-                    (m.start(), m.end()),
-                    {"currency": "GBP", "low": float(m.group(1)) * 1e6},
-                )
-            )
-    return out
-
-
 def sentences(c) -> list[tuple[int, int, str]]:
     return [(0, len(c.text), c.text)]
 
@@ -129,7 +103,7 @@ OTHER = ["Singapore prices road use with electronic congestion charges."]
 def add(index: Index, title: str, texts: list[str], **kw) -> dict:
     meta, chunks = doc(title, texts)
     return index.add_document(
-        meta, chunks, emb(), sentences=sentences, entities=amounts(chunks), **kw
+        meta, chunks, emb(), sentences=sentences, entities=money_entities(chunks), **kw
     )
 
 

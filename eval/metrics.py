@@ -750,7 +750,7 @@ def regressions(
 ) -> list[str]:
     """Names of headline metrics that got worse from ``a`` to ``b`` by more than tolerance.
 
-    Latencies are left out unless named: they vary with the machine, not the code.
+    Latencies are always left out: they vary with the machine, not the code.
     """
     worse = []
     for name, _va, _vb, delta in compare(a, b, names):

@@ -134,16 +134,8 @@ QUAL = (
     r"(?:(?:over|more than|almost|nearly|around|about|approximately|up to|at least|some|"
     r"a further|an additional|additional)\s+)?"
 )
-SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|mn|m|k)\b)?"
 NUM = r"\d[\d,.\s]*\d|\d"
-CUR_PRE = r"(?:US\$|£|€|\$|¥|₹|(?<![A-Za-z])(?-i:R)(?=\s?\d)|(?-i:USD|GBP|EUR|ZAR|CHF|INR)\s?)"
-CUR_WORD = r"(?:pounds|euros?|dollars|rand|usd|gbp|eur|zar)"
-MONEY = re.compile(
-    rf"{QUAL}{CUR_PRE}\s?(?:{NUM})(?:\s?\([^)]{{1,15}}\))?{SCALE}"
-    rf"(?:\s?(?:-|–|—|to)\s?{CUR_PRE}?\s?(?:{NUM}){SCALE})?"
-    rf"|{QUAL}(?:{NUM}){SCALE}\s{CUR_WORD}\b",
-    re.I,
-)
+_QUAL_BEFORE = re.compile(rf"{QUAL}$", re.I)
 PERCENT = re.compile(rf"{QUAL}(?:{NUM})\s?(?:%|per\s?cent\b|percent\b)", re.I)
 YEAR = r"(?:1[89]\d\d|20\d\d)"
 DATE = re.compile(
@@ -318,7 +310,13 @@ def _candidates(hits: Sequence[Hit]) -> list[_Sentence]:
 
 def _spans(kind: str, text: str) -> list[tuple[int, int]]:
     if kind == "amount":
-        return [m.span() for m in MONEY.finditer(text)]
+        from pipeline.entities import find_money  # the extractor's money rules, one copy
+
+        spans = []
+        for f in find_money(text):
+            q = _QUAL_BEFORE.search(text[: f.start])  # keep "over", "an additional", …
+            spans.append((q.start() if q and q.group() else f.start, f.end))
+        return spans
     if kind == "percent":
         return [m.span() for m in PERCENT.finditer(text)]
     if kind == "date":

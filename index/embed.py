@@ -227,12 +227,8 @@ class OnnxEmbedder:
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         encs = self._tok.encode_batch(texts, add_special_tokens=True)
-        ids = np.asarray([e.ids for e in encs], dtype=np.int64)
+        hidden = self._run(encs)
         mask = np.asarray([e.attention_mask for e in encs], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._inputs:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        (hidden,) = self._session.run(["last_hidden_state"], feeds)
         m = mask[:, :, None].astype(np.float32)
         pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
         return _normalise(pooled)

@@ -55,7 +55,8 @@ def make_chunk(
     page: int = 1,
     start: int = 0,
 ) -> Chunk:
-    """A Chunk with the pipeline's id scheme: id = hash(doc sha, text), text_hash = hash(text)."""
+    """A hand-made Chunk: id = hash(doc sha, text), text_hash = hash(text) (simpler than the
+    chunker's, which also hashes part, section path and offset; tests only need uniqueness)."""
     return Chunk(
         id=sha(doc_sha256 + "\0" + text)[:32],
         text_hash=sha(text)[:32],

@@ -127,7 +127,6 @@ def _split_long(doc, part, path, sent, budget, counter, settings) -> list[Chunk]
     out: list[Chunk] = []
     lo = 0
     while lo < len(words):
-        hi = len(words)
         # Shrink until the span fits: binary search on the word count.
         a, b = lo + 1, len(words)
         while a < b:

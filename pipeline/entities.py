@@ -527,13 +527,11 @@ def find_targets(doc: Any, levels: Sequence[_Found]) -> list[_Found]:
         if _is_past(toks):
             continue
         deadline = int(dl.group("year") or dl.group("year2")) if dl else None
-        if (
+        if not (
             (dl and (intent or achieve or verbless))
             or (hz and seg_levels and triggers)
             or (not dl and governed)
         ):
-            pass
-        else:
             continue
         # The short clause: where the goal starts and where it ends.
         lead_dl = dl is not None and dl.start() < 3

@@ -115,8 +115,10 @@ def test_unreadable_folder_raises_index_open_error(tmp_path: Path, damage: str) 
     elif damage == "corrupt_catalog":
         (p / "catalog.sqlite").write_bytes(b"\x00garbage" * 512)
     elif damage == "foreign_sqlite":
-        with sqlite3.connect(p / "catalog.sqlite") as db:
+        db = sqlite3.connect(p / "catalog.sqlite")
+        with db:
             db.execute("CREATE TABLE t(x)")
+        db.close()
     with pytest.raises(IndexOpenError) as err:
         Index(p, SETTINGS)
     assert "\n" not in str(err.value)

@@ -498,10 +498,11 @@ HEADLINE = (
     "abstention_precision",
     "abstention_recall",
     "abstention_f1",
+    "answerable_abstained",
     "latency_p50_ms",
     "latency_p95_ms",
 )
-LOWER_IS_BETTER = frozenset({"latency_p50_ms", "latency_p95_ms"})
+LOWER_IS_BETTER = frozenset({"answerable_abstained", "latency_p50_ms", "latency_p95_ms"})
 _PASSAGE_TEXT_CHARS = 1500  # passages kept per question for the report, cut to this
 
 
@@ -539,6 +540,8 @@ def summarise(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     out["abstention_precision"] = _ratio(tp, tp + fp)
     out["abstention_recall"] = _ratio(tp, tp + fn)
     out["abstention_f1"] = _ratio(2 * tp, 2 * tp + fp + fn)
+    # The other side of abstaining: the share of answerable questions left unanswered.
+    out["answerable_abstained"] = _ratio(fp, len(answerable))
     out["abstention_counts"] = {"tp": tp, "fp": fp, "fn": fn, "tn": tn}
     lat = [r["latency_ms"] for r in rows if r["latency_ms"] is not None]
     out["latency_p50_ms"] = _percentile(lat, 50)

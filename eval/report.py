@@ -40,6 +40,7 @@ LABELS = {
     "abstention_precision": "Abstention precision",
     "abstention_recall": "Abstention recall",
     "abstention_f1": "Abstention F1",
+    "answerable_abstained": "Answerable questions abstained",
     "latency_p50_ms": "Latency p50 (ms)",
     "latency_p95_ms": "Latency p95 (ms)",
 }

@@ -169,6 +169,13 @@ _ACTOR_NOUNS = (
 )
 
 
+# Words between "which/what" and a noun that make the noun the subject, not the thing
+# asked for: "what must a company commit to" asks about a commitment, not a company.
+_NOT_MODIFIER = (
+    r"(?!(?:must|did|does|do|is|are|was|were|can|could|should|will|would|has|have|had|may|might)\b)"
+)
+
+
 def question_type(question: str) -> str:
     """The kind of span the question asks for."""
     q = question.lower().strip()
@@ -209,7 +216,8 @@ def question_type(question: str) -> str:
     if re.search(r"\bhow (?:many|long)\b", q):
         return "number"
     if re.search(
-        rf"^who\b|\bwho\b|\bwhose\b|\b(?:which|what) (?:\w+ ){{0,2}}(?:{_ACTOR_NOUNS})\b|"
+        rf"^who\b|\bwho\b|\bwhose\b|\b(?:which|what) (?:{_NOT_MODIFIER}\w+ ){{0,2}}"
+        rf"(?:{_ACTOR_NOUNS})\b|"
         r"\bwhat is the name\b|\bname of\b|\bwhich part of\b",
         q,
     ):
@@ -721,7 +729,12 @@ def _grounding(question: str, s: _Sentence, index: Any = None) -> float:
         factor *= 0.6  # asked what was achieved; the evidence states what is planned
     chunk = s.hit.chunk
     tag = _part_tags(index).get((chunk.doc_sha256, chunk.part), "")
-    hay = f"{tag} {chunk.part} {chunk.section} {chunk.text}".lower()
+    if question_type(question) == "actor" and _category_missing(question, s.text):
+        factor *= 0.5  # "which NGOs": the evidence must speak of NGOs
+    heading = f"{tag} {chunk.part} {chunk.section}"
+    if _name_missing(question, s, heading):
+        factor *= 0.5  # the Fund's participants are not the programme's
+    hay = f"{heading} {chunk.text}".lower()
     first = question.split()[0] if question.split() else ""
     for m in _NAME_WORD.finditer(question):
         word = re.sub(r"['’]s$", "", m.group())
@@ -735,6 +748,56 @@ def _grounding(question: str, s: _Sentence, index: Any = None) -> float:
             factor *= 0.45  # the casebooks know it, but not here: evidence about something else
             break
     return factor * unknown
+
+
+_WHICH = re.compile(
+    rf"\b(?:which|what) (?:{_NOT_MODIFIER}[\w-]+ ){{0,2}}?(?P<noun>{_ACTOR_NOUNS})\b", re.I
+)
+# Kinds of actor a question may name loosely: any office or body can answer them.
+_GENERIC_ACTOR = re.compile(
+    r"organi[sz]ations?|bod(?:y|ies)|agenc(?:y|ies)|ministr(?:y|ies)|departments?|groups?|"
+    r"institutions?|entit(?:y|ies)|offices?|units?|part|authorit(?:y|ies)|councils?|teams?|"
+    r"persons?|people|actors?"
+)
+
+
+def _category_missing(question: str, sentence: str) -> bool:
+    """Whether "which X" names a specific kind of actor (NGOs, donors, universities) that
+    the sentence never mentions: then its names are actors of some other kind."""
+    m = _WHICH.search(question)
+    if not m:
+        return False
+    noun = m.group("noun").lower().split()[0]
+    if _GENERIC_ACTOR.fullmatch(noun):
+        return False
+    return _stem(noun) not in set(_terms(sentence))
+
+
+_MULTI_NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of|for|and|the)?\s*[A-Z][\w'’-]*)+\b")
+
+
+def _name_missing(question: str, s: _Sentence, heading: str) -> bool:
+    """Whether a multi-word name of the question ("the Social Employment Fund") is absent
+    from the passage and its headings, in full, by its initials and by its head noun
+    ("the Fund"): then the passage is about something else, though it shares its words."""
+    near = f"{heading} {s.hit.chunk.text}"
+    for m in _MULTI_NAME.finditer(question):
+        if m.start() == 0:
+            continue
+        name = re.sub(r"['’]s$", "", m.group())
+        words = [w for w in name.split() if w[:1].isupper()]
+        if len(words) < 2:
+            continue
+        initials = "".join(w[0] for w in words)
+        head = words[-1]
+        if (
+            name.lower() in near.lower()
+            or re.search(rf"\b{initials}s?\b", near)
+            or re.search(rf"(?i)\b{re.escape(head)}\b", near)
+        ):
+            continue
+        return True
+    return False
 
 
 def _part_info(index: Any) -> dict[tuple[str, str], dict[str, Any]]:

@@ -30,6 +30,7 @@ def hits(*texts: str, case: str = "A CITY HOUSING CASE") -> list[Hit]:
         ("On whose work are the pillars based?", "actor"),
         ("What level of rental stock does the city aim to reach?", "target"),
         ("Why did the agency hire women?", "text"),
+        ("What must a company commit to before the bank invests?", "text"),
     ],
 )
 def test_question_types(question, kind):
@@ -186,3 +187,47 @@ def test_a_figure_for_a_narrower_measure_is_not_preferred():
         "What was the unemployment rate in 2021?", h, embedder=FakeEmbedder(), threshold=0.0
     )
     assert a.answer == "35.3%"
+
+
+def test_which_kind_of_actor_must_be_the_kind_the_evidence_names():
+    h = hits(
+        "The system is funded from the general budget approved by the City Council. "
+        "In 2020 the city also received support from several international NGOs."
+    )
+    ngos = answer_question(
+        "Which international NGOs funded the system?", h, embedder=FakeEmbedder(), threshold=0.0
+    )
+    body = answer_question(
+        "Which body approved the system's budget?", h, embedder=FakeEmbedder(), threshold=0.0
+    )
+    assert ngos.answer == body.answer == "the City Council"
+    assert ngos.confidence < body.confidence * 0.6
+
+
+def test_a_named_programme_the_passage_never_mentions_is_not_answered_by_it():
+    # Each word of "Social Employment Fund" is in the passage, the name is not.
+    h = hits(
+        "By 2023 the employment stimulus had reached over 1.7 million participants, "
+        "funding social value in communities."
+    )
+    other = answer_question(
+        "How many participants did the Social Employment Fund reach?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+    )
+    same = answer_question(
+        "How many participants did the Employment Stimulus reach?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+    )
+    by_head = answer_question(
+        "How many participants did the Social Stimulus reach?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+    )
+    assert other.answer == same.answer == "over 1.7 million participants"
+    assert other.confidence < same.confidence * 0.6
+    assert by_head.confidence > other.confidence  # "the stimulus" names it by its head noun

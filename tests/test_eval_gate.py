@@ -16,13 +16,21 @@ from eval.run import run_eval
 from tests.conftest import ROOT
 
 GOLD = ROOT / "eval" / "gold" / "dev-qa.jsonl"
-FLOORS = {"recall@5": 0.93, "mrr@10": 0.84, "answer_accuracy": 0.80, "abstention_f1": 0.60}
+FLOORS = {
+    "recall@5": 0.93,
+    "mrr@10": 0.84,
+    "answer_accuracy": 0.80,
+    "abstention_recall": 0.85,
+    "abstention_f1": 0.75,
+}
+CEILINGS = {"answerable_abstained": 0.07}
 
 
 def test_dev_gold_quality_floors(engine):
     metrics = run_eval(GOLD, lambda q: engine.ask(q).to_dict())
-    got = {k: metrics[k] for k in FLOORS}
+    got = {k: metrics[k] for k in (*FLOORS, *CEILINGS)}
     assert all(got[k] >= floor for k, floor in FLOORS.items()), got
+    assert all(got[k] <= ceiling for k, ceiling in CEILINGS.items()), got
     assert metrics["n_questions"] == 50 and not metrics["problems"]
 
 

@@ -200,6 +200,7 @@ def test_abstention_precision_recall_f1_on_a_2x2() -> None:
     assert m["abstention_precision"] == pytest.approx(2 / 3, abs=1e-4)
     assert m["abstention_recall"] == pytest.approx(2 / 3, abs=1e-4)
     assert m["abstention_f1"] == pytest.approx(2 / 3, abs=1e-4)
+    assert m["answerable_abstained"] == 0.25  # a1 of a1..a4
     rows = {q["id"]: q for q in m["questions"]}
     assert rows["u3"]["why"] == "answered unanswerable question"
     assert "abstained on answerable question" in rows["a1"]["why"]

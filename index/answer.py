@@ -282,10 +282,18 @@ def _word_df(index: Any, word: str) -> tuple[int, int]:
     return df.get(_stem(word.lower()), 0), n
 
 
+# The words that say what kind of answer is wanted ("in which month and year"), not what
+# it is about: a sentence is no closer to the question for containing "year".
+_FRAME = re.compile(
+    r"\b(?:which|what)\s+(?:(?:month|year|date|day|period|time ?frame|percentage|share|"
+    r"proportion|fraction|number|amount|sum)(?:\s+and\s+(?:month|year|day))?)\b"
+)
+
+
 def _idf(index: Any, question: str) -> dict[str, float]:
     """Rarity of each question term (keyed by its stem) among the indexed chunks."""
     out: dict[str, float] = {}
-    for w in re.findall(r"[a-z0-9£€$%]+", question.lower()):
+    for w in re.findall(r"[a-z0-9£€$%]+", _FRAME.sub(" ", question.lower())):
         if w in STOP or (key := _stem(w)) in out:
             continue
         df, n = _word_df(index, w)

@@ -231,3 +231,18 @@ def test_a_named_programme_the_passage_never_mentions_is_not_answered_by_it():
     assert other.answer == same.answer == "over 1.7 million participants"
     assert other.confidence < same.confidence * 0.6
     assert by_head.confidence > other.confidence  # "the stimulus" names it by its head noun
+
+
+def test_the_words_naming_the_answer_type_are_not_evidence():
+    # "year" in the question says a year is wanted; a sentence saying "year" is not closer.
+    h = hits(
+        "The programme began in October 2020, a year of crisis for the country.",
+        "Its fourth phase ended in March 2024.",
+    )
+    a = answer_question(
+        "In which month and year did the programme's fourth phase end?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+    )
+    assert a.answer == "March 2024"

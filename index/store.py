@@ -1408,6 +1408,10 @@ class Index:
                 out[r[0]] = chunk
         return out
 
+    def state_key(self) -> str:
+        """A key that changes whenever what readers see changes: for caches derived from it."""
+        return self._visible_set()[1]
+
     def complete_chunk_ids(self) -> list[str]:
         """Ids of all chunks readers may see, sorted (the BM25 cache is keyed on them)."""
         return list(self._visible_set()[0])

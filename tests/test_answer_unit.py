@@ -6,7 +6,7 @@ import pytest
 
 from index.answer import answer_question, question_type
 from index.testing import FakeEmbedder, make_chunk, sha
-from pipeline.types import Hit
+from pipeline.types import Entity, Hit
 
 
 def hits(*texts: str, case: str = "A CITY HOUSING CASE") -> list[Hit]:
@@ -246,3 +246,35 @@ def test_the_words_naming_the_answer_type_are_not_evidence():
         threshold=0.0,
     )
     assert a.answer == "March 2024"
+
+
+class KnowsNames(CorpusStats):
+    """An index whose extractor typed ``people`` as persons somewhere else."""
+
+    def __init__(self, texts: list[str], people: list[str]) -> None:
+        super().__init__(texts)
+        self._people = people
+
+    def entities(self, types=None, chunk_ids=None, **kw):
+        if chunk_ids is not None:
+            return []  # the model missed them in the passage itself
+        return [
+            Entity("actor", p, "elsewhere", sha("x"), "d", None, "", None, 1, (0, len(p)),
+                   {"actor_type": "person", "name": p, "mentions": [p]})
+            for p in self._people
+        ]  # fmt: skip
+
+
+def test_a_name_known_elsewhere_as_a_person_answers_whose():
+    texts = [
+        "The pillars of inquiry are based on work by the Digital Public Infrastructure.",
+        "The pillars of inquiry are based on work by Professors Ada Quill and Bo Renn⁴.",
+    ]
+    a = answer_question(
+        "On whose work are the pillars of inquiry based?",
+        hits(*texts),
+        embedder=FakeEmbedder(),
+        index=KnowsNames(texts, ["Ada Quill", "Bo Renn"]),
+        threshold=0.0,
+    )
+    assert a.answer == "Professors Ada Quill and Bo Renn"  # the footnote mark dropped

@@ -255,7 +255,9 @@ class Answer:
     hits: list[Hit]
     id: str | None = None
     answer_type: str = "text"
-    confidence: float = 0.0
+    confidence: float = 0.0  # support × grounding
+    support: float = 0.0  # how closely the evidence matches the question's words and sense
+    grounding: float = 1.0  # 1 unless the evidence lacks what the question pins down
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -265,6 +267,8 @@ class Answer:
             "abstained": self.abstained,
             "answer_type": self.answer_type,
             "confidence": round(self.confidence, 4),
+            "support": round(self.support, 4),
+            "grounding": round(self.grounding, 4),
             "citations": [asdict(c) for c in self.citations],
             "passages": [hit_to_dict(h) for h in self.hits],
         }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.answer import answer_question, question_type
+from index.answer import _counted, _misspelt_in, _noun_after, answer_question, question_type
 from index.testing import FakeEmbedder, make_chunk, sha
 from pipeline.types import Entity, Hit
 
@@ -65,6 +65,7 @@ def test_number_next_to_the_rare_question_word_wins():
         embedder=FakeEmbedder(),
         index=CorpusStats([sentence, *common]),
         threshold=0.0,
+        min_grounding=0.0,
     )
     assert a.answer.startswith("a further 540 jobs")
     assert a.citations[0].quote.startswith("In 2023 it supported")
@@ -80,6 +81,7 @@ def test_change_between_two_stated_figures_is_computed():
         h,
         embedder=FakeEmbedder(),
         threshold=0.0,
+        min_grounding=0.0,
     )
     assert a.answer == "4,095 units"
 
@@ -95,6 +97,7 @@ def test_adding_up_stated_amounts():
         h,
         embedder=FakeEmbedder(),
         threshold=0.0,
+        min_grounding=0.0,
     )
     assert a.answer == "£1.6 billion - £2 billion"
 
@@ -106,12 +109,14 @@ def test_a_figure_the_question_pins_down_must_be_in_the_evidence():
         h,
         embedder=FakeEmbedder(),
         threshold=0.0,
+        min_grounding=0.0,
     )
     free = answer_question(
         "How many wellbeing ambassadors will the city have by 2025?",
         h,
         embedder=FakeEmbedder(),
         threshold=0.0,
+        min_grounding=0.0,
     )
     assert pinned.confidence < free.confidence * 0.6
 
@@ -124,10 +129,18 @@ def test_no_hits_abstains():
 def test_a_role_the_question_asks_for_must_be_named():
     h = hits("The bank was announced by the First Minister of Scotland in 2017.")
     asked = answer_question(
-        "Who is the chief executive of the bank?", h, embedder=FakeEmbedder(), threshold=0.0
+        "Who is the chief executive of the bank?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+        min_grounding=0.0,
     )
     named = answer_question(
-        "Who is the First Minister of Scotland?", h, embedder=FakeEmbedder(), threshold=0.0
+        "Who is the First Minister of Scotland?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+        min_grounding=0.0,
     )
     assert asked.confidence < named.confidence
 
@@ -135,7 +148,11 @@ def test_a_role_the_question_asks_for_must_be_named():
 def test_a_figure_question_with_no_figure_in_the_passages_abstains():
     h = hits("The board formulated nine recovery strategies with its partners.")
     a = answer_question(
-        "How much did the board spend on its strategies?", h, embedder=FakeEmbedder(), threshold=0.0
+        "How much did the board spend on its strategies?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+        min_grounding=0.0,
     )
     assert a.abstained and a.answer == ""
 
@@ -143,7 +160,11 @@ def test_a_figure_question_with_no_figure_in_the_passages_abstains():
 def test_money_is_not_a_count():
     h = hits("Participants have secured over £4.6m match funding and 120 jobs.")
     a = answer_question(
-        "How many jobs have participants created?", h, embedder=FakeEmbedder(), threshold=0.0
+        "How many jobs have participants created?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+        min_grounding=0.0,
     )
     assert a.answer.startswith("120 jobs")
 
@@ -155,12 +176,14 @@ def test_asked_what_was_achieved_but_the_text_states_a_plan():
         h,
         embedder=FakeEmbedder(),
         threshold=0.0,
+        min_grounding=0.0,
     )
     planned = answer_question(
         "How many wellbeing ambassadors will the city have?",
         h,
         embedder=FakeEmbedder(),
         threshold=0.0,
+        min_grounding=0.0,
     )
     assert achieved.confidence < planned.confidence * 0.8
 
@@ -175,6 +198,7 @@ def test_a_question_about_today_prefers_the_current_figure_over_the_aim():
         h,
         embedder=FakeEmbedder(),
         threshold=0.0,
+        min_grounding=0.0,
     )
     assert a.answer == "1.5%"
 
@@ -184,7 +208,11 @@ def test_a_figure_for_a_narrower_measure_is_not_preferred():
         "Unemployment reached an all-time high of 35.3% in 2021, with youth unemployment above 50%."
     )
     a = answer_question(
-        "What was the unemployment rate in 2021?", h, embedder=FakeEmbedder(), threshold=0.0
+        "What was the unemployment rate in 2021?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+        min_grounding=0.0,
     )
     assert a.answer == "35.3%"
 
@@ -195,13 +223,25 @@ def test_which_kind_of_actor_must_be_the_kind_the_evidence_names():
         "In 2020 the city also received support from several international NGOs."
     )
     ngos = answer_question(
-        "Which international NGOs funded the system?", h, embedder=FakeEmbedder(), threshold=0.0
+        "Which international NGOs funded the system?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+        min_grounding=0.0,
     )
     body = answer_question(
-        "Which body approved the system's budget?", h, embedder=FakeEmbedder(), threshold=0.0
+        "Which body approved the system's budget?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+        min_grounding=0.0,
     )
     assert ngos.answer == body.answer == "the City Council"
     assert ngos.confidence < body.confidence * 0.6
+    assert ngos.grounding == 0.5 and body.grounding == 1.0
+    assert answer_question(
+        "Which international NGOs funded the system?", h, embedder=FakeEmbedder()
+    ).abstained
 
 
 def test_a_named_programme_the_passage_never_mentions_is_not_answered_by_it():
@@ -215,22 +255,26 @@ def test_a_named_programme_the_passage_never_mentions_is_not_answered_by_it():
         h,
         embedder=FakeEmbedder(),
         threshold=0.0,
+        min_grounding=0.0,
     )
     same = answer_question(
         "How many participants did the Employment Stimulus reach?",
         h,
         embedder=FakeEmbedder(),
         threshold=0.0,
+        min_grounding=0.0,
     )
     by_head = answer_question(
         "How many participants did the Social Stimulus reach?",
         h,
         embedder=FakeEmbedder(),
         threshold=0.0,
+        min_grounding=0.0,
     )
     assert other.answer == same.answer == "over 1.7 million participants"
     assert other.confidence < same.confidence * 0.6
     assert by_head.confidence > other.confidence  # "the stimulus" names it by its head noun
+    assert other.grounding < 0.65 <= by_head.grounding
 
 
 def test_the_words_naming_the_answer_type_are_not_evidence():
@@ -244,6 +288,7 @@ def test_the_words_naming_the_answer_type_are_not_evidence():
         h,
         embedder=FakeEmbedder(),
         threshold=0.0,
+        min_grounding=0.0,
     )
     assert a.answer == "March 2024"
 
@@ -276,5 +321,33 @@ def test_a_name_known_elsewhere_as_a_person_answers_whose():
         embedder=FakeEmbedder(),
         index=KnowsNames(texts, ["Ada Quill", "Bo Renn"]),
         threshold=0.0,
+        min_grounding=0.0,
     )
     assert a.answer == "Professors Ada Quill and Bo Renn"  # the footnote mark dropped
+
+
+def test_what_a_question_counts_and_what_a_figure_counts():
+    assert _counted("How many representatives sit on the board?") == "representatives"
+    assert _counted("How many local one-stop service points has it set up?") == (
+        "local one-stop service points"
+    )
+    assert _counted("How many women currently operate the centres?") == "women"
+    text = "The Assembly has 25 members, elected by London."
+    assert _noun_after(text, text.index("25") + 2) == "members"
+    text = "It has over 9,000 Digital Centres, located near every villager."
+    assert _noun_after(text, text.index("9,000") + 5) == "Digital Centres"
+
+
+def test_a_swapped_pair_of_letters_is_the_same_name():
+    assert _misspelt_in("khan", "mayor sadiq kahn convened the board")
+    assert not _misspelt_in("khan", "mayor sadiq khanna")
+    assert not _misspelt_in("kahn", "the board")
+
+
+def test_a_lone_digit_before_a_noun_is_a_count_and_a_title_year_grounds():
+    text = "These learnings are guided by 4 main pillars of inquiry."
+    h = [Hit(make_chunk(text, sha("doc"), document="Test Casebook 2024"), score=1.0, rank=1)]
+    a = answer_question(
+        "How many pillars of inquiry guide the 2024 Test Casebook?", h, embedder=FakeEmbedder()
+    )
+    assert a.answer == "4 main pillars" and a.grounding == 1.0  # 2024 is in the title

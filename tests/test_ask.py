@@ -66,6 +66,14 @@ def test_typed_answers(engine, question, want):
     assert want in answer.answer.lower()
 
 
+def test_a_count_of_the_same_kind_in_other_words_is_an_answer(engine):
+    # "representatives" ~ "members" by the model; "women" is not "Digital Centres".
+    same = engine.ask("How many representatives sit on the elected body that holds London's mayor?")
+    other = engine.ask("How many women currently operate Bangladesh's Digital Centres?")
+    assert not same.abstained and "25" in same.answer
+    assert other.abstained and other.grounding <= 0.5
+
+
 def test_human_output_cites_case_section_and_page(real_index):
     res = run(
         "ask", "When was the London Partnership Board established?", "--index", str(real_index)

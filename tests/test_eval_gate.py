@@ -1,4 +1,4 @@
-"""The quality gate: the dev gold set on the bundled casebook must not regress.
+"""The quality gate: the dev gold set and our probe set on the bundled casebook must not regress.
 
 Floors sit a few points under what was measured when they were set (see README,
 "Quality"); a change that drops below them fails CI. Time is not gated here.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from casebook.cli import main
@@ -16,22 +17,34 @@ from eval.run import run_eval
 from tests.conftest import ROOT
 
 GOLD = ROOT / "eval" / "gold" / "dev-qa.jsonl"
+PROBE = ROOT / "eval" / "gold" / "probe-qa.jsonl"  # ours, written apart from the code
 FLOORS = {
-    "recall@5": 0.93,
-    "mrr@10": 0.84,
-    "answer_accuracy": 0.80,
-    "abstention_recall": 0.85,
-    "abstention_f1": 0.75,
+    GOLD: {
+        "recall@5": 0.93,
+        "mrr@10": 0.84,
+        "answer_accuracy": 0.85,
+        "abstention_recall": 0.85,
+        "abstention_f1": 0.85,
+    },
+    PROBE: {
+        "recall@5": 0.83,
+        "mrr@10": 0.72,
+        "answer_accuracy": 0.62,
+        "abstention_recall": 0.73,
+        "abstention_f1": 0.70,
+    },
 }
-CEILINGS = {"answerable_abstained": 0.07}
+CEILINGS = {GOLD: {"answerable_abstained": 0.05}, PROBE: {"answerable_abstained": 0.12}}
 
 
-def test_dev_gold_quality_floors(engine):
-    metrics = run_eval(GOLD, lambda q: engine.ask(q).to_dict())
-    got = {k: metrics[k] for k in (*FLOORS, *CEILINGS)}
-    assert all(got[k] >= floor for k, floor in FLOORS.items()), got
-    assert all(got[k] <= ceiling for k, ceiling in CEILINGS.items()), got
-    assert metrics["n_questions"] == 50 and not metrics["problems"]
+@pytest.mark.parametrize("gold", [GOLD, PROBE], ids=["dev", "probe"])
+def test_gold_quality_floors(engine, gold):
+    metrics = run_eval(gold, lambda q: engine.ask(q).to_dict())
+    floors, ceilings = FLOORS[gold], CEILINGS[gold]
+    got = {k: metrics[k] for k in (*floors, *ceilings)}
+    assert all(got[k] >= floor for k, floor in floors.items()), got
+    assert all(got[k] <= ceiling for k, ceiling in ceilings.items()), got
+    assert not metrics["problems"]
 
 
 def test_eval_cli_report_matches_json(real_index, tmp_path):

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.sentences import split_sentences
+from pipeline.sentences import sentence_spans
 from pipeline.types import Answer, Citation, Hit
 
 # When to abstain, measured with `python bench/calibrate_answers.py` on the dev gold set
@@ -344,21 +344,6 @@ def _idf(index: Any, question: str) -> dict[str, float]:
         df, n = _word_df(index, w)
         out[key] = math.log(1 + n / (1 + df))
     return out
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentences an answer may quote: not headings phrased as questions, not fragments."""
-    out = []
-    for s, e in split_sentences(text):
-        piece = text[s:e].strip()
-        if len(piece) >= 8 and not piece.endswith("?"):
-            out.append((s, e))
-    return out
-
-
-def chunk_sentences(chunk: Any) -> list[tuple[int, int, str]]:
-    """(start, end, text) of each sentence of a chunk: ingest stores a vector for each."""
-    return [(s, e, chunk.text[s:e].strip()) for s, e in sentence_spans(chunk.text)]
 
 
 def _candidates(hits: Sequence[Hit]) -> list[_Sentence]:
@@ -844,7 +829,9 @@ def _target_clause(sentence: str) -> str:
     return sentence
 
 
-_LEADER = frozenset(_stem(w) for w in ("head", "leader", "lead", "chair", "director", "president"))
+_LEADER = frozenset(
+    _stem(w) for w in ("head", "leader", "lead", "led", "chair", "director", "president", "charge")
+)
 _ROLE_Q = re.compile(
     r"^(?:who|which person) (?:is|was|are|were|has been|served as) (?:the |a |an )?"
     r"(?P<role>(?:[\w-]+ ){0,2}[\w-]+) (?:of|at|for|in)\b",
@@ -895,7 +882,7 @@ def _grounding(question: str, s: _Sentence, index: Any = None) -> float:
     role = _ROLE_Q.search(question)
     if role:
         words = {_stem(w) for w in role.group("role").lower().split() if w not in STOP}
-        if words & _LEADER:  # "the head of" is said as chair, director, lead, …
+        if words & _LEADER:  # "the head of", "in charge of" are said as chair, led by, …
             words |= _LEADER
         if words and not words & set(_terms(s.text)):
             factor *= 0.5  # "who is the chief executive": the evidence must name that role

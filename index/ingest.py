@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.answer import chunk_sentences
 from index.entity_worker import EntityWorker
 from index.settings import CHUNK_SETTINGS, EMBED_DIM, index_settings
 from pipeline.chunks import chunk_structure
 from pipeline.entities import align_actor_names, rebase_entities
+from pipeline.sentences import chunk_sentences
 from pipeline.structure import detect_structure, outline
 from pipeline.tokenize import MODEL_NAME
 from pipeline.types import Chunk, Entity, Structure

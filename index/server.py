@@ -558,7 +558,7 @@ class ServerIndex(Index):
     def _forget_derived(self) -> None:
         self._lexical = self._vectors = None
         self._decoded.clear()
-        self.__dict__.pop("_answer_df", None)
+        self.__dict__.pop("_answer_memo", None)
 
     def _apply_head(self, tx: sqlite3.Connection, head: dict[str, Any] | None) -> None:
         """Make the cache catalog equal to ``head`` (inside the caller's transaction)."""

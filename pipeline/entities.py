@@ -1535,6 +1535,8 @@ def _person_or_else(name: str, lower_vocab: set[str]) -> str | None:
         return "organisation" if "&" in name else None
     if words[-1].lower() in _ORG_SUFFIX or any(w.lower() in _ORG_SUFFIX for w in words[:-1]):
         return "organisation"
+    if all(w.isupper() and len(w) <= 5 for w in words):
+        return "organisation"  # initials only ("UCL IIPP"): an institution, not a person
     content = [w for w in words if len(w) > 2 and not w.isupper()]
     if content and all(w.lower() in lower_vocab for w in content):
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.tokenize import MAX_WORD_PIECES
 
@@ -52,3 +53,19 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if seg[start:].strip():
             spans.append((base + start, base + len(seg.rstrip())))
     return spans
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences an answer may quote: not headings phrased as questions, not fragments."""
+    out = []
+    for s, e in split_sentences(text):
+        piece = text[s:e].strip()
+        if len(piece) >= 8 and not piece.endswith("?"):
+            out.append((s, e))
+    return out
+
+
+def chunk_sentences(chunk: Any) -> list[tuple[int, int, str]]:
+    """(start, end, text) of each sentence of a chunk: ingest stores a vector for each, and
+    dense search ranks a chunk by its best sentence."""
+    return [(s, e, chunk.text[s:e].strip()) for s, e in sentence_spans(chunk.text)]

@@ -215,3 +215,11 @@ def test_casebook_gold_bars(nlp: Any) -> None:
     assert scores["targets"]["bogota"]["predicted"] == 0
     for p in ("front", "snib", "bogota", "barcelona"):
         assert actors[p]["recall"] >= 0.75, (p, scores["misses"][p])
+
+
+def test_initials_are_an_institution_not_a_person() -> None:
+    from pipeline.entities import _person_or_else
+
+    assert _person_or_else("UCL IIPP", set()) == "organisation"
+    assert _person_or_else("Kate Philip", set()) == "person"
+    assert _person_or_else("NORA CLINTON", set()) == "person"  # a name in capitals stays one

@@ -200,7 +200,7 @@ def test_numpy_scorer_matches_bm25s() -> None:
         assert np.allclose(lex.scores(q), want, atol=1e-6), q
 
 
-def test_snapshot_and_chroma_dense_agree(corpus) -> None:
+def test_snapshot_and_chroma_dense_agree_on_chunks_without_sentences(corpus) -> None:
     index, emb, _, _ = corpus
     for q in ["traffic", "flat tax", "bus rapid transit Bogotá", "residents consulted"]:
         a = search(index, q, 6, embedder=emb, mode="dense", dense_backend="snapshot")

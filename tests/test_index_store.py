@@ -217,3 +217,26 @@ def test_embed_input_header_is_embedded_and_keys_reuse(tmp_path: Path) -> None:
         # same texts and header in a new edition: reused
         meta_c, chunks_c = doc("C", PARAS[:2], case="Case B")
         assert index.add_document(meta_c, chunks_c, emb, embed_input=header)["reused"] == 2
+
+
+def test_dense_search_ranks_a_chunk_by_its_closest_sentence(tmp_path: Path) -> None:
+    from pipeline.sentences import chunk_sentences
+
+    # Chunk A holds the one sentence the query is about, among many other words; chunk B
+    # shares the query's words thinly over two sentences. Whole-chunk vectors put B
+    # first (0.52 vs 0.44); A's best sentence (0.61) beats B's (0.52).
+    a = (
+        "Estonia introduced a flat income tax in 1994. Roads, buses, trains, bicycles, "
+        "parks, streets, bridges, tunnels, ferries and trams were rebuilt across every region."
+    )
+    b = "Income and tax were debated. Flat rates were discussed."
+    meta, chunks = doc("Taxes", [a, b])
+    with Index(tmp_path / "ix", SETTINGS) as index:
+        index.add_document(meta, chunks, FakeEmbedder(), sentences=chunk_sentences)
+        snap = index.vectors()
+        assert len(snap.sentences) == 4 and list(snap.owner) == [0, 0, 1, 1]
+        hits = search(index, "flat income tax", 2, embedder=FakeEmbedder(), mode="dense")
+        assert [h.chunk.text for h in hits] == [a, b]
+    # A cold reader loads the same snapshot, sentence rows included, from the cache.
+    with Index(tmp_path / "ix", None, readonly=True) as again:
+        assert len(again.vectors().sentences) == 4

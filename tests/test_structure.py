@@ -111,7 +111,7 @@ def test_chunk_text_is_the_cited_slice_and_lies_on_its_pages(casebook_chunks, ca
 
 def test_every_sentence_is_cited_on_the_page_it_is_printed_on(casebook_chunks, casebook_structure):
     """A chunk may run over a page break: page_at must still name each sentence's own page."""
-    from index.answer import sentence_spans
+    from pipeline.sentences import sentence_spans
 
     doc = casebook_structure.document
     checked = 0

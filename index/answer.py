@@ -254,6 +254,15 @@ _AUX = frozenset(("has", "have", "had", "did", "do", "does", "is", "are", "was",
 _PLURALS = frozenset(("people", "women", "men", "children", "staff", "personnel", "youth"))
 
 
+def _counts_of(text: str, nouns: set[str]) -> bool:
+    """Whether a figure in ``text`` is followed (within three words) by one of ``nouns``."""
+    for m in NUMBER.finditer(text):
+        after = re.findall(r"[a-z]+", text[m.end() : m.end() + 40].lower())[:3]
+        if nouns & {_stem(w) for w in after}:
+            return True
+    return False
+
+
 def _counted(question: str) -> str:
     """The words a "how many" question counts, as asked ("local one-stop service points")."""
     m = re.search(r"\bhow many ((?:[\w'-]+ ?){1,4})", question.lower())
@@ -551,6 +560,13 @@ def _typed_spans(
                 bonus += 0.15
             if wants_actual and (_PROSPECTIVE.search(s.text) or _TARGET_SHAPE.search(s.text)):
                 bonus -= 0.15
+            if wants_actual:
+                # "previously X and now Y": the current one is the one said to be now.
+                lead = s.text[max(0, span[0] - 30) : span[0]].lower()
+                if re.search(r"\b(?:now|currently|today|at present)\b[^,;]*$", lead):
+                    bonus += 0.1
+                elif re.search(r"\b(?:previously|formerly|former|then|once)\b[^,;]*$", lead):
+                    bonus -= 0.1
             if kind in ("percent", "number", "amount") and _narrowed(s.text, span, qterms):
                 bonus -= 0.1  # "youth unemployment above 50%" answers a narrower question
             score = s.score + 0.6 * ctx + bonus
@@ -678,9 +694,12 @@ def answer_question(
         s.overlap = sum(w for t, w in qterms.items() if t in words or t in header) / total
         s.score = 0.6 * s.sim + 0.4 * s.overlap - 0.02 * (s.hit.rank - 1)
     if kind == "target":
+        counted = _head_noun(question)
         for s in sents:
             if _TARGET_SHAPE.search(s.text):
                 s.score += 0.08  # a level and a deadline: the shape of a target
+            if counted and _counts_of(s.text, counted):
+                s.score += 0.08  # "how many people … by 2030": a figure of people
     for s in sents:
         # A sentence without the names and figures the question pins down is about
         # something else, however close its wording: rank it down, not just doubt it.
@@ -712,6 +731,11 @@ def answer_question(
                 unit_missing = 0.5 if other else 0.7
             not_person = kind == "actor" and bool(_ONLY_PERSON.search(question))
             a, b = top.span
+            of = re.search(r"\s+of\s+", chosen.text[a:b]) if not_person else None
+            if of and _person_like(chosen.text[a : a + of.start()], None):
+                # "Councillor Claire Holland of Lambeth Council": the person, not the council
+                b = a + of.start()
+                top.actor_type = "person"
             not_person = not_person and not _person_like(chosen.text[a:b], top.actor_type)
             # "which country" answered with a person or an organisation
             not_person = not_person or (kind == "place" and top.actor_type not in (None, "place"))
@@ -842,7 +866,7 @@ _ASKS_ACHIEVED = re.compile(
     r"spent|built|issued|hired|trained|raised|secured|received|completed)\b|\bactually\b",
     re.I,
 )
-_ASKS_NOW = re.compile(r"\b(?:today|currently|now|at present|so far|to date)\b", re.I)
+_ASKS_NOW = re.compile(r"\b(?:today|current|currently|now|at present|so far|to date)\b", re.I)
 _PROSPECTIVE = re.compile(
     r"\b(?:will|shall|aims? to|aiming to|(?:is|are) expected to|plans? to|intends? to|"
     r"seeks? to|target(?:s|ed)? (?:of|to)|goal (?:of|to|is)|"

@@ -351,3 +351,28 @@ def test_a_lone_digit_before_a_noun_is_a_count_and_a_title_year_grounds():
         "How many pillars of inquiry guide the 2024 Test Casebook?", h, embedder=FakeEmbedder()
     )
     assert a.answer == "4 main pillars" and a.grounding == 1.0  # 2024 is in the title
+
+
+def test_the_current_holder_is_the_one_said_to_be_now():
+    h = hits(
+        "The board is co-chaired by the Mayor and the Chair of London Councils – previously "
+        "Councillor Ann Gould of Camden Council and now Councillor Bea Holland of Lambeth Council."
+    )
+    a = answer_question("Who is the current chair of London Councils?", h, embedder=FakeEmbedder())
+    assert a.answer == "Councillor Bea Holland"  # the person, not "… of Lambeth Council"
+    assert not a.abstained
+
+
+def test_a_target_question_counting_people_prefers_the_figure_of_people():
+    h = hits(
+        "By 2030, the Bank will have invested £400 million in places by 2030.",
+        "By 2030, its investments will have improved the lives of 350,000 people.",
+    )
+    a = answer_question(
+        "How many people does the bank expect to have helped by 2030?",
+        h,
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+        min_grounding=0.0,
+    )
+    assert "350,000 people" in a.answer

@@ -28,8 +28,8 @@ from pipeline.types import Answer, Citation, Hit
 # evidence has what the question pins down) and support × grounding ≥ ABSTAIN_THRESHOLD.
 ABSTAIN_THRESHOLD = 0.272
 GROUNDING_MIN = 0.65
-PASSAGES_READ = 5
-MAX_SENTENCES = 80
+PASSAGES_READ = 7
+MAX_SENTENCES = 120
 GROUNDING_RANK = 0.4
 # Cosines between what a question counts and what a figure counts (all-MiniLM-L6-v2):
 # paraphrases ("people" ~ "participants" 0.65, "staff" ~ "employees" 0.72) sit above

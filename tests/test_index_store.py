@@ -239,4 +239,29 @@ def test_dense_search_ranks_a_chunk_by_its_closest_sentence(tmp_path: Path) -> N
         assert [h.chunk.text for h in hits] == [a, b]
     # A cold reader loads the same snapshot, sentence rows included, from the cache.
     with Index(tmp_path / "ix", None, readonly=True) as again:
+        again._build_snapshot = None  # type: ignore[method-assign]  # must not be needed
         assert len(again.vectors().sentences) == 4
+
+
+def test_a_snapshot_whose_rows_do_not_line_up_is_not_loaded(tmp_path: Path) -> None:
+    import numpy as np
+
+    from index.store import VectorSnapshot
+
+    ids = ["a", "b"]
+    m = np.eye(2, 4, dtype=np.float32)
+    VectorSnapshot("k", ids, m, m[[0, 0, 1]], np.array([0, 0, 1], np.int32)).save(tmp_path / "k")
+    assert VectorSnapshot.load(tmp_path / "k", "k", ids) is not None
+    # more owners than rows; owners out of order; a chunk with no row; rows of another width
+    for owner, rows in (
+        ([0, 1, 1, 1], (3, 4)),
+        ([1, 0, 1], (3, 4)),
+        ([0, 0, 0], (3, 4)),
+        (
+            [0, 0, 1],
+            (3, 5),
+        ),
+    ):
+        np.save(tmp_path / "k" / "owner.npy", np.array(owner, np.int32))
+        np.save(tmp_path / "k" / "sentences.npy", np.ones(rows, np.float32))
+        assert VectorSnapshot.load(tmp_path / "k", "k", ids) is None, (owner, rows)

@@ -32,7 +32,26 @@ GROUNDING_MIN = 0.693
 PASSAGES_READ = 7
 MAX_SENTENCES = 120
 GROUNDING_RANK = 0.4
-# A span's score: a weighted sum of its features (see ``_typed_spans``).
+# A span's features (see ``_typed_spans``) and its score, their weighted sum.
+FEATURES = (
+    "sentence",  # the sentence's score: cosine and word overlap to the question, grounding
+    "ctx",  # how close the question's rarer words stand to the span
+    "counts",  # a number of what "how many" asks for
+    "ner",  # a name the extractor found
+    "person",  # a person, asked for a person
+    "org_type",  # an organisation, asked for one
+    "org_head",  # "which body": a name with "Office", "Council", …
+    "month",  # a month, asked for one
+    "plan",  # asked what was achieved, the sentence states a plan
+    "now",  # "now X", asked for the current one
+    "before",  # "previously X", asked for the current one
+    "narrowed",  # a figure of a narrower measure ("youth unemployment")
+    "sim",  # the sentence's cosine to the question
+    "overlap",  # the share of the question's words (by rarity) in the sentence and headings
+    "rank",  # 1 / the passage's rank
+    "unit_sim",  # cosine of what the figure counts to what is asked
+    "length",  # log(1 + words in the span)
+)
 SPAN_WEIGHTS = {
     "sentence": 1.0,
     "ctx": 0.6,
@@ -451,6 +470,14 @@ def _context_score(
     return near / total - 0.7 * echo
 
 
+def span_text(kind: str, sentence: str, span: tuple[int, int]) -> str:
+    """The answer a span gives: trimmed, and a count with what it counts ("540 jobs")."""
+    a, b = span
+    if kind == "number" and (unit := UNIT.match(sentence, b)):
+        b = unit.end()
+    return _trim_answer(kind, sentence[a:b])
+
+
 def _trim_answer(kind: str, text: str) -> str:
     text = re.sub(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+(?=\W*$)", "", text)  # a footnote mark is not part of it
     text = text.strip(" ,;:.()")
@@ -748,8 +775,12 @@ def answer_question(
     index: Any = None,
     threshold: float = ABSTAIN_THRESHOLD,
     min_grounding: float = GROUNDING_MIN,
+    spans_out: list[_Span] | None = None,
 ) -> Answer:
-    """The answer span, its citations, and whether to abstain; hits are returned as passages."""
+    """The answer span, its citations, and whether to abstain; hits are returned as passages.
+
+    ``spans_out``, if given, receives every candidate span with its features (for
+    ``bench/train_spans.py``)."""
     kind = question_type(question)
     hits = list(hits)
     if not hits:
@@ -798,6 +829,8 @@ def answer_question(
             # "by how much did rent controls reduce rents": a share answers it too
             spans = _typed_spans("percent", ranked[:8], qterms, question, index, embedder)
             kind = "percent" if spans else kind
+        if spans_out is not None:
+            spans_out.extend(spans)
         if not spans and kind in ("amount", "percent", "date", "number"):
             answer_text = ""  # asked for a figure or a date, and the passages hold none
         if spans:
@@ -816,9 +849,7 @@ def answer_question(
             not_person = not_person and not _person_like(chosen.text[a:b], top.actor_type)
             # "which country" answered with a person or an organisation
             not_person = not_person or (kind == "place" and top.actor_type not in (None, "place"))
-            if kind == "number" and (unit := UNIT.match(chosen.text, b)):
-                b = unit.end()  # "540" -> "540 jobs": say what was counted
-            answer_text = _trim_answer(kind, chosen.text[a:b])
+            answer_text = span_text(kind, chosen.text, (a, b))
     elif kind == "target":
         answer_text = _target_clause(chosen.text)
     support = _confidence(chosen, kind, context)

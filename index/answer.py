@@ -535,6 +535,9 @@ _ONLY_PERSON = re.compile(
 )
 
 
+_PRONOUN_START = re.compile(r"(?:It|Its|They|Their|This|These|He|She|His|Her)\b")
+
+
 def _typed_spans(
     kind: str,
     sents: Sequence[_Sentence],
@@ -571,6 +574,19 @@ def _typed_spans(
             elif (a, b) not in found and (kind_known := _known_in(s.text[a:b], known)):
                 found[(a, b)] = kind_known
         near = {sp: _proximity(s.text, sp, qterms) for sp in spans}
+        if _PRONOUN_START.match(s.text):
+            # "It was established in 2000": what "It" is, the sentence before says; its
+            # words count as standing at the start of this one.
+            before = re.split(r"(?<=[.!?])\s+", s.hit.chunk.text[: s.start].strip())
+            subject: set[str] = set()
+            for prev in reversed(before[-3:]):  # back to the sentence that names "It"
+                subject |= {t for t in _terms(prev) if t in qterms}
+                if not _PRONOUN_START.match(prev):
+                    break
+            for sp, prox in near.items():
+                dist = len(re.findall(r"[\w£€$%]+", s.text[: sp[0]]))
+                for t in subject:
+                    prox[t] = max(prox.get(t, 0.0), 1.0 / (1.0 + 0.25 * dist))
         for span in spans:
             text = s.text[span[0] : span[1]]
             bare = re.sub(r"^the ", "", text.lower().strip(" .,"))

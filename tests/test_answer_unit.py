@@ -484,3 +484,20 @@ def test_now_and_previously_mark_the_current_holder():
     }
     assert marks["Councillor Ann Gould"] == (0.0, 1.0)
     assert marks["Councillor Bea Holland"] == (0.0, 0.0)
+
+
+def test_a_sentence_naming_its_subject_by_a_pronoun_is_about_the_one_named_before():
+    def context_of_2000(first: str) -> float:
+        spans: list = []
+        ask(
+            "In what year was the Northern Board established?",
+            f"{first} It comprises two parts. It was established in 2000, following a vote.",
+            spans_out=spans,
+        )
+        (year,) = [sp for sp in spans if sp.sentence.text[sp.span[0] : sp.span[1]] == "2000"]
+        return year.context
+
+    # "It" is the Northern Board two sentences back: its words stand by the year
+    named = context_of_2000("The Northern Board is the elected body for the region.")
+    other = context_of_2000("The Southern Panel is the elected body for the region.")
+    assert named > other + 0.2

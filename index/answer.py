@@ -538,6 +538,20 @@ _ONLY_PERSON = re.compile(
 _PRONOUN_START = re.compile(r"(?:It|Its|They|Their|This|These|He|She|His|Her)\b")
 
 
+def _subject_terms(s: _Sentence, qterms: dict[str, float]) -> set[str]:
+    """For a sentence that names its subject by a pronoun ("It was established in 2000"),
+    the question's words in the sentences before it, back to the one that names "It"."""
+    if not _PRONOUN_START.match(s.text):
+        return set()
+    before = re.split(r"(?<=[.!?])\s+", s.hit.chunk.text[: s.start].strip())
+    subject: set[str] = set()
+    for prev in reversed(before[-3:]):
+        subject |= {t for t in _terms(prev) if t in qterms}
+        if not _PRONOUN_START.match(prev):
+            break
+    return subject
+
+
 def _typed_spans(
     kind: str,
     sents: Sequence[_Sentence],
@@ -574,15 +588,8 @@ def _typed_spans(
             elif (a, b) not in found and (kind_known := _known_in(s.text[a:b], known)):
                 found[(a, b)] = kind_known
         near = {sp: _proximity(s.text, sp, qterms) for sp in spans}
-        if _PRONOUN_START.match(s.text):
-            # "It was established in 2000": what "It" is, the sentence before says; its
-            # words count as standing at the start of this one.
-            before = re.split(r"(?<=[.!?])\s+", s.hit.chunk.text[: s.start].strip())
-            subject: set[str] = set()
-            for prev in reversed(before[-3:]):  # back to the sentence that names "It"
-                subject |= {t for t in _terms(prev) if t in qterms}
-                if not _PRONOUN_START.match(prev):
-                    break
+        if subject := _subject_terms(s, qterms):
+            # "It was established in 2000": the words naming "It" stand at the start
             for sp, prox in near.items():
                 dist = len(re.findall(r"[\w£€$%]+", s.text[: sp[0]]))
                 for t in subject:
@@ -1159,7 +1166,7 @@ _LED = re.compile(
 
 
 def _leader_of_other(question: str, sentence: str) -> bool:
-    """ "Who led the Recovery Taskforce": the sentence naming a leader must name what was
+    """ "Who led the Green Taskforce": the sentence naming a leader must name what was
     led, or the person is some other body's chair."""
     m = _LED.match(question)
     names = _question_names(question, m.end()) if m else []
@@ -1173,7 +1180,7 @@ def _acronym_in(acronym: str, text: str) -> bool:
         return True
     if len(acronym) < 2:
         return False
-    for run in re.finditer(r"[A-Z][\w'’-]*(?:\s+(?:of|for|and|the)?\s*[A-Z][\w'’-]*)+", text):
+    for run in _MULTI_NAME.finditer(text):
         initials = "".join(w[0] for w in run.group().split() if w[:1].isupper())
         if initials.upper().startswith(acronym.upper()):
             return True

@@ -44,6 +44,13 @@ def test_question_types(question, kind):
     assert question_type(question) == kind
 
 
+def answered(question: str, h: list[Hit], **kw):
+    """The answer with abstention switched off: to compare what each case makes of it."""
+    return answer_question(
+        question, h, **{"embedder": FakeEmbedder(), "threshold": 0.0, "min_grounding": 0.0, **kw}
+    )
+
+
 class CorpusStats:
     """Stands in for an index where only word rarity matters (no stored vectors or names)."""
 
@@ -83,13 +90,7 @@ def test_change_between_two_stated_figures_is_computed():
         "The municipal stock increased from 7,642 units (in 2015) to 11,737 units "
         "(at the end of 2022)."
     )
-    a = answer_question(
-        "By how many units did the municipal stock grow between 2015 and 2022?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
+    a = answered("By how many units did the municipal stock grow between 2015 and 2022?", h)
     assert a.answer == "4,095 units"
 
 
@@ -99,32 +100,14 @@ def test_adding_up_stated_amounts():
         "By 2030, the fund will have invested £400 million - £500 million in places.",
         "By 2030, the fund will have invested £400 million - £500 million in innovation.",
     )
-    a = answer_question(
-        "Adding up all three missions, how much will the fund have invested by 2030?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
+    a = answered("Adding up all three missions, how much will the fund have invested by 2030?", h)
     assert a.answer == "£1.6 billion - £2 billion"
 
 
 def test_a_figure_the_question_pins_down_must_be_in_the_evidence():
     h = hits("By 2025 the city will have 250,000 wellbeing ambassadors.")
-    pinned = answer_question(
-        "How many wellbeing ambassadors had the city recruited by 2023?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
-    free = answer_question(
-        "How many wellbeing ambassadors will the city have by 2025?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
+    pinned = answered("How many wellbeing ambassadors had the city recruited by 2023?", h)
+    free = answered("How many wellbeing ambassadors will the city have by 2025?", h)
     assert pinned.confidence < free.confidence * 0.6
 
 
@@ -135,63 +118,27 @@ def test_no_hits_abstains():
 
 def test_a_role_the_question_asks_for_must_be_named():
     h = hits("The bank was announced by the First Minister of Scotland in 2017.")
-    asked = answer_question(
-        "Who is the chief executive of the bank?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
-    named = answer_question(
-        "Who is the First Minister of Scotland?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
+    asked = answered("Who is the chief executive of the bank?", h)
+    named = answered("Who is the First Minister of Scotland?", h)
     assert asked.confidence < named.confidence
 
 
 def test_a_figure_question_with_no_figure_in_the_passages_abstains():
     h = hits("The board formulated nine recovery strategies with its partners.")
-    a = answer_question(
-        "How much did the board spend on its strategies?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
+    a = answered("How much did the board spend on its strategies?", h)
     assert a.abstained and a.answer == ""
 
 
 def test_money_is_not_a_count():
     h = hits("Participants have secured over £4.6m match funding and 120 jobs.")
-    a = answer_question(
-        "How many jobs have participants created?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
+    a = answered("How many jobs have participants created?", h)
     assert a.answer.startswith("120 jobs")
 
 
 def test_asked_what_was_achieved_but_the_text_states_a_plan():
     h = hits("By 2025, the city will have 250,000 wellbeing ambassadors in its neighbourhoods.")
-    achieved = answer_question(
-        "How many wellbeing ambassadors has the city actually recruited?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
-    planned = answer_question(
-        "How many wellbeing ambassadors will the city have?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
+    achieved = answered("How many wellbeing ambassadors has the city actually recruited?", h)
+    planned = answered("How many wellbeing ambassadors will the city have?", h)
     assert achieved.confidence < planned.confidence * 0.8
 
 
@@ -200,13 +147,7 @@ def test_a_question_about_today_prefers_the_current_figure_over_the_aim():
         "Since only 1.5% of its housing stock is public rental housing, demand is unmet. "
         "The challenge is to reach at least 15% public rental housing stock."
     )
-    a = answer_question(
-        "What percentage of the housing stock is public rental housing today?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
+    a = answered("What percentage of the housing stock is public rental housing today?", h)
     assert a.answer == "1.5%"
 
 
@@ -214,13 +155,7 @@ def test_a_figure_for_a_narrower_measure_is_not_preferred():
     h = hits(
         "Unemployment reached an all-time high of 35.3% in 2021, with youth unemployment above 50%."
     )
-    a = answer_question(
-        "What was the unemployment rate in 2021?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
+    a = answered("What was the unemployment rate in 2021?", h)
     assert a.answer == "35.3%"
 
 
@@ -229,20 +164,8 @@ def test_which_kind_of_actor_must_be_the_kind_the_evidence_names():
         "The system is funded from the general budget approved by the City Council. "
         "In 2020 the city also received support from several international NGOs."
     )
-    ngos = answer_question(
-        "Which international NGOs funded the system?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
-    body = answer_question(
-        "Which body approved the system's budget?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
+    ngos = answered("Which international NGOs funded the system?", h)
+    body = answered("Which body approved the system's budget?", h)
     assert ngos.answer == body.answer == "the City Council"
     assert ngos.confidence < body.confidence * 0.6
     assert ngos.grounding == 0.5 and body.grounding == 1.0
@@ -257,27 +180,9 @@ def test_a_named_programme_the_passage_never_mentions_is_not_answered_by_it():
         "By 2023 the employment stimulus had reached over 1.7 million participants, "
         "funding social value in communities."
     )
-    other = answer_question(
-        "How many participants did the Social Employment Fund reach?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
-    same = answer_question(
-        "How many participants did the Employment Stimulus reach?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
-    by_head = answer_question(
-        "How many participants did the Social Stimulus reach?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
+    other = answered("How many participants did the Social Employment Fund reach?", h)
+    same = answered("How many participants did the Employment Stimulus reach?", h)
+    by_head = answered("How many participants did the Social Stimulus reach?", h)
     assert other.answer == same.answer == "over 1.7 million participants"
     assert other.confidence < same.confidence * 0.6
     assert by_head.confidence > other.confidence  # "the stimulus" names it by its head noun
@@ -290,13 +195,7 @@ def test_the_words_naming_the_answer_type_are_not_evidence():
         "The programme began in October 2020, a year of crisis for the country.",
         "Its fourth phase ended in March 2024.",
     )
-    a = answer_question(
-        "In which month and year did the programme's fourth phase end?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
+    a = answered("In which month and year did the programme's fourth phase end?", h)
     assert a.answer == "March 2024"
 
 
@@ -375,13 +274,7 @@ def test_a_target_question_counting_people_prefers_the_figure_of_people():
         "By 2030, the Bank will have invested £400 million in places by 2030.",
         "By 2030, its investments will have improved the lives of 350,000 people.",
     )
-    a = answer_question(
-        "How many people does the bank expect to have helped by 2030?",
-        h,
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-        min_grounding=0.0,
-    )
+    a = answered("How many people does the bank expect to have helped by 2030?", h)
     assert "350,000 people" in a.answer
 
 
@@ -423,8 +316,7 @@ def test_a_rate_asked_per_hour_is_not_a_sum_per_month():
 
 def ask(question: str, *texts: str, **kw):
     """Answer over ``texts`` as passages, abstaining never (unless ``kw`` says otherwise)."""
-    kw = {"embedder": FakeEmbedder(), "threshold": 0.0, "min_grounding": 0.0, **kw}
-    return answer_question(question, hits(*texts), **kw)
+    return answered(question, hits(*texts), **kw)
 
 
 def test_a_sentence_without_the_year_asked_is_ranked_down_before_spans_are_chosen():

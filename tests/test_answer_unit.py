@@ -38,6 +38,7 @@ def hits(*texts: str, case: str = "A CITY HOUSING CASE") -> list[Hit]:
         ("What level of rental stock does the city aim to reach?", "target"),
         ("Why did the agency hire women?", "text"),
         ("What must a company commit to before the bank invests?", "text"),
+        ("How much is the housing stock supposed to grow, and over what period?", "target"),
     ],
 )
 def test_question_types(question, kind):

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.sentences import sentence_spans
+from pipeline.sentences import is_quotable, split_sentences
 from pipeline.types import Answer, Citation, Hit
 
 # When to abstain, measured with `python bench/calibrate_answers.py` (the best abstention
@@ -391,9 +391,23 @@ def _idf(index: Any, question: str) -> dict[str, float]:
 def _candidates(hits: Sequence[Hit]) -> list[_Sentence]:
     out: list[_Sentence] = []
     for h in hits[:PASSAGES_READ]:
-        for s, e in sentence_spans(h.chunk.text):
-            out.append(_Sentence(text=h.chunk.text[s:e].strip(), hit=h, start=s))
+        text = h.chunk.text
+        pieces = split_sentences(text)
+        i = 0
+        while i < len(pieces):
+            s, e = pieces[i]
+            if i + 1 < len(pieces) and _NAME_LINE.fullmatch(text[s:e].strip()):
+                e = pieces[i + 1][1]  # "Ann Lee" + "Head of the Network, UCL": one entry
+                i += 1
+            if is_quotable(text[s:e]):
+                out.append(_Sentence(text=text[s:e].strip(), hit=h, start=s))
+            i += 1
     return out[:MAX_SENTENCES]
+
+
+# A line that is only a person's name (a list of editors, a byline): what follows it
+# (a role, an affiliation) is said of that person.
+_NAME_LINE = re.compile(r"[A-Z][a-zà-ÿ'’-]+(?: [A-Z][a-zà-ÿ'’.-]*){1,3}")
 
 
 def _spans(kind: str, text: str) -> list[tuple[int, int]]:
@@ -568,6 +582,7 @@ def _typed_spans(
     known = _known_actors(index) if kind in ("actor", "place") else {}
     wants_org = kind == "actor" and bool(_ASKS_ORG.search(question))
     wants_person = kind == "actor" and bool(_ASKS_PERSON.search(question))
+    only_person = kind == "actor" and bool(_ONLY_PERSON.search(question))
     wants_month = kind == "date" and "month" in question.lower()
     # "today", "had achieved": a plan ("will reach 15%") is not the state asked about.
     wants_actual = bool(_ASKS_ACHIEVED.search(question) or _ASKS_NOW.search(question))
@@ -621,7 +636,14 @@ def _typed_spans(
                 f["counts"] = float(counts)  # "how many jobs": a number of jobs
             actor_type = found.get(span)
             f["ner"] = float(actor_type is not None)  # the NER model agrees this is a name
-            f["person"] = float(wants_person and actor_type == "person")
+            # a person, or (when only a person can answer) a name shaped like one
+            f["person"] = float(
+                wants_person
+                and (
+                    actor_type == "person"
+                    or (only_person and actor_type is None and _person_like(text, None))
+                )
+            )
             f["org_type"] = float(wants_org and actor_type in ("organisation", "programme"))
             # "which ministry/body" is answered by an office, not a project
             f["org_head"] = float(wants_org and bool(_ORG_HEAD.search(text)))
@@ -713,7 +735,15 @@ def _person_like(text: str, actor_type: str | None) -> bool:
         2 <= len(words) <= 4
         and all(w[:1].isupper() and not w.isupper() for w in words)
         and not _ORG_HEAD.search(text)
+        and not _ROLE_WORD.search(text)
     )
+
+
+# Words of a job title, not of a name: "Research Fellow", "Programme Lead".
+_ROLE_WORD = re.compile(
+    r"\b(?:Fellow|Director|Co-director|Head|Officer|Manager|Lead|Chair|Adviser|Advisor|"
+    r"Secretary|Minister|Professor|Researcher|Associate|Coordinator|Deputy|Chief|Assistant)\b"
+)
 
 
 def _noun_after(text: str, end: int) -> str:
@@ -1006,6 +1036,7 @@ def _rate_unit(text: str) -> str | None:
     return next((u for u, pattern in _RATES.items() if re.search(pattern, text, re.I)), None)
 
 
+_TIME_WORDS = ("current", "currently", "now", "today", "present")
 _ROLE_Q = re.compile(
     r"^(?:who|which person) (?:is|was|are|were|has been|served as) (?:the |a |an )?"
     r"(?P<role>(?:[\w-]+ ){0,2}[\w-]+) (?:of|at|for|in)\b",
@@ -1061,8 +1092,14 @@ def _grounding(question: str, s: _Sentence, index: Any = None, kind: str | None 
         words = {_stem(w) for w in role.group("role").lower().split() if w not in STOP}
         if words & _LEADER:  # "the head of", "in charge of" are said as chair, led by, …
             words |= _LEADER
-        if words and not words & set(_terms(s.text)):
+        said = set(_terms(s.text))
+        if words and not words & said:
             factor *= 0.5  # "who is the chief executive": the evidence must name that role
+        # … and whose: "the head of a2i" is not the head of another body named beside it
+        of = {_stem(w) for w in re.findall(r"[\w'-]+", question[role.end() :].lower())}
+        of -= STOP | {_stem(w) for w in _TIME_WORDS}
+        if of and not of & (said | set(_terms(f"{chunk.part} {chunk.section}"))):
+            factor *= 0.5
     asks_actual = _ASKS_ACHIEVED.search(question) or _ASKS_NOW.search(question)
     asks_actual = asks_actual and kind != "target"  # "what target is it now for": a plan
     if asks_actual and (_PROSPECTIVE.search(s.text) or _TARGET_SHAPE.search(s.text)):

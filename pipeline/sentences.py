@@ -55,14 +55,15 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def is_quotable(piece: str) -> bool:
+    """Whether an answer may quote this: not a heading phrased as a question, no fragment."""
+    piece = piece.strip()
+    return len(piece) >= 8 and not piece.endswith("?")
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentences an answer may quote: not headings phrased as questions, not fragments."""
-    out = []
-    for s, e in split_sentences(text):
-        piece = text[s:e].strip()
-        if len(piece) >= 8 and not piece.endswith("?"):
-            out.append((s, e))
-    return out
+    """Sentences an answer may quote."""
+    return [(s, e) for s, e in split_sentences(text) if is_quotable(text[s:e])]
 
 
 def chunk_sentences(chunk: Any) -> list[tuple[int, int, str]]:

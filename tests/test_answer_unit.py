@@ -394,3 +394,12 @@ def test_a_sentence_naming_its_subject_by_a_pronoun_is_about_the_one_named_befor
     named = context_of_2000("The Northern Board is the elected body for the region.")
     other = context_of_2000("The Southern Panel is the elected body for the region.")
     assert named > other + 0.2
+
+
+def test_a_name_on_its_own_line_goes_with_the_role_under_it():
+    editors = "Ann Lee\n\nResearch Fellow, Policy Institute\n\nBo Ng\n\nHead of the Green Network"
+    a = ask("Who is the head of the Green Network?", editors)
+    assert a.answer == "Bo Ng" and a.grounding == 1.0
+    assert a.citations[0].quote == "Bo Ng\n\nHead of the Green Network"
+    # the head of some other body is not an answer
+    assert ask("Who is the head of the Blue Agency?", editors).grounding <= 0.5

@@ -196,7 +196,9 @@ NUMBER = re.compile(
     re.I,
 )
 UNIT = re.compile(
-    r"(?:[\s-](?!(?:and|or|in|of|to|by|the|a|an|for|from|with)\b)[a-z][\w'-]*){1,2}", re.I
+    r"(?:[\s-](?!(?:and|or|in|of|to|by|the|a|an|for|from|with|per|each|at|on|as|than)\b)"
+    r"[a-z][\w'-]*){1,2}",
+    re.I,
 )
 NAME = re.compile(
     r"(?:the\s)?(?:[A-Z][\w'’.&-]*|[A-Z]{2,})(?:\s(?:(?:of|for|and|the|de|la|del|at|on|&)\s)*"
@@ -277,8 +279,9 @@ def question_type(question: str) -> str:
 
 
 def _head_noun(question: str) -> set[str]:
-    """What a "how many X" question counts (stemmed), to prefer numbers of that thing."""
-    return {_stem(w) for w in _counted(question).split()}
+    """What a "how many X" question counts: its noun, the last word ("young *assistants*"),
+    stemmed, to prefer numbers of that thing."""
+    return {_stem(w) for w in _counted(question).split()[-1:]}
 
 
 _AUX = frozenset(("has", "have", "had", "did", "do", "does", "is", "are", "was", "were", "will"))
@@ -577,7 +580,7 @@ def _typed_spans(
 ) -> list[_Span]:
     """Every span of the wanted type in the best sentences, scored by sentence and context."""
     head = _head_noun(question) if kind == "number" else set()
-    kind_of = _same_kind(_counted(question), embedder) if head else None
+    kind_of = _same_kind(" ".join(_counted(question).split()[-1:]), embedder) if head else None
     ents = _actor_spans(index, sents) if kind in ("actor", "place") else {}
     known = _known_actors(index) if kind in ("actor", "place") else {}
     wants_org = kind == "actor" and bool(_ASKS_ORG.search(question))

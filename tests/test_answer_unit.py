@@ -403,3 +403,16 @@ def test_a_name_on_its_own_line_goes_with_the_role_under_it():
     assert a.citations[0].quote == "Bo Ng\n\nHead of the Green Network"
     # the head of some other body is not an answer
     assert ask("Who is the head of the Blue Agency?", editors).grounding <= 0.5
+
+
+def test_what_is_counted_is_the_noun_not_its_adjective():
+    spans: list = []
+    a = ask(
+        "How many young assistants does each school take on?",
+        "The programme employed over 1 million young people in schools.",
+        "Each school took on only 10-20 assistants per cycle.",
+        spans_out=spans,
+    )
+    assert a.answer == "10-20 assistants"  # what was counted, without "per"
+    counts = {sp.sentence.text[sp.span[0] : sp.span[1]]: sp.features["counts"] for sp in spans}
+    assert counts == {"10-20": 1.0, "over 1 million": 0.0}  # "young people" are not assistants

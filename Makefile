@@ -36,10 +36,14 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_ask.py
 	$(BIN)/python bench/bench_query.py
 
 eval: setup
 	$(BIN)/casebook eval eval/gold/dev-qa.jsonl --report reports/dev
+	for set in probe heldout-a heldout-b; do \
+		$(BIN)/casebook eval eval/gold/$$set-qa.jsonl --report reports/$$set || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

@@ -25,6 +25,7 @@ import argparse
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,7 @@ class Question:
     y: np.ndarray  # candidate is a right answer
 
 
-def collect(engine, golds: list[Path], names: list[str]) -> list[Question]:
+def collect(engine: Any, golds: list[Path], names: list[str]) -> list[Question]:
     """Candidates and labels for every typed answerable question with at least one span."""
     from eval.gold import load_gold
     from eval.metrics import answer_correct

@@ -14,11 +14,11 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from index.lexical import stem
 from pipeline.sentences import is_quotable, split_sentences
 from pipeline.types import Answer, Citation, Hit
 
@@ -316,12 +316,9 @@ def _terms(text: str) -> list[str]:
     return [_stem(w) for w in re.findall(r"[a-z0-9£€$%]+", text.lower()) if w not in STOP]
 
 
-@lru_cache(maxsize=65536)
-def _stem(w: str) -> str:
-    for suf in ("ies", "ing", "ed", "es", "s", "ly"):
-        if len(w) > len(suf) + 3 and w.endswith(suf):
-            return w[: -len(suf)]
-    return w
+# One stemmer for retrieval and answers: "operating" and "operates" meet in BM25 and in
+# the words counted near a span alike.
+_stem = stem
 
 
 @dataclass

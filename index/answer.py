@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -1031,6 +1032,7 @@ _RATES = {
 }
 
 
+@lru_cache(maxsize=256)
 def _rate_unit(text: str) -> str | None:
     """The time unit a rate in ``text`` is stated in ("wage per hour" -> "hour"), if any."""
     return next((u for u, pattern in _RATES.items() if re.search(pattern, text, re.I)), None)
@@ -1174,14 +1176,16 @@ def _name_missing(question: str, s: _Sentence, heading: str) -> bool:
     return any(_name_absent(name, near) for name in _question_names(question))
 
 
-def _question_names(question: str, start: int = 1) -> list[str]:
-    """The multi-word names of a question from offset ``start`` (not its first word)."""
+@lru_cache(maxsize=256)
+def _question_names(question: str, start: int = 1) -> tuple[str, ...]:
+    """The multi-word names of a question from offset ``start`` (not its first word);
+    cached, since every candidate sentence is checked against them."""
     names = []
     for m in _MULTI_NAME.finditer(question, start):
         name = re.sub(r"['’]s$", "", m.group())
         if len([w for w in name.split() if w[:1].isupper()]) >= 2:
             names.append(name)
-    return names
+    return tuple(names)
 
 
 def _name_absent(name: str, text: str) -> bool:

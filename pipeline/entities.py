@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -1563,9 +1563,8 @@ def rebase_entities(
     for e in old:
         page, label = locate(chunk, e.span[0])
         out.append(
-            Entity(
-                type=e.type,
-                text=e.text,
+            replace(
+                e,
                 chunk_id=chunk.id,
                 doc_sha256=chunk.doc_sha256,
                 document=chunk.document,
@@ -1573,7 +1572,6 @@ def rebase_entities(
                 section=chunk.section,
                 page_label=label,
                 pdf_page=page,
-                span=e.span,
                 attrs=dict(e.attrs),
             )
         )
@@ -1600,6 +1598,6 @@ def align_actor_names(fresh: Sequence[Entity], known: Sequence[Entity]) -> list[
         if hit is not None:
             attrs = {**e.attrs, "name": hit.get("name"), "actor_type": hit.get("actor_type")}
             attrs["role"] = e.attrs.get("role") or hit.get("role")
-            e = Entity(**{**e.__dict__, "attrs": attrs})
+            e = replace(e, attrs=attrs)
         out.append(e)
     return out

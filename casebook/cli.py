@@ -203,8 +203,8 @@ def _console(err: bool = False):
 
 
 def _open_index(index_dir: Path, chroma_url: str | None = None, *, create: bool = False):
+    from index.backend import open_index
     from index.settings import index_settings
-    from index.store import open_index
 
     if not create and not chroma_url and not index_dir.exists():
         raise CasebookError(f"no index at {index_dir}: run `casebook ingest PATH` first")

@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from index.backend import open_index
 from index.retrieve import DEFAULT_FUSION, FusionParams, Mode
 from index.retrieve import search as retrieve
-from index.store import Index, open_index
+from index.store import Index
 from pipeline.types import Answer, Hit
 
 

@@ -167,7 +167,7 @@ def ingest(
     try:
         if chroma_url and not dry_run and index_dir is not None:
             # A wrong URL or a refused model should fail before minutes of parsing.
-            from index.store import open_index
+            from index.backend import open_index
 
             index = open_index(index_dir, index_settings(), chroma_url=chroma_url)
         for path in discover(paths):
@@ -195,7 +195,7 @@ def ingest(
                 report.status = "checked"
                 continue
             if index is None:
-                from index.store import open_index
+                from index.backend import open_index
 
                 index = open_index(index_dir, index_settings(), chroma_url=chroma_url)
             existing = index.get_document(prep.structure.document.sha256)

@@ -23,9 +23,10 @@ unit length already, and unlike cosine space the server returns them bit-exact, 
 every machine ranks with identical numbers.
 
 Each machine keeps a cache per server in ``<index>/servers/<host>-<port>-<hash>/``: an
-ordinary catalog + BM25/vector snapshots (see ``index.store``). Opening checks the head
-(one request) and, if its commit differs from the cache's, brings the cache to it in one
-SQLite transaction: editions whose record is unchanged are kept, new ones are fetched.
+ordinary catalog + BM25/vector snapshots (an ``index.store.Index`` over this backend).
+Opening checks the head (one request) and, if its commit differs from the cache's, brings
+the cache to it in one SQLite transaction: editions whose record is unchanged are kept, new
+ones are fetched.
 Two machines syncing the same head hold the same catalog, hence give the same answers.
 
 One writer at a time per server: a writer checks just before its head upsert that the
@@ -42,29 +43,33 @@ import shutil
 import sqlite3
 import uuid
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from index.store import (
+from index.catalog import (
     _SETTINGS_META_KEY,
-    MODELS_DIR,
     SCHEMA_VERSION,
     SERVERS_DIR,
-    CasebookIndexError,
-    EmptyServerIndex,
-    Index,
-    IndexOpenError,
-    IndexSettingsMismatch,
-    ServerError,
     _batched,
     _crash_point,
     _settings_diff,
 )
+from index.errors import (
+    CasebookIndexError,
+    EmptyServerIndex,
+    IndexOpenError,
+    IndexSettingsMismatch,
+    ServerError,
+)
 from pipeline.types import Chunk
+
+if TYPE_CHECKING:
+    from index.backend import CatalogHost
 
 CHUNKS = "casebook_chunks"
 SENTENCES = "casebook_sentences"
@@ -432,37 +437,26 @@ def _create_collections(client: Any, settings: dict[str, Any]) -> dict[str, Any]
 # ---------------------------------------------------------------------------- the index
 
 
-class ServerIndex(Index):
-    """An index on a Chroma server. Reads run on a local cache synced from the server's
-    head at open; writes go to the server, head last, then to the cache.
+class ServerBackend:
+    """An index on a Chroma server. Reads run on a local cache catalog synced from the
+    server's head at open; writes go to the server, head last, then to the cache.
 
-    ``index_dir`` is this machine's casebook folder: the cache lives in
-    ``index_dir/servers/<key>/`` and the ONNX query model in ``index_dir/models/``
-    (shared with any local index there). ``readonly`` forbids writing to the server;
-    the cache is always writable.
+    The ``index.store.Index`` it serves lives in ``<index>/servers/<key>/`` (the cache)
+    and keeps the ONNX query model in ``<index>/models/`` (shared with any local index
+    there). ``readonly`` forbids writing to the server; the cache is always writable.
     """
 
-    def __init__(
-        self,
-        url: str,
-        index_dir: Path,
-        settings: dict[str, Any] | None,
-        *,
-        readonly: bool = False,
-    ) -> None:
+    def __init__(self, url: str, *, readonly: bool = False) -> None:
         self.url = normalise_url(url)
+        self.readonly = readonly
+        self.settings: dict[str, Any] | None = None
         self._remote: Remote | None = None
+        self._closed = False
         self._gc: list[str] = []  # records to delete once the head no longer names them
         self._gc_docs: list[str] = []  # documents whose orphaned records to look for
-        super().__init__(
-            cache_dir(index_dir, url),
-            settings,
-            readonly=readonly,
-            models_dir=Path(index_dir) / MODELS_DIR,
-        )
 
     def __repr__(self) -> str:
-        return f"ServerIndex({self.url!r}, cache={str(self.path)!r})"
+        return f"ServerBackend({self.url!r})"
 
     @property
     def remote(self) -> Remote:
@@ -471,59 +465,52 @@ class ServerIndex(Index):
         if self._closed:
             raise IndexOpenError(f"the index on {self.url} is closed")
         if self._remote is None:
-            self._connect(self.settings)
-        assert self._remote is not None
+            self._remote = Remote.connect(self.url, self.settings, create=not self.readonly)
         return self._remote
 
-    @property
-    def _catalog_readonly(self) -> bool:
-        return False
-
-    def _open(self, wanted: dict[str, Any] | None) -> None:
+    def open(self, index: CatalogHost, wanted: dict[str, Any] | None) -> dict[str, Any]:
+        """Open the cache; bring it to the server's head unless it holds it already."""
         quick = probe(self.url) if self.readonly else None
         if quick is not None:
             settings, head = quick
             if settings is None:
                 raise _empty(self.url)
-            self.settings = self._open_cache(_check_settings_value(self.url, settings, wanted))
-            if (head["commit"] if head else None) == _meta(self.db, _META_COMMIT):
-                return  # the cache holds the head: no client, no further requests
-        self._connect(wanted)
-        if self._db is None:
-            self.settings = self._open_cache(self.remote.settings)
-        self.sync()
+            checked = _check_settings_value(self.url, settings, wanted)
+            self.settings = self._open_cache(index, checked)
+            if (head["commit"] if head else None) == _meta(index.db, _META_COMMIT):
+                return self.settings  # the cache holds the head: no client, no further requests
+        self._remote = Remote.connect(self.url, wanted, create=not self.readonly)
+        if not index.catalog_is_open:
+            self.settings = self._open_cache(index, self._remote.settings)
+        assert self.settings is not None
+        self.sync(index)
+        return self.settings
 
-    def _connect(self, wanted: dict[str, Any] | None) -> None:
-        remote = Remote.connect(self.url, wanted, create=not self.readonly)
-        self._remote = remote
-        self._client, self._coll = remote.client, remote.chunks
+    def collection(self) -> Any:
+        return self.remote.chunks
 
-    def _open_chroma(self) -> None:
-        if self._closed:
-            raise IndexOpenError(f"the index on {self.url} is closed")
-        self._connect(self.settings)
+    def max_batch(self) -> int:
+        return self.remote.max_batch
 
-    def _open_cache(self, settings: dict[str, Any]) -> dict[str, Any]:
+    def _open_cache(self, index: CatalogHost, settings: dict[str, Any]) -> dict[str, Any]:
         """The cache catalog; one that cannot be used (other settings, damaged) is rebuilt."""
         try:
-            return self._open_catalog(settings)
+            return index.open_catalog(settings, readonly=False)
         except (IndexOpenError, IndexSettingsMismatch) as exc:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
-            if not self.path.is_dir():
+            index.close_catalog()
+            if not index.path.is_dir():
                 raise
-            warnings.warn(f"rebuilding the server cache {self.path}: {exc}", stacklevel=3)
-            shutil.rmtree(self.path)
-            return self._open_catalog(settings)
+            warnings.warn(f"rebuilding the server cache {index.path}: {exc}", stacklevel=3)
+            shutil.rmtree(index.path)
+            return index.open_catalog(settings, readonly=False)
 
     def close(self) -> None:
-        super().close()
         self._remote = None
+        self._closed = True
 
     # ------------------------------------------------------------------ reading: sync
 
-    def sync(self) -> bool:
+    def sync(self, index: CatalogHost) -> bool:
         """Bring the cache to the server's head; True if it changed.
 
         Everything the head names is immutable or content-addressed, so a fetch can only
@@ -534,10 +521,10 @@ class ServerIndex(Index):
         for _ in range(_SYNC_ATTEMPTS):
             head = self.remote.read_head()
             commit = head["commit"] if head else None
-            if commit == _meta(self.db, _META_COMMIT):
+            if commit == _meta(index.db, _META_COMMIT):
                 return False
             try:
-                with self._tx() as tx:
+                with index.transaction() as tx:
                     if _meta(tx, _META_COMMIT) != commit:  # another process may have synced
                         self._apply_head(tx, head)
             except _Missing as exc:
@@ -548,17 +535,12 @@ class ServerIndex(Index):
                     ) from None
                 tried.add(commit)
                 continue
-            self._forget_derived()
+            index.forget_derived()
             return True
         raise ServerError(
             f"the index on the Chroma server at {self.url} kept changing while it was read; "
             "try again"
         )
-
-    def _forget_derived(self) -> None:
-        self._lexical = self._vectors = None
-        self._decoded.clear()
-        self.__dict__.pop("_answer_memo", None)
 
     def _apply_head(self, tx: sqlite3.Connection, head: dict[str, Any] | None) -> None:
         """Make the cache catalog equal to ``head`` (inside the caller's transaction)."""
@@ -639,14 +621,19 @@ class ServerIndex(Index):
 
     # ------------------------------------------------------------------ writing: publish
 
-    def _vector_documents(self, chunks: Sequence[Chunk]) -> list[str] | None:
+    def vector_documents(self, chunks: Sequence[Chunk]) -> list[str] | None:
         """The whole chunk goes with its vector: the server must hold the catalog too."""
         return [
             json.dumps({f: getattr(c, f) for f in _CHUNK_FIELDS}, ensure_ascii=False)
             for c in chunks
         ]
 
-    def _before_commit(
+    @contextmanager
+    def writing(self, index: CatalogHost) -> Iterator[None]:
+        """One commit to the server (see ``before_commit``)."""
+        yield
+
+    def before_commit(
         self,
         tx: sqlite3.Connection,
         *,
@@ -698,13 +685,14 @@ class ServerIndex(Index):
         self._gc = gc
         self._gc_docs = [*([added] if added is not None else []), *removed]
 
-    def _after_commit(self, removed: Sequence[str] = ()) -> None:
+    def after_commit(self, index: CatalogHost, removed: Sequence[str] = ()) -> None:
         """Delete what the new head no longer names: removed editions' vectors, replaced
         records, and records orphaned by earlier crashed ingests of the same documents."""
-        super()._after_commit(removed)
+        for sha in removed:
+            self.remote.chunks.delete(where={"doc_sha256": sha})
         gc, docs = self._gc, self._gc_docs
         self._gc, self._gc_docs = [], []
-        named = set((_meta(self.db, _META_RECORDS) or {}).values())
+        named = set((_meta(index.db, _META_RECORDS) or {}).values())
         for sha in docs:
             gc += self.remote.record_ids(sha)
         gc = [r for r in dict.fromkeys(gc) if r not in named]

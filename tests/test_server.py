@@ -19,17 +19,17 @@ import pytest
 from click.testing import CliRunner
 
 from casebook.cli import main
+from index.backend import open_index
 from index.diff import diff_editions, pick_editions
 from index.ingest import index_settings
 from index.retrieve import search
-from index.server import RECORDS, ServerIndex, cache_dir, normalise_url, parse_url
+from index.server import RECORDS, ServerBackend, cache_dir, normalise_url, parse_url
 from index.store import (
     CRASH_ENV,
     EmptyServerIndex,
     Index,
     IndexSettingsMismatch,
     ServerError,
-    open_index,
 )
 from index.testing import FakeEmbedder, make_chunk, money_entities, sha
 from tests.conftest import CASEBOOK, ROOT, ChromaServer
@@ -138,7 +138,7 @@ def test_server_answers_equal_local_folder_and_a_second_machine(real_server, rea
         want = [local.ask(q).to_dict() for q in QUESTIONS]
     for machine in (machine_a, tmp_path / "machine-b"):  # B: a fresh cache, synced on open
         with Engine.open(machine, chroma_url=server) as eng:
-            assert isinstance(eng.index, ServerIndex)
+            assert isinstance(eng.index.backend, ServerBackend)
             assert [eng.ask(q).to_dict() for q in QUESTIONS] == want
     first = want[0]
     assert "£662 million" in first["answer"] and first["citations"][0]["page_label"] == "18"
@@ -221,7 +221,7 @@ def test_editions_diff_and_remove_are_shared_through_the_server(url, tmp_path):
         assert b.get_document(sha("Casebook 2020 — Revised edition")) is None
         assert {d["title"] for d in b.documents()} == {"Casebook 2020", "Road pricing"}
     rev = sha("Casebook 2020 — Revised edition")
-    assert a.remote.record_ids(rev) == []  # its record went with it, and its vectors:
+    assert a.backend.remote.record_ids(rev) == []  # its record went with it, and its vectors:
     assert a.collection.get(where={"doc_sha256": rev}, include=[])["ids"] == []
     a.close()
 
@@ -236,7 +236,7 @@ def test_replaced_entities_reach_other_machines_and_keep_the_edition(url, tmp_pa
         assert state(b) == state(a)
         assert [e.text for e in b.entities()] == [one.text]
         assert b.get_document(doc)["extractor"] == 99
-    assert len(a.remote.record_ids(doc)) == 1  # the replaced record was collected
+    assert len(a.backend.remote.record_ids(doc)) == 1  # the replaced record was collected
     a.close()
 
 
@@ -362,7 +362,7 @@ _CRASHING_WRITER = """
 import sys
 sys.path.insert(0, {root!r})
 from tests.test_server import SETTINGS, add
-from index.store import open_index
+from index.backend import open_index
 with open_index({cache!r}, SETTINGS, chroma_url={url!r}) as ix:
     add(ix, "Road pricing", {texts!r})
 """
@@ -386,12 +386,12 @@ def test_client_killed_before_the_head_leaves_the_old_state(url, tmp_path):
     road = sha("Road pricing")
     with open_index(tmp_path / "b", SETTINGS, chroma_url=url) as b:
         assert state(b) == before
-        assert len(b.remote.record_ids(road)) == 1  # an orphan nobody reads
+        assert len(b.backend.remote.record_ids(road)) == 1  # an orphan nobody reads
     with open_index(tmp_path / "a", SETTINGS, chroma_url=url) as a:  # the writer's own cache
         assert state(a) == before
         assert add(a, "Road pricing", OTHER)["embedded"] == 0
-        (committed,) = a.remote.record_ids(road)  # the retry's record; the orphan is gone
-        head = a.remote.read_head()
+        (committed,) = a.backend.remote.record_ids(road)  # the retry's record; the orphan is gone
+        head = a.backend.remote.read_head()
         assert head["generation"] == 2 and committed in {d[5] for d in head["documents"]}
 
 
@@ -409,14 +409,14 @@ def test_a_second_writer_on_a_stale_state_fails_cleanly(url, tmp_path):
     with open_index(tmp_path / "b", SETTINGS, chroma_url=url) as b:
         add(b, "Road pricing", OTHER)
         assert len(b.documents()) == 2
-        assert [c.name for c in b.remote.client.list_collections() if c.name == RECORDS]
+        assert [c.name for c in b.backend.remote.client.list_collections() if c.name == RECORDS]
 
 
 _READER = """
 import sys
 sys.path.insert(0, {root!r})
 from tests.test_server import SETTINGS
-from index.store import open_index
+from index.backend import open_index
 with open_index({cache!r}, SETTINGS, chroma_url={url!r}, readonly=True) as ix:
     n = len(ix.documents())
     ix.lexical()

@@ -20,6 +20,7 @@ from casebook.config import ENV_INDEX, default_index_dir, offline
 
 EXIT_INPUT = 2  # bad input: a file that cannot be ingested, a bad question, a bad index
 ENV_CHROMA_URL = "CASEBOOK_CHROMA_URL"
+ENV_INDEX_NAME = "CASEBOOK_INDEX_NAME"
 
 
 class CasebookError(click.ClickException):
@@ -32,8 +33,28 @@ class CasebookError(click.ClickException):
 
 
 def index_option(f: Callable) -> Callable:
-    """The shared ``--index DIR`` (env ``CASEBOOK_INDEX``) and ``--chroma-url URL``
-    (env ``CASEBOOK_CHROMA_URL``) flags: every command reads either index the same way."""
+    """The shared ``--index DIR`` (env ``CASEBOOK_INDEX``), ``--chroma-url URL`` (env
+    ``CASEBOOK_CHROMA_URL``) and ``--index-name NAME`` (env ``CASEBOOK_INDEX_NAME``) flags:
+    every command reads either index the same way."""
+
+    command = f
+
+    @functools.wraps(command)
+    def named(*args: Any, index_name: str | None = None, **kwargs: Any) -> Any:
+        from index.remote import using_index_name
+
+        with using_index_name(index_name):  # every open_index below uses it
+            return command(*args, **kwargs)
+
+    f = click.option(
+        "--index-name",
+        "index_name",
+        metavar="NAME",
+        envvar=ENV_INDEX_NAME,
+        callback=lambda _ctx, _param, value: value or None,
+        help="With --chroma-url: which of the server's indexes (env CASEBOOK_INDEX_NAME; "
+        "default: 'default'). See `casebook indexes`.",
+    )(named)
     f = click.option(
         "--chroma-url",
         "chroma_url",
@@ -52,6 +73,27 @@ def index_option(f: Callable) -> Callable:
         show_default="~/.local/share/casebook",
         help="Index folder (env CASEBOOK_INDEX).",
     )(f)
+
+
+def wait_option(f: Callable) -> Callable:
+    """``--wait SECONDS`` for commands that write: how long to queue for a Chroma server's
+    write lease while another writer holds it."""
+
+    @functools.wraps(f)
+    def waiting(*args: Any, wait: float | None = None, **kwargs: Any) -> Any:
+        from index.lease import waiting_up_to
+
+        with waiting_up_to(wait):
+            return f(*args, **kwargs)
+
+    return click.option(
+        "--wait",
+        "wait",
+        metavar="SECONDS",
+        type=click.FloatRange(min=0),
+        help="With --chroma-url: how long to wait for another writer's lease on the "
+        "server's index before giving up (default 300).",
+    )(waiting)
 
 
 def domain_errors(f: Callable) -> Callable:
@@ -102,6 +144,7 @@ def main() -> None:
     "--new-series", is_flag=True, help="Never treat the file(s) as a new edition of a series."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object.")
+@wait_option
 @domain_errors
 def ingest(
     paths: tuple[Path, ...],
@@ -645,6 +688,7 @@ def _edition_record(d: dict) -> dict:
 @index_option
 @click.option("--series", "is_series", is_flag=True, help="NAME is a series: remove all editions.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@wait_option
 @domain_errors
 def remove(name: str, index_dir: Path, is_series: bool, yes: bool, chroma_url: str | None):
     """Delete an edition (sha256 prefix or label) or, with --series, a whole series.
@@ -877,3 +921,37 @@ def _fmt(v: Any) -> str:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# --- a shared Chroma server: its indexes ------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--chroma-url",
+    "chroma_url",
+    metavar="URL",
+    required=True,
+    envvar=ENV_CHROMA_URL,
+    help="The Chroma server (http://HOST:PORT; env CASEBOOK_CHROMA_URL).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per index per line.")
+@domain_errors
+def indexes(chroma_url: str, as_json: bool):
+    """List the casebook indexes on a Chroma server (the names --index-name takes).
+
+    Example: casebook indexes --chroma-url http://127.0.0.1:8000
+    """
+    from index.remote import list_indexes
+
+    found = list_indexes(chroma_url)
+    for i in found:
+        if as_json:
+            click.echo(json.dumps(i, ensure_ascii=False))
+        else:
+            click.echo(
+                f"{i['name']}\t{i['documents']} document(s), {i['editions']} edition(s), "
+                f"generation {i['generation']}, model {i['model']}"
+            )
+    if not found and not as_json:
+        click.echo(f"no casebook index on {chroma_url} yet", err=True)

@@ -12,14 +12,16 @@ be a class and its subclass in modules importing each other; now neither
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from index.catalog import MODELS_DIR
 from index.store import Index
 from pipeline.types import Chunk
+
+T = TypeVar("T")
 
 
 class CatalogHost(Protocol):
@@ -47,9 +49,10 @@ class Backend(Protocol):
     """The vector store of record and the commit protocol of one index.
 
     ``open`` opens the catalog through the host (and, for a server, brings it to the
-    server's state); ``writing`` brackets each commit (a server takes its write lease
-    there); ``before_commit`` runs inside the catalog transaction and publishes it (a
-    failure rolls the transaction back); ``after_commit`` cleans up.
+    server's state); ``commit`` runs one write (a server takes its write lease and
+    rebases first, and retries a lost race); ``before_commit`` runs inside the catalog
+    transaction and publishes it (a failure rolls the transaction back);
+    ``after_commit`` cleans up.
     """
 
     readonly: bool
@@ -62,7 +65,7 @@ class Backend(Protocol):
 
     def vector_documents(self, chunks: Sequence[Chunk]) -> list[str] | None: ...
 
-    def writing(self, index: CatalogHost) -> AbstractContextManager[None]: ...
+    def commit(self, index: CatalogHost, apply: Callable[[], T]) -> T: ...
 
     def before_commit(
         self,
@@ -87,21 +90,27 @@ def open_index(
     *,
     readonly: bool = False,
     chroma_url: str | None = None,
+    index_name: str | None = None,
+    wait: float | None = None,
 ) -> Index:
     """The index in ``index_dir``, or with ``chroma_url`` the one on that Chroma server.
 
     Why one entry point: every command (and the benchmarks) opens an index the same way
     whether it lives in a folder or on a shared server. A server index keeps its local
-    cache in ``index_dir/servers/<key>/`` (see ``index.server``).
+    cache in ``index_dir/servers/<key>/`` (see ``index.server``). ``index_name`` picks one
+    of the server's indexes (default: ``index.remote.index_name()``); ``wait`` bounds how
+    long a writer queues for the server's write lease (default: ``index.lease``).
     """
     if chroma_url:
+        from index.remote import index_name as resolve_name
         from index.server import ServerBackend, cache_dir
 
+        name = resolve_name(index_name)
         return Index(
-            cache_dir(index_dir, chroma_url),
+            cache_dir(index_dir, chroma_url, name),
             settings,
             readonly=readonly,
             models_dir=Path(index_dir) / MODELS_DIR,
-            backend=ServerBackend(chroma_url, readonly=readonly),
+            backend=ServerBackend(chroma_url, readonly=readonly, name=name, wait=wait),
         )
     return Index(Path(index_dir), settings, readonly=readonly)

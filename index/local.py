@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from index.catalog import _SETTINGS_META_KEY, SCHEMA_VERSION
 from index.errors import CasebookIndexError, IndexOpenError, IndexSettingsMismatch
@@ -22,6 +21,7 @@ from pipeline.types import Chunk
 if TYPE_CHECKING:
     from index.backend import CatalogHost
 
+T = TypeVar("T")
 COLLECTION = "chunks"
 CHROMA_DIR = "chroma"
 
@@ -69,10 +69,9 @@ class LocalFolder:
         """Nothing is stored with a local vector: the catalog holds the chunk."""
         return None
 
-    @contextmanager
-    def writing(self, index: CatalogHost) -> Iterator[None]:
+    def commit(self, index: CatalogHost, apply: Callable[[], T]) -> T:
         """Local writers are serialised by SQLite's write lock (``BEGIN IMMEDIATE``)."""
-        yield
+        return apply()
 
     def before_commit(
         self,

@@ -2,83 +2,81 @@
 
 Why this shape: the server is the one shared authority, but the query path (numpy dense
 search, numpy BM25, extractive answers over stored sentence vectors) must stay local and
-fast. So everything the SQLite catalog holds is also on the server, in three collections:
+fast. So everything the SQLite catalog holds is also on the server, in three collections
+per named index (``index.remote``: their layout, and the commit chain).
 
-    casebook_chunks     one row per chunk: its vector, the filter metadata, and the whole
-                        chunk (text, pages, section path ...) as JSON in the document
-    casebook_sentences  one row per distinct sentence: its vector (keyed by text hash)
-    casebook_records    1-d dummy vectors; JSON documents:
-                          doc:<sha256>:<nonce>  a document's catalog row, its chunk ids in
-                                                order, its sentence hashes and its entities
-                          head                  THE commit record (below)
+A **head** names, for generation N, the series and every edition with its label,
+``is_current`` flag, ingest time and document record. Document records are immutable (a
+new nonce per ingest), so a reader can cache them. Vector collections use inner-product
+space: our vectors are unit length already, and unlike cosine space the server returns
+them bit-exact, so every machine ranks with identical numbers.
 
-The **head** names, for generation N, the series and every edition with its label,
-``is_current`` flag, ingest time and document record. Writers put vectors, sentences and
-the document record first and upsert the head last; a single-record upsert is atomic,
-so the head is the commit point. A client or server that dies before it leaves the head
-(and so every reader) on the old state; what was written before is invisible and a
-retry reuses or overwrites it. Document records are immutable (a new nonce per ingest),
-so a reader can cache them. Vector collections use inner-product space: our vectors are
-unit length already, and unlike cosine space the server returns them bit-exact, so
-every machine ranks with identical numbers.
+**Writing.** A writer embeds and uploads its chunk vectors first (content-addressed:
+invisible until a head names them). Then it takes the index's write lease
+(``index.lease``; it queues behind another writer, for up to ``wait`` seconds), brings
+its cache to the newest head (a *rebase*: the other writer's documents arrive, its own
+vectors and embeddings are reused as they are), writes sentences and its document record,
+and commits by compare-and-swap on the generation (``Remote.claim``). Should that fail
+(its lease was taken over while it stalled) it rebases and tries again. A writer that
+dies before the claim leaves every reader on the previous head; what it wrote is
+invisible, a retry reuses it, and its lease expires.
 
-Each machine keeps a cache per server in ``<index>/servers/<host>-<port>-<hash>/``: an
-ordinary catalog + BM25/vector snapshots (an ``index.store.Index`` over this backend).
-Opening checks the head (one request) and, if its commit differs from the cache's, brings
-the cache to it in one SQLite transaction: editions whose record is unchanged are kept, new
-ones are fetched.
-Two machines syncing the same head hold the same catalog, hence give the same answers.
-
-One writer at a time per server: a writer checks just before its head upsert that the
-head is still the one it synced from and fails cleanly otherwise (the window between
-that check and the upsert is not locked).
+**Reading.** Each machine keeps a cache per server and index in
+``<index>/servers/<host>-<port>[-<name>]-<hash>/``: an ordinary catalog + BM25/vector
+snapshots (an ``index.store.Index`` over this backend). Opening looks for the newest head
+(one request when the cache is current) and, if it differs from the cache's, brings the
+cache to it in one SQLite transaction: editions whose record is unchanged are kept, new
+ones are fetched. Readers never wait for a lease and only ever see a claimed head. Two
+machines syncing the same head hold the same catalog, hence give the same answers.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
-import re
 import shutil
 import sqlite3
+import sys
+import time
 import uuid
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
-
-from index.catalog import (
-    _SETTINGS_META_KEY,
-    SCHEMA_VERSION,
-    SERVERS_DIR,
-    _batched,
-    _crash_point,
-    _settings_diff,
-)
-from index.errors import (
-    CasebookIndexError,
-    EmptyServerIndex,
-    IndexOpenError,
-    IndexSettingsMismatch,
-    ServerError,
+from index.catalog import _batched, _crash_point
+from index.errors import IndexOpenError, IndexSettingsMismatch, ServerError
+from index.lease import LeaseTimeout, acquire, lease_seconds, wait_seconds
+from index.remote import (
+    DEFAULT_INDEX,
+    HEAD_FORMAT,
+    RECORDS,
+    Missing,
+    Remote,
+    cache_dir,
+    check_settings,
+    empty,
+    normalise_url,
+    parse_url,
+    probe,
+    where,
 )
 from pipeline.types import Chunk
 
 if TYPE_CHECKING:
     from index.backend import CatalogHost
 
-CHUNKS = "casebook_chunks"
-SENTENCES = "casebook_sentences"
-RECORDS = "casebook_records"
-HEAD_ID = "head"
-HEAD_FORMAT = 1
-_GET_BATCH = 1000
+__all__ = [
+    "RECORDS",
+    "LeaseTimeout",
+    "ServerBackend",
+    "cache_dir",
+    "normalise_url",
+    "parse_url",
+]
+T = TypeVar("T")
 _SYNC_ATTEMPTS = 3
 _META_COMMIT = "server_commit"
+_META_GENERATION = "server_generation"
 _META_RECORDS = "server_records"
 _CHUNK_FIELDS = (
     "doc_sha256",
@@ -101,337 +99,12 @@ _ENTITY_COLUMNS = (
 )
 
 
-# ---------------------------------------------------------------------------- addresses
+class _LostRace(ServerError):
+    """Another writer's head took the generation this commit was for: rebase, retry."""
 
 
-def parse_url(url: str) -> tuple[str, int, bool]:
-    """(host, port, ssl) of ``http(s)://HOST[:PORT]``; ``ServerError`` for anything else."""
-    parts = urlsplit(url.strip())
-    bad = ServerError(f"{url!r} is not a Chroma server URL; expected http://HOST:PORT")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise bad
-    try:
-        port = parts.port
-    except ValueError:
-        raise bad from None
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise bad
-    return (
-        parts.hostname,
-        port or (443 if parts.scheme == "https" else 8000),
-        (parts.scheme == "https"),
-    )
-
-
-def normalise_url(url: str) -> str:
-    """The URL in one spelling (scheme://host:port), so one server gets one cache."""
-    host, port, ssl = parse_url(url)
-    return f"{'https' if ssl else 'http'}://{host.lower()}:{port}"
-
-
-def cache_dir(index_dir: Path, url: str) -> Path:
-    """Where this machine caches the index of the server at ``url``."""
-    norm = normalise_url(url)
-    host, port, _ = parse_url(norm)
-    key = hashlib.sha256(norm.encode()).hexdigest()[:12]
-    return Path(index_dir) / SERVERS_DIR / f"{re.sub(r'[^A-Za-z0-9.-]', '_', host)}-{port}-{key}"
-
-
-def _describe(url: str, exc: BaseException) -> str:
-    """One line for a failed server call: unreachable, gone, or the server's own error."""
-    import httpx
-
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if isinstance(exc, httpx.ConnectError) or "Could not connect" in text:
-        return (
-            f"cannot reach the Chroma server at {url} ({text}); is it running "
-            "(`chroma run --path DIR --host HOST --port PORT`) and is the URL right?"
-        )
-    if isinstance(exc, httpx.TimeoutException):
-        return f"the Chroma server at {url} did not answer in time ({text})"
-    if isinstance(exc, httpx.TransportError):
-        return f"the connection to the Chroma server at {url} broke ({text}); nothing was committed"
-    return f"the Chroma server at {url} refused a request: {type(exc).__name__}: {text}"
-
-
-class _Guarded:
-    """A chroma object whose calls raise ``ServerError`` (with URL and reason) on failure.
-
-    Why: ``Index`` calls the collection in many places; wrapping it once keeps each of
-    them a one-line CLI error instead of an httpx or chromadb traceback.
-    """
-
-    def __init__(self, inner: Any, url: str) -> None:
-        self._inner, self._url = inner, url
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._inner, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return attr(*args, **kwargs)
-            except CasebookIndexError:
-                raise
-            except Exception as exc:
-                raise ServerError(_describe(self._url, exc)) from exc
-
-        return call
-
-
-def _empty(url: str) -> EmptyServerIndex:
-    return EmptyServerIndex(
-        f"the Chroma server at {url} holds no casebook index yet; "
-        f"build one with `casebook ingest PATH --chroma-url {url}`"
-    )
-
-
-def _check_settings(
-    url: str, metadata: dict[str, Any] | None, wanted: dict[str, Any] | None
-) -> dict[str, Any]:
-    """The settings the server's index was built with; refuse them if they differ."""
-    stored_json = (metadata or {}).get(_SETTINGS_META_KEY)
-    if stored_json is None:
-        raise IndexOpenError(
-            f"the Chroma server at {url} has a {CHUNKS!r} collection that casebook did not "
-            "create (no index settings recorded); use another server"
-        )
-    stored = json.loads(stored_json)
-    if wanted is not None and stored != wanted:
-        raise IndexSettingsMismatch(
-            f"the index on the Chroma server at {url} was built with other settings "
-            f"({_settings_diff(stored, wanted)}); use another server, or delete its "
-            f"{CHUNKS}, {SENTENCES} and {RECORDS} collections to rebuild it"
-        )
-    return stored
-
-
-def probe(url: str, timeout: float = 30.0) -> tuple[dict[str, Any] | None, Any] | None:
-    """(settings or None if the server has no index, head or None) in three plain HTTP
-    requests; None when the server's API is not the expected one (let chromadb decide).
-
-    Why: a reader whose cache already holds the head needs nothing else from the server,
-    and importing chromadb's client costs ~1 s, as much as the rest of a cold ``ask``.
-    """
-    import urllib.error
-    import urllib.request
-
-    base = f"{url}/api/v2/tenants/default_tenant/databases/default_database/collections"
-
-    def call(path: str, body: dict[str, Any] | None = None) -> Any:
-        req = urllib.request.Request(
-            base + path,
-            data=None if body is None else json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-            method="GET" if body is None else "POST",
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
-                return json.loads(resp.read())
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404:
-                return None
-            raise _Unexpected from exc
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise ServerError(
-                f"cannot reach the Chroma server at {url} ({reason}); is it running "
-                "(`chroma run --path DIR --host HOST --port PORT`) and is the URL right?"
-            ) from exc
-        except ValueError as exc:
-            raise _Unexpected from exc
-
-    try:
-        chunks = call(f"/{CHUNKS}")
-        if chunks is None:
-            return None, None
-        settings = _check_settings(url, chunks.get("metadata"), None)
-        records = call(f"/{RECORDS}")
-        if records is None:
-            return None  # incomplete: the full client reports it
-        got = call(f"/{records['id']}/get", {"ids": [HEAD_ID], "include": ["documents"]})
-        return settings, (json.loads(got["documents"][0]) if got["ids"] else None)
-    except (_Unexpected, KeyError, TypeError, ValueError):
-        return None
-
-
-class _Unexpected(Exception):
-    """The server answered, but not as a Chroma 1.x server does."""
-
-
-class _Missing(Exception):
-    """Something the head names is not on the server (a concurrent remove, or damage)."""
-
-
-# ---------------------------------------------------------------------------- the server side
-
-
-class Remote:
-    """The three collections of one casebook index on a Chroma server."""
-
-    def __init__(self, url: str, client: Any, colls: dict[str, Any], settings: dict) -> None:
-        self.url = url
-        self.client = client
-        self.chunks, self.sentences, self.records = (colls[n] for n in (CHUNKS, SENTENCES, RECORDS))
-        self.settings = settings
-        self.max_batch = max(1, min(int(client.get_max_batch_size()), _GET_BATCH))
-
-    @classmethod
-    def connect(cls, url: str, wanted: dict[str, Any] | None, *, create: bool) -> Remote:
-        """Connect, check the server's settings against ``wanted``; create the collections
-        if there are none and ``create`` (a writer), else raise ``EmptyServerIndex``."""
-        host, port, ssl = parse_url(url)
-        url = normalise_url(url)
-        try:
-            import chromadb
-            from chromadb.config import Settings
-
-            client = _Guarded(
-                chromadb.HttpClient(
-                    host=host, port=port, ssl=ssl, settings=Settings(anonymized_telemetry=False)
-                ),
-                url,
-            )
-            client.heartbeat()
-        except CasebookIndexError:
-            raise
-        except Exception as exc:  # HttpClient() itself probes the server
-            raise ServerError(_describe(url, exc)) from exc
-        colls = {n: _get_collection(client, n) for n in (CHUNKS, SENTENCES, RECORDS)}
-        if colls[CHUNKS] is None:
-            if not create or wanted is None:
-                raise _empty(url)
-            colls = _create_collections(client, wanted)
-        stored = _check_settings(url, colls[CHUNKS].metadata, wanted)
-        missing = [n for n, c in colls.items() if c is None]
-        if missing:
-            raise IndexOpenError(
-                f"the index on the Chroma server at {url} is incomplete (no {missing[0]!r} "
-                "collection); delete its casebook_* collections and re-ingest"
-            )
-        return cls(url, client, {n: _Guarded(c, url) for n, c in colls.items()}, stored)
-
-    # head and records
-
-    def read_head(self) -> dict[str, Any] | None:
-        """The committed state, or None for an index nothing was committed to yet."""
-        got = self.records.get(ids=[HEAD_ID], include=["documents"])
-        if not got["ids"]:
-            return None
-        head = json.loads(got["documents"][0])
-        if head.get("format") != HEAD_FORMAT:
-            raise IndexOpenError(
-                f"the index on {self.url} was written by another casebook version "
-                f"(head format {head.get('format')!r}, this one reads {HEAD_FORMAT})"
-            )
-        return head
-
-    def put_head(self, head: dict[str, Any]) -> None:
-        """The commit: one upsert of one record."""
-        self.records.upsert(
-            ids=[HEAD_ID],
-            embeddings=np.ones((1, 1), np.float32),
-            documents=[json.dumps(head, ensure_ascii=False)],
-            metadatas=[{"kind": "head", "generation": int(head["generation"])}],
-        )
-
-    def put_record(self, rid: str, sha: str, body: dict[str, Any]) -> None:
-        self.records.upsert(
-            ids=[rid],
-            embeddings=np.ones((1, 1), np.float32),
-            documents=[json.dumps(body, ensure_ascii=False)],
-            metadatas=[{"kind": "document", "sha256": sha}],
-        )
-
-    def get_records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for batch in _batched(list(ids), self.max_batch):
-            got = self.records.get(ids=list(batch), include=["documents"])
-            for rid, doc in zip(got["ids"], got["documents"], strict=True):
-                out[rid] = json.loads(doc)
-        absent = [i for i in ids if i not in out]
-        if absent:
-            raise _Missing(f"document record {absent[0]} is missing")
-        return out
-
-    def record_ids(self, sha: str) -> list[str]:
-        """Every stored record of one document (committed or orphaned by a crash)."""
-        return list(self.records.get(where={"sha256": sha}, include=[])["ids"])
-
-    def delete_records(self, ids: Sequence[str]) -> None:
-        for batch in _batched(list(ids), self.max_batch):
-            self.records.delete(ids=list(batch))
-
-    # chunks and sentences
-
-    def get_chunks(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for batch in _batched(list(ids), self.max_batch):
-            got = self.chunks.get(ids=list(batch), include=["documents"])
-            for cid, doc in zip(got["ids"], got["documents"], strict=True):
-                if doc:
-                    out[cid] = json.loads(doc)
-        absent = [i for i in ids if i not in out]
-        if absent:
-            raise _Missing(f"chunk {absent[0]} is missing")
-        return out
-
-    def put_sentences(self, rows: Sequence[tuple[str, bytes]]) -> None:
-        for batch in _batched(list(rows), self.max_batch):
-            self.sentences.upsert(
-                ids=[h for h, _ in batch],
-                embeddings=np.stack([np.frombuffer(v, dtype=np.float32) for _, v in batch]),
-            )
-
-    def get_sentences(self, keys: Sequence[str]) -> list[tuple[str, bytes]]:
-        rows: list[tuple[str, bytes]] = []
-        for batch in _batched(list(keys), self.max_batch):
-            got = self.sentences.get(ids=list(batch), include=["embeddings"])
-            for h, emb in zip(got["ids"], got["embeddings"], strict=True):
-                rows.append((h, np.asarray(emb, dtype=np.float32).tobytes()))
-        if len(rows) != len(keys):
-            raise _Missing(f"{len(keys) - len(rows)} sentence vector(s) are missing")
-        return rows
-
-
-def _get_collection(client: Any, name: str) -> Any:
-    from chromadb.errors import NotFoundError
-
-    try:
-        return client._inner.get_collection(name, embedding_function=None)
-    except NotFoundError:
-        return None
-    except Exception as exc:
-        raise ServerError(_describe(client._url, exc)) from exc
-
-
-def _create_collections(client: Any, settings: dict[str, Any]) -> dict[str, Any]:
-    """Create the three collections; ``chunks`` last, as it marks the set as complete.
-
-    A rival client creating them at the same moment is fine: whoever loses reads the
-    winner's, and the settings check that follows compares with what the winner wrote.
-    """
-    meta = {_SETTINGS_META_KEY: json.dumps(settings, sort_keys=True)}
-    specs = [
-        (RECORDS, {"hnsw": {"space": "l2"}}, {"casebook": "records"}),
-        (SENTENCES, {"hnsw": {"space": "ip"}}, {"casebook": "sentences"}),
-        (CHUNKS, {"hnsw": {"space": "ip"}}, {**meta, "schema_version": SCHEMA_VERSION}),
-    ]
-    out: dict[str, Any] = {}
-    for name, config, metadata in specs:
-        found = _get_collection(client, name)
-        if found is None:
-            try:
-                found = client._inner.create_collection(
-                    name, configuration=config, metadata=metadata, embedding_function=None
-                )
-            except Exception as exc:
-                found = _get_collection(client, name)  # lost a race: use the winner's
-                if found is None:
-                    raise ServerError(_describe(client._url, exc)) from exc
-        out[name] = found
-    return out
+def _tell(message: str) -> None:
+    print(f"casebook: {message}", file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------- the index
@@ -446,9 +119,20 @@ class ServerBackend:
     there). ``readonly`` forbids writing to the server; the cache is always writable.
     """
 
-    def __init__(self, url: str, *, readonly: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        readonly: bool = False,
+        name: str = DEFAULT_INDEX,
+        wait: float | None = None,
+        on_wait: Callable[[str], None] = _tell,
+    ) -> None:
         self.url = normalise_url(url)
+        self.name = name
         self.readonly = readonly
+        self.wait = wait_seconds(wait)
+        self.on_wait = on_wait
         self.settings: dict[str, Any] | None = None
         self._remote: Remote | None = None
         self._closed = False
@@ -456,35 +140,53 @@ class ServerBackend:
         self._gc_docs: list[str] = []  # documents whose orphaned records to look for
 
     def __repr__(self) -> str:
-        return f"ServerBackend({self.url!r})"
+        return f"ServerBackend({self.url!r}, name={self.name!r})"
 
     @property
     def remote(self) -> Remote:
         """The server connection (made on first use: readers with a current cache never
         need it)."""
         if self._closed:
-            raise IndexOpenError(f"the index on {self.url} is closed")
+            raise IndexOpenError(f"the index on {where(self.url, self.name)} is closed")
         if self._remote is None:
-            self._remote = Remote.connect(self.url, self.settings, create=not self.readonly)
+            self._remote = Remote.connect(
+                self.url, self.settings, create=not self.readonly, name=self.name
+            )
         return self._remote
 
     def open(self, index: CatalogHost, wanted: dict[str, Any] | None) -> dict[str, Any]:
         """Open the cache; bring it to the server's head unless it holds it already."""
-        quick = probe(self.url) if self.readonly else None
+        known = self._cached_generation(index)
+        quick = probe(self.url, self.name, known) if self.readonly else None
         if quick is not None:
             settings, head = quick
             if settings is None:
-                raise _empty(self.url)
-            checked = _check_settings_value(self.url, settings, wanted)
+                raise empty(self.url, self.name)
+            checked = _check_settings_value(self.url, settings, wanted, self.name)
             self.settings = self._open_cache(index, checked)
             if (head["commit"] if head else None) == _meta(index.db, _META_COMMIT):
                 return self.settings  # the cache holds the head: no client, no further requests
-        self._remote = Remote.connect(self.url, wanted, create=not self.readonly)
+        self._remote = Remote.connect(self.url, wanted, create=not self.readonly, name=self.name)
         if not index.catalog_is_open:
             self.settings = self._open_cache(index, self._remote.settings)
         assert self.settings is not None
         self.sync(index)
         return self.settings
+
+    @staticmethod
+    def _cached_generation(index: CatalogHost) -> int | None:
+        """The generation the cache holds, read before it is opened (None: unknown)."""
+        cat = index.path / "catalog.sqlite"
+        if not cat.exists():
+            return None
+        try:
+            db = sqlite3.connect(cat.as_uri() + "?mode=ro", uri=True)
+            try:
+                return _meta(db, _META_GENERATION)
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return None  # opening the cache will say what is wrong with it
 
     def collection(self) -> Any:
         return self.remote.chunks
@@ -519,7 +221,7 @@ class ServerBackend:
         """
         tried: set[str | None] = set()
         for _ in range(_SYNC_ATTEMPTS):
-            head = self.remote.read_head()
+            head = self.remote.read_head(_meta(index.db, _META_GENERATION))
             commit = head["commit"] if head else None
             if commit == _meta(index.db, _META_COMMIT):
                 return False
@@ -527,10 +229,11 @@ class ServerBackend:
                 with index.transaction() as tx:
                     if _meta(tx, _META_COMMIT) != commit:  # another process may have synced
                         self._apply_head(tx, head)
-            except _Missing as exc:
+            except Missing as exc:
                 if commit in tried:
                     raise IndexOpenError(
-                        f"the index on the Chroma server at {self.url} is damaged: {exc}, "
+                        f"the index on the Chroma server at {where(self.url, self.name)} is "
+                        f"damaged: {exc}, though the head names it; re-ingest into a fresh server"
                         "though the head names it; re-ingest into a fresh server"
                     ) from None
                 tried.add(commit)
@@ -538,7 +241,8 @@ class ServerBackend:
             index.forget_derived()
             return True
         raise ServerError(
-            f"the index on the Chroma server at {self.url} kept changing while it was read; "
+            f"the index on the Chroma server at {where(self.url, self.name)} kept changing "
+            "while it was read; "
             "try again"
         )
 
@@ -617,6 +321,7 @@ class ServerBackend:
             )
         tx.executemany("INSERT OR IGNORE INTO sentence_vectors(hash, vec) VALUES (?, ?)", sent_rows)
         _set_meta(tx, _META_COMMIT, head["commit"] if head else None)
+        _set_meta(tx, _META_GENERATION, head["generation"] if head else None)
         _set_meta(tx, _META_RECORDS, want)
 
     # ------------------------------------------------------------------ writing: publish
@@ -628,10 +333,31 @@ class ServerBackend:
             for c in chunks
         ]
 
-    @contextmanager
-    def writing(self, index: CatalogHost) -> Iterator[None]:
-        """One commit to the server (see ``before_commit``)."""
-        yield
+    def commit(self, index: CatalogHost, apply: Callable[[], T]) -> T:
+        """Run ``apply`` (one catalog transaction, which calls ``before_commit``, and its
+        clean-up) as one commit to the server: under the write lease, rebased on the
+        newest head, retried on a lost compare-and-swap until ``wait`` runs out."""
+        deadline = time.monotonic() + self.wait
+        while True:
+            lease = acquire(
+                self.remote, deadline, ttl=lease_seconds(), on_wait=self.on_wait, wait=self.wait
+            )
+            committed = False
+            try:
+                self.sync(index)  # rebase: the newest head's documents join the cache
+                result = apply()
+                committed = True
+                return result
+            except _LostRace:
+                if time.monotonic() >= deadline:
+                    raise ServerError(
+                        f"the index on the Chroma server at {where(self.url, self.name)} "
+                        f"kept changing for {self.wait:.0f} s; nothing was committed — run "
+                        "the command again"
+                    ) from None
+            finally:
+                with contextlib.suppress(ServerError):  # unreachable: the lease expires alone
+                    lease.finish() if committed else lease.release()
 
     def before_commit(
         self,
@@ -646,12 +372,9 @@ class ServerBackend:
         head. Any failure raises, and the caller's local transaction rolls back."""
         remote = self.remote
         base = _meta(tx, _META_COMMIT)
-        head = remote.read_head()
+        head = remote.read_head(_meta(tx, _META_GENERATION))
         if (head["commit"] if head else None) != base:
-            raise ServerError(
-                f"the index on the Chroma server at {self.url} was changed by another client "
-                "while this command ran; nothing was committed — run the command again"
-            )
+            raise _LostRace("another writer committed first")
         records: dict[str, str] = dict(_meta(tx, _META_RECORDS) or {})
         gc: list[str] = []
         if added is not None:
@@ -678,9 +401,12 @@ class ServerBackend:
             ],
         }
         _crash_point("before_head")
+        if not remote.claim(new_head):  # the compare-and-swap on the generation
+            raise _LostRace("another writer committed first")
         remote.put_head(new_head)
         _crash_point("after_head")
         _set_meta(tx, _META_COMMIT, new_head["commit"])
+        _set_meta(tx, _META_GENERATION, new_head["generation"])
         _set_meta(tx, _META_RECORDS, records)
         self._gc = gc
         self._gc_docs = [*([added] if added is not None else []), *removed]
@@ -704,10 +430,9 @@ class ServerBackend:
 
 
 def _check_settings_value(
-    url: str, stored: dict[str, Any], wanted: dict[str, Any] | None
+    url: str, stored: dict[str, Any], wanted: dict[str, Any] | None, name: str
 ) -> dict[str, Any]:
-    meta = {_SETTINGS_META_KEY: json.dumps(stored)}
-    return _check_settings(url, meta, wanted)
+    return check_settings(url, {"casebook_settings": stored}, wanted, name)
 
 
 def _meta(db: sqlite3.Connection, key: str) -> Any:

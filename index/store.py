@@ -342,20 +342,29 @@ class Index(Caches):
         # 6. Then the catalog, in one transaction: this is what makes the document visible
         # and, for a new edition, hides its predecessor at the same instant.
         ents = entities() if callable(entities) else entities
-        old_ids = self._replace_document_rows(
-            meta,
-            todo,
-            sent_rows,
-            ents,
-            series=series,
-            edition_label=edition_label,
-            sentence_keys=sent_keys,
-        )
-        _crash_point("after_commit")
-        stale = sorted(old_ids - set(ids))
-        for batch in _batched(stale, self._max_batch()):
-            coll.delete(ids=list(batch))
-        self._after_commit()
+        synced = self.state_key()
+
+        def commit() -> None:
+            # A server backend may have brought in another writer's commit (a rebase):
+            # the caches are then built again for the new set; nothing is embedded again.
+            if self.state_key() != synced:
+                self._prebuild_caches(sha, series, todo, sent_rows)
+            old_ids = self._replace_document_rows(
+                meta,
+                todo,
+                sent_rows,
+                ents,
+                series=series,
+                edition_label=edition_label,
+                sentence_keys=sent_keys,
+            )
+            _crash_point("after_commit")
+            stale = sorted(old_ids - set(ids))
+            for batch in _batched(stale, self._max_batch()):
+                coll.delete(ids=list(batch))
+            self._after_commit()
+
+        self.backend.commit(self, commit)
         self._lexical = self._vectors = None
         return {
             "embedded": len(to_embed),
@@ -537,18 +546,22 @@ class Index(Caches):
         keys = sorted(
             {sentence_hash(t) for c in self.chunks(sha) for _, _, t in chunk_sentences(c)}
         )
-        with self._tx() as tx:
-            row = tx.execute("SELECT extra FROM documents WHERE sha256 = ?", (sha,)).fetchone()
-            if row is None:
-                raise KeyError(sha)
-            merged = {**(json.loads(row[0]) if row[0] else {}), **(extra or {})}
-            tx.execute(
-                "UPDATE documents SET extra = ? WHERE sha256 = ?",
-                (json.dumps(merged, default=str), sha),
-            )
-            _put_entities(tx, sha, entities)
-            self._before_commit(tx, added=sha, sentence_keys=keys)
-        self._after_commit()
+
+        def commit() -> None:
+            with self._tx() as tx:
+                row = tx.execute("SELECT extra FROM documents WHERE sha256 = ?", (sha,)).fetchone()
+                if row is None:
+                    raise KeyError(sha)
+                merged = {**(json.loads(row[0]) if row[0] else {}), **(extra or {})}
+                tx.execute(
+                    "UPDATE documents SET extra = ? WHERE sha256 = ?",
+                    (json.dumps(merged, default=str), sha),
+                )
+                _put_entities(tx, sha, entities)
+                self._before_commit(tx, added=sha, sentence_keys=keys)
+            self._after_commit()
+
+        self.backend.commit(self, commit)
 
     def remove_document(self, sha: str) -> bool:
         """Delete one edition (sha256 or prefix) and all derived from it; False if absent."""
@@ -577,21 +590,25 @@ class Index(Caches):
         """
         self._check_writable()
         shas = list(shas)
-        with self._tx() as tx:
-            touched = set(series_ids)
-            for sha in shas:
-                row = tx.execute(
-                    "SELECT series_id FROM documents WHERE sha256 = ?", (sha,)
-                ).fetchone()
-                if row is not None and row[0] is not None:
-                    touched.add(int(row[0]))
-                tx.execute("DELETE FROM entities WHERE doc_sha256 = ?", (sha,))
-                tx.execute("DELETE FROM chunks WHERE doc_sha256 = ?", (sha,))
-                tx.execute("DELETE FROM documents WHERE sha256 = ?", (sha,))
-            for sid in touched:
-                self._repair_series(tx, sid)
-            self._before_commit(tx, removed=shas)
-        self._after_commit(removed=shas)
+
+        def commit() -> None:
+            with self._tx() as tx:
+                touched = set(series_ids)
+                for sha in shas:
+                    row = tx.execute(
+                        "SELECT series_id FROM documents WHERE sha256 = ?", (sha,)
+                    ).fetchone()
+                    if row is not None and row[0] is not None:
+                        touched.add(int(row[0]))
+                    tx.execute("DELETE FROM entities WHERE doc_sha256 = ?", (sha,))
+                    tx.execute("DELETE FROM chunks WHERE doc_sha256 = ?", (sha,))
+                    tx.execute("DELETE FROM documents WHERE sha256 = ?", (sha,))
+                for sid in touched:
+                    self._repair_series(tx, sid)
+                self._before_commit(tx, removed=shas)
+            self._after_commit(removed=shas)
+
+        self.backend.commit(self, commit)
         self._lexical = self._vectors = None
         from index.lexical import prune_cache
 

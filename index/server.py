@@ -224,6 +224,10 @@ class ServerBackend:
             head = self.remote.read_head(_meta(index.db, _META_GENERATION))
             commit = head["commit"] if head else None
             if commit == _meta(index.db, _META_COMMIT):
+                generation = head["generation"] if head else None
+                if _meta(index.db, _META_GENERATION) != generation:  # a cache from before
+                    with index.transaction() as tx:
+                        _set_meta(tx, _META_GENERATION, generation)
                 return False
             try:
                 with index.transaction() as tx:
@@ -345,6 +349,9 @@ class ServerBackend:
             committed = False
             try:
                 self.sync(index)  # rebase: the newest head's documents join the cache
+                if (_meta(index.db, _META_GENERATION) or 0) + 1 != lease.generation:
+                    # a head came in between: that lease is for a generation now taken
+                    raise _LostRace("another writer committed first")
                 result = apply()
                 committed = True
                 return result

@@ -247,6 +247,8 @@ def test_two_concurrent_ingests_both_land_and_answer(round_, books, server, mode
         assert doc["status"] == "ingested" and doc["embedded"] == doc["chunks"] > 0, doc
         for line in err.strip().splitlines():  # at most: that it waited, and for whom
             assert "waiting for the write lease" in line and "held by" in line, err
+    waited = sorted(k for k, (_, err) in outs.items() if err.strip())
+    print(f"round {round_}: start offsets {delays}, waited for the lease: {waited}")
     errors = [s for s in seen if isinstance(s, Exception)]
     assert not errors, errors
     titles = {BOOKS[k]["title"] for k in books}
@@ -433,3 +435,30 @@ def test_a_hung_server_fails_each_command_within_30_s_with_one_line(books, tmp_p
             assert took < 30, (args, took)
             (line,) = res.stderr.strip().splitlines()
             assert "did not answer" in line and url in line, line
+
+
+# --- what the protocol rests on --------------------------------------------------------------
+
+
+def test_claim_and_lease_are_won_by_exactly_one_of_concurrent_writers(server):
+    """Chroma's ``add`` of an existing id keeps the first record: a compare-and-swap."""
+    name = "cas"
+    remotes = [Remote.connect(server.url, SETTINGS, create=True, name=name) for _ in range(4)]
+    for generation in range(1, 11):
+        won: dict[int, bool] = {}
+        leased: dict[int, bool] = {}
+
+        def writer(i: int, generation: int = generation, won=won, leased=leased) -> None:
+            head = {"format": 1, "commit": f"w{i}-{generation}", "generation": generation}
+            won[i] = remotes[i].claim(head)
+            lease = {"id": f"lease:{generation}:0", "token": f"t{i}", "generation": generation}
+            leased[i] = remotes[i].add_lease(lease)
+
+        threads = [threading.Thread(target=writer, args=(i,)) for i in range(len(remotes))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sum(won.values()) == 1 and sum(leased.values()) == 1, (won, leased)
+        (winner,) = [i for i, w in won.items() if w]
+        assert remotes[0].read_head()["commit"] == f"w{winner}-{generation}"

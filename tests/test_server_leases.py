@@ -462,3 +462,22 @@ def test_claim_and_lease_are_won_by_exactly_one_of_concurrent_writers(server):
         assert sum(won.values()) == 1 and sum(leased.values()) == 1, (won, leased)
         (winner,) = [i for i, w in won.items() if w]
         assert remotes[0].read_head()["commit"] == f"w{winner}-{generation}"
+
+
+def test_store_and_server_do_not_import_each_other():
+    """The backends meet only in ``index.backend``'s factory (no cycle, even a lazy one)."""
+    import ast
+
+    def imported(module: str) -> set[str]:
+        tree = ast.parse((ROOT / "index" / f"{module}.py").read_text())
+        names = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+            elif isinstance(node, ast.Import):
+                names.update(a.name for a in node.names)
+        return names
+
+    assert "index.server" not in imported("store")
+    assert "index.store" not in imported("server")
+    assert {"index.store", "index.server"} <= imported("backend")

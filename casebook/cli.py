@@ -31,6 +31,7 @@ from casebook.present import (
     print_hit,
 )
 from casebook.progress import progress_bar, status, stderr_is_tty
+from casebook.wording import document_names
 
 ENV_CHROMA_URL = "CASEBOOK_CHROMA_URL"
 
@@ -74,7 +75,29 @@ def domain_errors(f: Callable) -> Callable:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """Every usage error is one line on stderr (``casebook ask: Missing argument …``), exit 2,
+    instead of click's usage block."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as e:
+            where = e.ctx.command_path if e.ctx else "casebook"
+            click.echo(f"{where}: {e.format_message()} (see --help)", err=True)
+            sys.exit(EXIT_INPUT)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="casebook")
 def main() -> None:
     """Ask questions of policy casebooks and get cited answers, offline.
@@ -182,6 +205,8 @@ def cases(index_dir: Path, as_json: bool, chroma_url: str | None):
     """
     with open_index(index_dir, chroma_url) as index:
         outlines = [d["outline"] for d in index.documents() if d.get("outline")]
+    if not outlines:
+        raise CasebookError(f"the index at {chroma_url or index_dir} holds no documents")
     if as_json:
         click.echo(json.dumps({"documents": outlines}, ensure_ascii=False, indent=1))
         return
@@ -250,14 +275,24 @@ def search(
     from pipeline.types import hit_to_dict
 
     with open_engine(index_dir, editions, chroma_url) as engine:
+        _say_case(engine, case)
         hits = engine.search(query, k=k, case=case, document=document, mode=retrieval)
+        names = document_names(engine.index.documents(all_editions=True))
     if as_json:
         for h in hits:
             click.echo(json.dumps(hit_to_dict(h), ensure_ascii=False))
         return
     out = console()
     for h in hits:
-        print_hit(out, h)
+        print_hit(out, h, names)
+
+
+def _say_case(engine: Any, case: str | None) -> None:
+    """Which case(s) ``--case`` matched, on stderr (results stay on stdout)."""
+    if case is not None:
+        found = engine.index.match_cases(case)
+        if found:
+            click.echo(f"case: {'; '.join(found)}", err=True)
 
 
 @main.command()
@@ -265,6 +300,13 @@ def search(
 @index_option
 @query_options
 @click.option("--batch", type=click.File("r"), help="JSON lines {id, question} ('-' for stdin).")
+@click.option(
+    "--passages",
+    type=click.IntRange(0, 100),
+    metavar="N",
+    help="Text mode: also print the top N retrieved passages (default 0 under an answer, "
+    "3 under an abstention; --json always has all --k of them).",
+)
 @domain_errors
 def ask(
     question: str | None,
@@ -276,6 +318,7 @@ def ask(
     retrieval: str,
     as_json: bool,
     batch: Any,
+    passages: int | None,
     chroma_url: str | None,
 ):
     """Answer a question from the casebooks, citing the passages and printed pages.
@@ -290,11 +333,44 @@ def ask(
         if batch is not None:
             ask_batch(engine, batch, k=k, case=case, document=document, mode=retrieval)
             return
+        _say_case(engine, case)
         answer = engine.ask(question, k=k, case=case, document=document, mode=retrieval)
+        names = document_names(engine.index.documents(all_editions=True))
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
     else:
-        print_answer(console(), answer)
+        print_answer(console(), answer, names, passages)
+
+
+# --- serve ---------------------------------------------------------------------------------
+
+
+@main.command()
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--log", is_flag=True, help="Log every request on stderr.")
+@domain_errors
+def serve(index_dir: Path, host: str, port: int, log: bool, chroma_url: str | None):
+    """A local web app: ask with cited pages highlighted, contents, search, entities, editions.
+
+    Read-only (ingest stays in the CLI); loopback only unless --host says otherwise.
+    JSON API: /api/ask?q=…&case=…&k=…, /api/search?q=…, /api/cases.
+
+    Example: casebook serve --port 8765
+    """
+    from casebook.web import bind
+    from casebook.web import serve as run_app
+
+    sock = bind(host, port)
+    with open_engine(index_dir, chroma_url=chroma_url) as engine:
+        engine.ask("warm up")  # load the query model before the first visitor waits for it
+        shown = f"[{host}]" if ":" in host else host
+        click.echo(
+            f"casebook: serving {engine.index.path} on http://{shown}:{sock.getsockname()[1]}/",
+            err=True,
+        )
+        run_app(engine, sock, log=log)
 
 
 # --- entities --------------------------------------------------------------------------------

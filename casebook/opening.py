@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from casebook.errors import CasebookError
-from casebook.progress import progress_bar
+from casebook.progress import Heartbeat, heartbeat_every, progress_bar, stderr_is_tty
 
 
 def open_index(index_dir: Path, chroma_url: str | None = None, *, create: bool = False) -> Any:
@@ -36,7 +36,13 @@ def open_engine(
             first_run_ingest(index_dir, chroma_url)
     elif not index_dir.exists() or all(p.name == SERVERS_DIR for p in index_dir.iterdir()):
         first_run_ingest(index_dir)
-    return Engine.open(index_dir, editions=editions or None, chroma_url=chroma_url)
+    engine = Engine.open(index_dir, editions=editions or None, chroma_url=chroma_url)
+    if not engine.index.documents():
+        engine.close()
+        raise CasebookError(
+            f"the index at {chroma_url or index_dir} holds no documents: run `casebook ingest PATH`"
+        )
+    return engine
 
 
 def first_run_ingest(index_dir: Path, chroma_url: str | None = None) -> None:
@@ -48,9 +54,19 @@ def first_run_ingest(index_dir: Path, chroma_url: str | None = None) -> None:
     if not books:
         raise CasebookError(f"the index at {where} is empty and no bundled casebook was found")
     click.echo(f"First run: ingesting the bundled casebook into {where} …", err=True)
-    reports = run_ingest(
-        books, index_dir, progress=progress_bar("embedding"), chroma_url=chroma_url
-    )
+    if stderr_is_tty():
+        reports = run_ingest(
+            books, index_dir, progress=progress_bar("embedding"), chroma_url=chroma_url
+        )
+    else:
+        with Heartbeat("First run: ingesting", heartbeat_every()) as beat:
+            reports = run_ingest(
+                books,
+                index_dir,
+                on_file=beat.on_file,
+                progress=beat.progress,
+                chroma_url=chroma_url,
+            )
     bad = [r for r in reports if r.status == "failed"]
     if bad:
         raise CasebookError("; ".join(f"{r.path}: {', '.join(r.errors)}" for r in bad))

@@ -10,6 +10,8 @@ from typing import Any
 
 from rich.markup import escape
 
+from casebook.wording import ABSTAINED, abstention_reason, citation_line, where
+
 
 def console(err: bool = False) -> Any:
     """A rich console without syntax highlighting or soft wrapping (results stay copyable)."""
@@ -26,12 +28,6 @@ def page_range(item: dict) -> str:
     return f"{printed} (pdf {pa}–{pb})" if pa != pb else f"{printed} (pdf {pa})"
 
 
-def where(case: str | None, section: str, label: str | None) -> str:
-    """ "CASE › Section — p. 18": where a passage or a quote stands."""
-    page = f"p. {label}" if label else "unnumbered page"
-    return f"{case or 'front/back matter'} › {section or '—'} — {page}"
-
-
 def print_cases(out: Any, outlines: list[dict]) -> None:
     for doc in outlines:
         out.print(
@@ -45,28 +41,38 @@ def print_cases(out: Any, outlines: list[dict]) -> None:
                 out.print(escape(f"           · {sec['heading']}  {page_range(sec)}"))
 
 
-def print_hit(out: Any, h: Any) -> None:
+def print_hit(out: Any, h: Any, names: dict[str, str] | None = None) -> None:
     c = h.chunk
     label = c.page_labels[0] if c.page_labels else None
+    place = where(c.case or c.part, c.section, label)
+    name = (names or {}).get(c.doc_sha256)
     out.print(
-        f"[bold]\\[{h.rank}][/bold] {escape(where(c.case or c.part, c.section, label))}"
+        f"[bold]\\[{h.rank}][/bold] {escape(f'{name} — {place}' if name else place)}"
         f"  [dim](score {h.score:.3f})[/dim]"
     )
     text = c.text if len(c.text) < 600 else c.text[:600] + " …"
     out.print(f"    {escape(text)}\n", soft_wrap=True)
 
 
-def print_answer(out: Any, answer: Any) -> None:
+def print_answer(
+    out: Any, answer: Any, names: dict[str, str] | None = None, passages: int | None = None
+) -> None:
+    """The answer and its citations, or why it abstained; then ``passages`` retrieved
+    passages (default: none under an answer, three under an abstention)."""
     if answer.abstained:
-        out.print("[bold yellow]The casebooks do not seem to answer this.[/bold yellow]")
-        out.print("Nearest passages:")
-        for h in answer.hits[:3]:
-            print_hit(out, h)
-        return
-    out.print(f"[bold]{escape(answer.answer)}[/bold]\n")
-    for i, c in enumerate(answer.citations, start=1):
-        out.print(escape(f"[{i}] {where(c.case, c.section, c.page_label)}"))
-        out.print(escape(f'    "{c.quote}"'), soft_wrap=True)
+        out.print(f"[bold yellow]{ABSTAINED}[/bold yellow]")
+        reason = abstention_reason(answer.missing, answer.support, answer.grounding)
+        out.print(escape(reason), soft_wrap=True)
+    else:
+        out.print(f"[bold]{escape(answer.answer)}[/bold]\n")
+        for i, c in enumerate(answer.citations, start=1):
+            out.print(escape(f"[{i}] {citation_line(c, names)}"))
+            out.print(escape(f'    "{c.quote}"'), soft_wrap=True)
+    shown = answer.hits[: (3 if answer.abstained else 0) if passages is None else passages]
+    if shown:
+        out.print("\nNearest passages:" if answer.abstained else "\nPassages:")
+        for h in shown:
+            print_hit(out, h, names)
 
 
 def print_entity_tables(out: Any, found: list) -> None:

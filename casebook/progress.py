@@ -39,3 +39,54 @@ def progress_bar(label: str) -> Callable[[int, int], None]:
             state.clear()
 
     return update
+
+
+class Heartbeat:
+    """A progress line on stderr every ``every`` seconds while a long step runs, for a
+    stderr that is a file or a pipe (CI logs, ``2> log``), where a bar draws nothing.
+
+    Why a thread: the first stages of an ingest (reading, spaCy) report no progress of
+    their own, and a log that stays silent for a minute looks like a hang.
+    """
+
+    def __init__(self, what: str, every: float = 5.0) -> None:
+        import threading
+
+        self.what, self.every = what, every
+        self.state = "starting"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._t0 = 0.0
+
+    def _run(self) -> None:
+        import time
+
+        while not self._stop.wait(self.every):
+            click.echo(f"{self.what}: {time.monotonic() - self._t0:.0f} s, {self.state}", err=True)
+
+    def on_file(self, path: Any) -> None:
+        self.state = f"reading {path}"
+
+    def progress(self, done: int, total: int) -> None:
+        self.state = f"embedded {done}/{total} chunks"
+
+    def __enter__(self) -> Heartbeat:
+        import time
+
+        self._t0 = time.monotonic()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def heartbeat_every() -> float:
+    """Seconds between progress lines (env ``CASEBOOK_PROGRESS_EVERY``; 5 by default)."""
+    import os
+
+    try:
+        return max(0.05, float(os.environ.get("CASEBOOK_PROGRESS_EVERY", "5")))
+    except ValueError:
+        return 5.0

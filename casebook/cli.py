@@ -85,7 +85,8 @@ class OneLineErrors(click.Group):
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)
         except click.UsageError as e:
-            where = e.ctx.command_path if e.ctx else "casebook"
+            sub = e.ctx.command_path.split()[1:] if e.ctx else []  # the program's own name varies
+            where = " ".join(["casebook", *sub])
             click.echo(f"{where}: {e.format_message()} (see --help)", err=True)
             sys.exit(EXIT_INPUT)
         except click.ClickException as e:

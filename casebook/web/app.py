@@ -51,12 +51,34 @@ class App:
     """The routes, bound to one engine and the page renderer of its documents."""
 
     def __init__(self, engine: Any) -> None:
-        self.engine = engine
-        docs = engine.index.documents(all_editions=True)
-        self.pages = Pages(docs)
-        from casebook.wording import document_names
+        """``engine``: an open ``Engine``, or a function opening one on first use (in the
+        thread that serves requests: SQLite connections belong to their thread)."""
+        self._engine = engine if hasattr(engine, "ask") else None
+        self._open = None if self._engine is not None else engine
+        self._pages: Pages | None = None
+        self._names: dict[str, str] = {}
+        self._labels: dict[str, dict[int, str | None]] = {}
 
-        self.names = document_names(docs)
+    @property
+    def engine(self) -> Any:
+        if self._engine is None:
+            self._engine = self._open()
+        return self._engine
+
+    @property
+    def pages(self) -> Pages:
+        if self._pages is None:
+            from casebook.wording import document_names
+
+            docs = self.engine.index.documents(all_editions=True)
+            self._pages, self._names = Pages(docs), document_names(docs)
+        return self._pages
+
+    @property
+    def names(self) -> dict[str, str]:
+        """sha256 → "Title, edition" when several documents are indexed (else empty)."""
+        _ = self.pages
+        return self._names
 
     # --- JSON API --------------------------------------------------------------------------
 
@@ -199,7 +221,7 @@ class App:
         if q:
             try:
                 answer = self.ask(q, case, _int(request, "k", 10, 1, 100))
-            except Exception as e:
+            except USER_ERRORS as e:
                 body = views.error(_message(e))
         return views.page("Ask", views.ask_form(q, case) + body + views.answer(answer, self), "ask")
 
@@ -213,7 +235,7 @@ class App:
         if q:
             try:
                 body = views.passages(self.search(q, case, _int(request, "k", 10, 1, 100)), self)
-            except Exception as e:
+            except USER_ERRORS as e:
                 body = views.error(_message(e))
         return views.page("Search", views.search_form(q, case) + body, "search")
 
@@ -223,7 +245,7 @@ class App:
         if p:
             try:
                 body = views.entities(self.entities(p))
-            except Exception as e:
+            except USER_ERRORS as e:
                 body = views.error(_message(e))
         return views.page("Entities", views.entities_form(p) + body, "entities")
 
@@ -234,7 +256,7 @@ class App:
         if any(len(s["editions"]) > 1 for s in series):
             try:
                 body += views.diff(self.diff(_opt(request, "series"), p.get("from"), p.get("to")))
-            except Exception as e:
+            except USER_ERRORS as e:
                 body += views.error(_message(e))
         return views.page("Editions", body, "editions")
 
@@ -246,7 +268,31 @@ class App:
         except PageError as e:
             return views.page("Page", views.error(str(e)), "", status=404)
         doc = self.pages.docs[sha]
-        return views.page(f"{doc['title']} — page {n}", views.page_viewer(doc, n, count, quote), "")
+        label = self.labels(sha).get(n)
+        return views.page(
+            f"{doc['title']} — page {label or n}",
+            views.page_viewer(doc, n, count, quote, label),
+            "",
+        )
+
+    def labels(self, sha: str) -> dict[int, str | None]:
+        """Printed page labels of a document by PDF page, from its chunks (kept)."""
+        if sha not in self._labels:
+            found: dict[int, str | None] = {}
+            for c in self.engine.index.chunks(sha):
+                found.update(zip(c.pdf_pages, c.page_labels, strict=False))
+            self._labels[sha] = found
+        return self._labels[sha]
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from index.store import CasebookIndexError
+
+    return (CasebookIndexError, PageError, ValueError)
+
+
+# What a view shows as a one-line message: a filter matching nothing, a bad value.
+USER_ERRORS = _user_errors()
 
 
 def _message(e: BaseException) -> str:
@@ -270,5 +316,6 @@ async def _json(run: Any) -> Response:
 
 
 def create_app(engine: Any) -> Starlette:
-    """The Starlette application over an open engine (the caller keeps it open)."""
+    """The Starlette application over an open engine (the caller keeps it open), or over
+    a function that opens one on the first request."""
     return Starlette(routes=App(engine).routes())

@@ -92,8 +92,8 @@ def answer(a: dict | None, app: Any) -> str:
             app,
         )
     cites = "".join(
-        f"<li class=citation><div class=src>[{i}] {_source(c, app)}</div>"
-        f"<blockquote>{escape(c['quote'])}</blockquote>"
+        f"<li class=citation><div><div class=src>[{i}] {_source(c, app)}</div>"
+        f"<blockquote>{escape(c['quote'])}</blockquote></div>"
         f'<a class=pagelink href="{_viewer(c["sha256"], c["pdf_page"], c["quote"])}">'
         f'<img class=page-img src="{escape(c["page_url"])}" loading=lazy '
         f'alt="page {escape(str(c["page_label"] or c["pdf_page"]))}, quote highlighted"></a></li>'
@@ -205,15 +205,22 @@ def entities(records: list[dict]) -> str:
 
 
 def _value(r: dict) -> str:
+    from index.entities_query import human_value
+
     if r["type"] == "amount":
-        return f"{r.get('currency') or '?'} {r.get('low')}–{r.get('high')}"
+        lo, hi = r.get("low"), r.get("high")
+        span = human_value(lo) if lo == hi else f"{human_value(lo)}–{human_value(hi)}"
+        return f"{r.get('currency') or '?'} {span}"
     if r["type"] == "target":
         return " ".join(
             str(x) for x in (r.get("value"), r.get("deadline") or r.get("horizon")) if x
         )
     if r["type"] == "actor":
         return f"{r.get('name')} ({r.get('actor_type') or '?'})"
-    return str(r.get("value", ""))
+    value = r.get("value")
+    if value is None:
+        return ""
+    return human_value(value) + ("%" if r["type"] == "percent" else "")
 
 
 def editions(series: list[dict]) -> str:
@@ -272,14 +279,15 @@ def diff(r: dict) -> str:
     return "".join(out)
 
 
-def page_viewer(doc: dict, n: int, count: int, quote: str | None) -> str:
+def page_viewer(doc: dict, n: int, count: int, quote: str | None, label: str | None) -> str:
     from casebook.web.app import FULL_WIDTH, page_url
 
     sha = doc["sha256"]
     prev = f'<a id=prev href="{_viewer(sha, n - 1, quote)}">← previous</a>' if n > 1 else ""
     nxt = f'<a id=next href="{_viewer(sha, n + 1, quote)}">next →</a>' if n < count else ""
     return (
-        f"<div class=viewer><p class=src>{escape(doc['title'])} — pdf page {n} of {count} "
+        f"<div class=viewer><p class=src>{escape(doc['title'])} — "
+        f"{escape(f'p. {label}, ' if label else '')}pdf page {n} of {count} "
         f"{prev} {nxt}</p>"
         f'<img id=full-page class=full src="{escape(page_url(sha, n, quote, FULL_WIDTH))}" '
         f'alt="page {n}"></div>'

@@ -111,17 +111,20 @@ class PageRenderer:
         if not want or not words:
             return []
         sm = difflib.SequenceMatcher(None, words, want, autojunk=False)
-        hit = [i for a, _b, size in sm.get_matching_blocks() for i in range(a, a + size)]
-        runs: list[list[int]] = []
-        for i in hit:
-            if runs and i - runs[-1][-1] <= 4:
-                runs[-1].append(i)
+        pairs = [(a + k, b + k) for a, b, size in sm.get_matching_blocks() for k in range(size)]
+        runs: list[list[tuple[int, int]]] = []
+        for i, j in pairs:
+            if runs and i - runs[-1][-1][0] <= 4:
+                runs[-1].append((i, j))
             else:
-                runs.append([i])
+                runs.append([(i, j)])
         best = max(runs, key=len, default=[])
         if len(best) < min(3, len(want)) or len(best) < 0.5 * len(want):
             return []
-        return _lines(boxes[best[0] : best[-1] + 1])
+        # Ties go to the earliest occurrence, so the quote's first or last words may have
+        # been matched elsewhere on the page: extend the run word by word where it stands.
+        first, last = _extend(words, want, best[0], -1), _extend(words, want, best[-1], 1)
+        return _lines(boxes[first : last + 1])
 
     def png(
         self, path: str | Path, pdf_page: int, *, width: int = 900, boxes: list[Box] = ()
@@ -148,6 +151,27 @@ class PageRenderer:
         out = io.BytesIO()
         image.save(out, "PNG", compress_level=1)
         return out.getvalue()
+
+
+def _extend(words: list[str], want: list[str], at: tuple[int, int], step: int) -> int:
+    """From the matched pair ``at`` (page word, quote word), walk outwards (``step`` -1 or
+    1) while the page and the quote agree, a word split by a hyphen ("transfor-", "mation")
+    counting as one; returns the outermost page word."""
+    i, j = at
+    while True:
+        ni, nj = i + step, j + step
+        if not (0 <= nj < len(want) and 0 <= ni < len(words)):
+            return i
+        if words[ni] == want[nj]:
+            i, j = ni, nj
+            continue
+        far = ni + step
+        if not 0 <= far < len(words):
+            return i
+        pair = words[far] + words[ni] if step < 0 else words[ni] + words[far]
+        if pair != want[nj]:
+            return i
+        i, j = far, nj
 
 
 def _lines(boxes: list[Box]) -> list[Box]:

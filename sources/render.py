@@ -78,6 +78,12 @@ class PageRenderer:
             with _LOCK:
                 page = self._doc(path)[pdf_page - 1]
                 width, height = page.get_size()
+                if page.get_rotation():
+                    # character boxes are in the unrotated page's space: no highlight rather
+                    # than one in the wrong place
+                    page.close()
+                    self._words[key] = ([], [], (width, height))
+                    return self._words[key]
                 tp = page.get_textpage()
                 n = tp.count_chars()
                 text = tp.get_text_range(0, n) if n else ""

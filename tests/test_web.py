@@ -234,3 +234,14 @@ def test_browser_asks_and_shows_the_highlighted_page(server, browser, pypdf_doc)
     reason = wait.until(ec.presence_of_element_located((By.ID, "reason")))
     assert "2018" in reason.text
     _shot(drv, "abstained")
+    # the search view with a case named by its place
+    drv.find_element(By.ID, "nav-search").click()
+    box = wait.until(ec.presence_of_element_located((By.ID, "q")))
+    box.send_keys("jobs created")
+    drv.find_element(By.ID, "case").send_keys("south africa")
+    box.submit()
+    note = wait.until(ec.presence_of_element_located((By.ID, "case-note")))
+    assert "PUBLIC EMPLOYMENT" in note.text
+    found = drv.find_elements(By.CSS_SELECTOR, "ol.passages li")
+    assert len(found) == 10 and all("PUBLIC EMPLOYMENT" in li.text for li in found)
+    _shot(drv, "search")

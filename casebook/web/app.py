@@ -221,6 +221,7 @@ class App:
         if q:
             try:
                 answer = self.ask(q, case, _int(request, "k", 10, 1, 100))
+                body = views.case_note(self.engine.index.match_cases(case) if case else [])
             except USER_ERRORS as e:
                 body = views.error(_message(e))
         return views.page("Ask", views.ask_form(q, case) + body + views.answer(answer, self), "ask")
@@ -235,6 +236,7 @@ class App:
         if q:
             try:
                 body = views.passages(self.search(q, case, _int(request, "k", 10, 1, 100)), self)
+                body = views.case_note(self.engine.index.match_cases(case) if case else []) + body
             except USER_ERRORS as e:
                 body = views.error(_message(e))
         return views.page("Search", views.search_form(q, case) + body, "search")

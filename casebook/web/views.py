@@ -43,6 +43,13 @@ def error(msg: str) -> str:
     return f"<p class=error role=alert>{escape(msg)}</p>"
 
 
+def case_note(titles: list[str]) -> str:
+    """Which case(s) the case filter matched, as the CLI says on stderr."""
+    if not titles:
+        return ""
+    return f"<p class=case-note id=case-note>Case: {escape('; '.join(titles))}</p>"
+
+
 def _case_field(case: str | None) -> str:
     return (
         '<input name=case id=case placeholder="case: title word, tag or place" '

@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from casebook.web import views
 from casebook.web.pages import PageError, Pages
+from sources.errors import SourceError
 
 STATIC = Path(__file__).resolve().parent / "static"
 THUMB_WIDTH, FULL_WIDTH = 520, 1000
@@ -210,7 +211,7 @@ class App:
         try:
             width = _int(request, "w", THUMB_WIDTH, 100, 2400)
             data = self.pages.png(sha, n, request.query_params.get("quote"), width)
-        except (PageError, ValueError) as e:
+        except (PageError, SourceError, ValueError) as e:  # one line, never a traceback
             return Response(str(e), status_code=404, media_type="text/plain")
         return Response(data, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
 
@@ -290,7 +291,7 @@ class App:
 def _user_errors() -> tuple[type[BaseException], ...]:
     from index.store import CasebookIndexError
 
-    return (CasebookIndexError, PageError, ValueError)
+    return (CasebookIndexError, PageError, SourceError, ValueError)
 
 
 # What a view shows as a one-line message: a filter matching nothing, a bad value.
@@ -311,7 +312,7 @@ async def _json(run: Any) -> Response:
 
     try:
         return JSONResponse(run())
-    except PageError as e:
+    except (PageError, SourceError) as e:
         return _error(str(e), 404)
     except (CasebookIndexError, ValueError) as e:
         return _error(_message(e))

@@ -268,7 +268,7 @@ class App:
         quote = request.query_params.get("quote")
         try:
             count = self.pages.page_count(sha)
-        except PageError as e:
+        except (PageError, SourceError) as e:
             return views.page("Page", views.error(str(e)), "", status=404)
         doc = self.pages.docs[sha]
         label = self.labels(sha).get(n)

@@ -38,6 +38,7 @@ bench: setup
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_ask.py
 	$(BIN)/python bench/bench_query.py
+	$(BIN)/python bench/bench_serve.py
 
 eval: setup
 	$(BIN)/casebook eval eval/gold/dev-qa.jsonl --report reports/dev

@@ -14,22 +14,27 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 
+from casebook.batch import ask_batch
 from casebook.config import ENV_INDEX, default_index_dir, offline
+from casebook.errors import EXIT_INPUT, CasebookError
+from casebook.opening import open_engine, open_index
+from casebook.present import (
+    console,
+    edition_record,
+    print_answer,
+    print_cases,
+    print_compare,
+    print_diff,
+    print_editions,
+    print_entity_tables,
+    print_hit,
+)
+from casebook.progress import progress_bar, status, stderr_is_tty
+from casebook.wording import document_names
 
-EXIT_INPUT = 2  # bad input: a file that cannot be ingested, a bad question, a bad index
 ENV_CHROMA_URL = "CASEBOOK_CHROMA_URL"
 ENV_INDEX_NAME = "CASEBOOK_INDEX_NAME"
-
-
-class CasebookError(click.ClickException):
-    """A failure the user can act on: one line on stderr, exit code 2, no traceback."""
-
-    exit_code = EXIT_INPUT
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"casebook: {self.format_message()}", err=True)
 
 
 def index_option(f: Callable) -> Callable:
@@ -112,11 +117,30 @@ def domain_errors(f: Callable) -> Callable:
     return wrapper
 
 
-def _stderr_is_tty() -> bool:
-    return sys.stderr.isatty()
+class OneLineErrors(click.Group):
+    """Every usage error is one line on stderr (``casebook ask: Missing argument …``), exit 2,
+    instead of click's usage block."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as e:
+            sub = e.ctx.command_path.split()[1:] if e.ctx else []  # the program's own name varies
+            where = " ".join(["casebook", *sub])
+            click.echo(f"{where}: {e.format_message()} (see --help)", err=True)
+            sys.exit(EXIT_INPUT)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="casebook")
 def main() -> None:
     """Ask questions of policy casebooks and get cited answers, offline.
@@ -174,8 +198,8 @@ def ingest(
         None if dry_run else index_dir,
         password=password,
         dry_run=dry_run,
-        on_file=lambda p: _status(f"reading {p}"),
-        progress=_progress("embedding") if _stderr_is_tty() else None,
+        on_file=lambda p: status(f"reading {p}"),
+        progress=progress_bar("embedding") if stderr_is_tty() else None,
         series=series_name,
         new_series=new_series,
         chroma_url=chroma_url,
@@ -214,46 +238,6 @@ def ingest(
         sys.exit(EXIT_INPUT)
 
 
-def _status(msg: str) -> None:
-    if _stderr_is_tty():
-        click.echo(msg, err=True)
-
-
-def _progress(label: str) -> Callable[[int, int], None]:
-    """A rich progress bar on stderr, fed by (done, total) callbacks."""
-    from rich.progress import Progress
-
-    state: dict[str, Any] = {}
-
-    def update(done: int, total: int) -> None:
-        if "bar" not in state:
-            bar = Progress(transient=True, console=_console(err=True))
-            bar.start()
-            state["bar"], state["task"] = bar, bar.add_task(label, total=total or 1)
-        bar = state["bar"]
-        bar.update(state["task"], completed=done, total=total or 1)
-        if done >= total:
-            bar.stop()
-            state.clear()
-
-    return update
-
-
-def _console(err: bool = False):
-    from rich.console import Console
-
-    return Console(stderr=err, highlight=False, soft_wrap=False)
-
-
-def _open_index(index_dir: Path, chroma_url: str | None = None, *, create: bool = False):
-    from index.backend import open_index
-    from index.settings import index_settings
-
-    if not create and not chroma_url and not index_dir.exists():
-        raise CasebookError(f"no index at {index_dir}: run `casebook ingest PATH` first")
-    return open_index(index_dir, index_settings(), readonly=not create, chroma_url=chroma_url)
-
-
 @main.command()
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the stable JSON outline.")
@@ -263,29 +247,14 @@ def cases(index_dir: Path, as_json: bool, chroma_url: str | None):
 
     Example: casebook cases --json
     """
-    with _open_index(index_dir, chroma_url) as index:
+    with open_index(index_dir, chroma_url) as index:
         outlines = [d["outline"] for d in index.documents() if d.get("outline")]
+    if not outlines:
+        raise CasebookError(f"the index at {chroma_url or index_dir} holds no documents")
     if as_json:
         click.echo(json.dumps({"documents": outlines}, ensure_ascii=False, indent=1))
         return
-    console = _console()
-    for doc in outlines:
-        console.print(
-            f"[bold]{escape(doc['title'])}[/bold]  ({doc['pages']} pages, {doc['sha256'][:12]})"
-        )
-        for part in doc["parts"]:
-            pages = _page_range(part)
-            authors = f" — {', '.join(part['authors'])}" if part["authors"] else ""
-            console.print(escape(f"  [{part['kind']:5}] {part['title']}  {pages}{authors}"))
-            for sec in part["sections"]:
-                console.print(escape(f"           · {sec['heading']}  {_page_range(sec)}"))
-
-
-def _page_range(item: dict) -> str:
-    a, b = item["page_labels"]
-    pa, pb = item["pdf_pages"]
-    printed = (f"p. {a}" if a == b else f"pp. {a}–{b}") if a else "unnumbered"
-    return f"{printed} (pdf {pa}–{pb})" if pa != pb else f"{printed} (pdf {pa})"
+    print_cases(console(), outlines)
 
 
 # --- search / ask ----------------------------------------------------------------------------
@@ -325,36 +294,6 @@ def query_options(f: Callable) -> Callable:
     return f
 
 
-def _engine(index_dir: Path, editions: tuple[str, ...] = (), chroma_url: str | None = None):
-    """Open the index (ingesting the bundled casebook into an empty one) and the query model."""
-    from index.engine import Engine
-    from index.store import SERVERS_DIR, EmptyServerIndex
-
-    if chroma_url:
-        try:
-            return Engine.open(index_dir, editions=editions or None, chroma_url=chroma_url)
-        except EmptyServerIndex:
-            _first_run_ingest(index_dir, chroma_url)
-    elif not index_dir.exists() or all(p.name == SERVERS_DIR for p in index_dir.iterdir()):
-        _first_run_ingest(index_dir)
-    return Engine.open(index_dir, editions=editions or None, chroma_url=chroma_url)
-
-
-def _first_run_ingest(index_dir: Path, chroma_url: str | None = None) -> None:
-    from index.ingest import ingest as run_ingest
-    from sources import bundled_casebooks
-
-    where = chroma_url or index_dir
-    books = bundled_casebooks()
-    if not books:
-        raise CasebookError(f"the index at {where} is empty and no bundled casebook was found")
-    click.echo(f"First run: ingesting the bundled casebook into {where} …", err=True)
-    reports = run_ingest(books, index_dir, progress=_progress("embedding"), chroma_url=chroma_url)
-    bad = [r for r in reports if r.status == "failed"]
-    if bad:
-        raise CasebookError("; ".join(f"{r.path}: {', '.join(r.errors)}" for r in bad))
-
-
 @main.command()
 @click.argument("query")
 @index_option
@@ -379,31 +318,25 @@ def search(
         raise CasebookError("the query is empty")
     from pipeline.types import hit_to_dict
 
-    with _engine(index_dir, editions, chroma_url) as engine:
+    with open_engine(index_dir, editions, chroma_url) as engine:
+        _say_case(engine, case)
         hits = engine.search(query, k=k, case=case, document=document, mode=retrieval)
+        names = document_names(engine.index.documents(all_editions=True))
     if as_json:
         for h in hits:
             click.echo(json.dumps(hit_to_dict(h), ensure_ascii=False))
         return
-    console = _console()
+    out = console()
     for h in hits:
-        _print_hit(console, h)
+        print_hit(out, h, names)
 
 
-def _where(case: str | None, section: str, label: str | None) -> str:
-    page = f"p. {label}" if label else "unnumbered page"
-    return f"{case or 'front/back matter'} › {section or '—'} — {page}"
-
-
-def _print_hit(console, h) -> None:
-    c = h.chunk
-    label = c.page_labels[0] if c.page_labels else None
-    console.print(
-        f"[bold]\\[{h.rank}][/bold] {escape(_where(c.case or c.part, c.section, label))}"
-        f"  [dim](score {h.score:.3f})[/dim]"
-    )
-    text = c.text if len(c.text) < 600 else c.text[:600] + " …"
-    console.print(f"    {escape(text)}\n", soft_wrap=True)
+def _say_case(engine: Any, case: str | None) -> None:
+    """Which case(s) ``--case`` matched, on stderr (results stay on stdout)."""
+    if case is not None:
+        found = engine.index.match_cases(case)
+        if found:
+            click.echo(f"case: {'; '.join(found)}", err=True)
 
 
 @main.command()
@@ -411,6 +344,13 @@ def _print_hit(console, h) -> None:
 @index_option
 @query_options
 @click.option("--batch", type=click.File("r"), help="JSON lines {id, question} ('-' for stdin).")
+@click.option(
+    "--passages",
+    type=click.IntRange(0, 100),
+    metavar="N",
+    help="Text mode: also print the top N retrieved passages (default 0 under an answer, "
+    "3 under an abstention; --json always has all --k of them).",
+)
 @domain_errors
 def ask(
     question: str | None,
@@ -422,6 +362,7 @@ def ask(
     retrieval: str,
     as_json: bool,
     batch: Any,
+    passages: int | None,
     chroma_url: str | None,
 ):
     """Answer a question from the casebooks, citing the passages and printed pages.
@@ -432,60 +373,48 @@ def ask(
         raise click.UsageError("give either a QUESTION or --batch FILE, not both")
     if batch is None and (question is None or not question.strip()):
         raise CasebookError("the question is empty")
-    with _engine(index_dir, editions, chroma_url) as engine:
+    with open_engine(index_dir, editions, chroma_url) as engine:
         if batch is not None:
-            _ask_batch(engine, batch, k=k, case=case, document=document, mode=retrieval)
+            ask_batch(engine, batch, k=k, case=case, document=document, mode=retrieval)
             return
+        _say_case(engine, case)
         answer = engine.ask(question, k=k, case=case, document=document, mode=retrieval)
+        names = document_names(engine.index.documents(all_editions=True))
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
     else:
-        _print_answer(_console(), answer)
+        print_answer(console(), answer, names, passages)
 
 
-def _ask_batch(engine, fh, **kw: Any) -> None:
-    bad = 0
-    try:
-        bad = _answer_lines(engine, fh, **kw)
-    except UnicodeDecodeError as e:
-        raise CasebookError(f"{getattr(fh, 'name', 'batch')}: not UTF-8 text ({e.reason})") from e
-    if bad:
-        sys.exit(EXIT_INPUT)
+# --- serve ---------------------------------------------------------------------------------
 
 
-def _answer_lines(engine, fh, **kw: Any) -> int:
-    """Answer each JSON line as it arrives (stdin streams); returns the count of bad lines."""
-    bad = 0
-    for n, line in enumerate(fh, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            q = item["question"]
-            if not isinstance(q, str) or not q.strip():
-                raise ValueError("empty question")
-        except (ValueError, KeyError, TypeError) as e:
-            bad += 1
-            click.echo(f"casebook: {getattr(fh, 'name', 'batch')}: line {n}: {e}", err=True)
-            continue
-        answer = engine.ask(q, **kw)
-        answer.id = item.get("id")
-        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False), nl=True)
-        sys.stdout.flush()
-    return bad
+@main.command()
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--log", is_flag=True, help="Log every request on stderr.")
+@domain_errors
+def serve(index_dir: Path, host: str, port: int, log: bool, chroma_url: str | None):
+    """A local web app: ask with cited pages highlighted, contents, search, entities, editions.
 
+    Read-only (ingest stays in the CLI); loopback only unless --host says otherwise.
+    JSON API: /api/ask?q=…&case=…&k=…, /api/search?q=…, /api/cases.
 
-def _print_answer(console, answer) -> None:
-    if answer.abstained:
-        console.print("[bold yellow]The casebooks do not seem to answer this.[/bold yellow]")
-        console.print("Nearest passages:")
-        for h in answer.hits[:3]:
-            _print_hit(console, h)
-        return
-    console.print(f"[bold]{escape(answer.answer)}[/bold]\n")
-    for i, c in enumerate(answer.citations, start=1):
-        console.print(escape(f"[{i}] {_where(c.case, c.section, c.page_label)}"))
-        console.print(escape(f'    "{c.quote}"'), soft_wrap=True)
+    Example: casebook serve --port 8765
+    """
+    from casebook.web import bind
+    from casebook.web import serve as run_app
+
+    sock = bind(host, port)
+    with open_engine(index_dir, chroma_url=chroma_url) as engine:
+        engine.ask("warm up")  # load the query model before the first visitor waits for it
+        shown = f"[{host}]" if ":" in host else host
+        click.echo(
+            f"casebook: serving {engine.index.path} on http://{shown}:{sock.getsockname()[1]}/",
+            err=True,
+        )
+        run_app(engine, sock, log=log)
 
 
 # --- entities --------------------------------------------------------------------------------
@@ -547,7 +476,7 @@ def entities(
         max_text=max_value,
         deadline_before=deadline_before,
     )
-    with _open_index(index_dir, chroma_url) as index:
+    with open_index(index_dir, chroma_url) as index:
         found = query_entities(index, flt)
     if as_json:
         for e in found:
@@ -564,67 +493,7 @@ def entities(
     elif not found:
         click.echo("no entities match", err=True)
     else:
-        _print_entity_tables(_console(), found)
-
-
-def _print_entity_tables(console, found) -> None:
-    """One rich table per kind; actors listed once per canonical name."""
-    from rich.table import Table
-
-    from index.entities_query import group_actors, human_value
-
-    def table(title: str, *cols: str) -> Table:
-        t = Table(title=title, title_justify="left")
-        for c in cols:
-            narrow = c in ("case", "p.", "first p.", "cur.", "type")
-            t.add_column(
-                c,
-                max_width=20 if c == "case" else None,
-                ratio=3 if c in ("statement", "amount", "name", "number") else 1,
-                overflow="ellipsis" if narrow else "fold",
-                no_wrap=c == "case",
-            )
-        return t
-
-    def page(label: str | None, pdf: int) -> str:
-        return label or f"pdf {pdf}"
-
-    def where(e) -> str:
-        return e.case or "front/back matter"
-
-    kinds: dict[str, list] = {"amount": [], "target": [], "number": [], "actor": []}
-    for e in found:
-        kinds["number" if e.type == "percent" else e.type].append(e)
-    if kinds["amount"]:
-        t = table("Amounts", "amount", "cur.", "low–high", "case", "p.")
-        for e in kinds["amount"]:
-            lo, hi = e.attrs.get("low"), e.attrs.get("high")
-            span = human_value(lo) if lo == hi else f"{human_value(lo)}–{human_value(hi)}"
-            cur = e.attrs.get("currency") or "?"
-            t.add_row(e.text, cur, span, where(e), page(e.page_label, e.pdf_page))
-        console.print(t)
-    if kinds["target"]:
-        t = table("Targets", "statement", "value", "deadline / horizon", "case", "p.")
-        for e in kinds["target"]:
-            a = e.attrs
-            due = str(a["deadline"]) if a.get("deadline") else a.get("horizon") or "—"
-            t.add_row(e.text, a.get("value") or "—", due, where(e), page(e.page_label, e.pdf_page))
-        console.print(t)
-    if kinds["number"]:
-        t = table("Numbers and percents", "number", "value", "unit", "case", "p.")
-        for e in kinds["number"]:
-            a = e.attrs
-            v = human_value(a.get("value")) + ("%" if e.type == "percent" else "")
-            t.add_row(e.text, v, a.get("unit") or "—", where(e), page(e.page_label, e.pdf_page))
-        console.print(t)
-    if kinds["actor"]:
-        t = table("Actors", "name", "type", "mentions", "role", "first p.")
-        for r in group_actors(kinds["actor"]):
-            forms = [f for f in r.forms if f != r.name]
-            seen = f"{r.count}" + (f" ({'; '.join(forms[:4])})" if forms else "")
-            first = page(r.first_page, r.first_pdf_page)
-            t.add_row(r.name, r.actor_type or "?", seen, r.role or "—", first)
-        console.print(t)
+        print_entity_tables(console(), found)
 
 
 # --- editions / remove / diff -----------------------------------------------------------------
@@ -642,45 +511,21 @@ def editions(index_dir: Path, as_json: bool, chroma_url: str | None):
 
     Example: casebook editions --json
     """
-    with _open_index(index_dir, chroma_url) as index:
+    with open_index(index_dir, chroma_url) as index:
         series = index.series()
     records = [
         {
             "name": s["name"],
             "created_at": s["created_at"],
             "current": s["current"],
-            "editions": [_edition_record(d) for d in s["editions"]],
+            "editions": [edition_record(d) for d in s["editions"]],
         }
         for s in series
     ]
     if as_json:
         click.echo(json.dumps({"series": records}, ensure_ascii=False, indent=1))
         return
-    from rich.table import Table
-
-    console = _console()
-    for s in records:
-        table = Table(title=s["name"], title_justify="left")
-        for col in ("", "label", "sha256", "ingested", "pages", "chunks", "title"):
-            table.add_column(col)
-        for d in s["editions"]:
-            table.add_row(
-                "*" if d["current"] else "",
-                d["label"] or "",
-                d["sha256"][:12],
-                d["ingested_at"],
-                str(d["pages"] or ""),
-                str(d["chunks"]),
-                d["title"],
-            )
-        console.print(table)
-    if not records:
-        console.print("no documents in the index")
-
-
-def _edition_record(d: dict) -> dict:
-    keys = ("sha256", "label", "title", "path", "ingested_at", "pages", "chunks", "current")
-    return {k: d.get(k) for k in keys}
+    print_editions(console(), records)
 
 
 @main.command()
@@ -702,7 +547,7 @@ def remove(name: str, index_dir: Path, is_series: bool, yes: bool, chroma_url: s
 
     if not chroma_url and not index_dir.exists():
         raise CasebookError(f"no index at {index_dir}: nothing to remove")
-    with _open_index(index_dir, chroma_url, create=True) as index:
+    with open_index(index_dir, chroma_url, create=True) as index:
         if is_series:
             found = index.resolve_series(name)
             what = f"series {found['name']!r} and its {len(found['editions'])} edition(s)"
@@ -755,49 +600,13 @@ def diff(
     """
     from index.diff import diff_editions, pick_editions
 
-    with _open_index(index_dir, chroma_url) as index:
+    with open_index(index_dir, chroma_url) as index:
         found, old, new = pick_editions(index, series, from_, to)
         result = {"series": found["name"], **diff_editions(index, old, new)}
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=1))
         return
-    _print_diff(_console(), result)
-
-
-def _print_diff(console, r: dict) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    a, b = r["from"], r["to"]
-    console.print(
-        f"[bold]{escape(r['series'])}[/bold]: {escape(a['label'] or '')} ({a['sha256'][:12]}) → "
-        f"{escape(b['label'] or '')} ({b['sha256'][:12]})"
-    )
-    facts = Table(title="Changed facts", title_justify="left")
-    for col in ("type", "case › section", "old", "new"):
-        facts.add_column(col)
-    for f in r["changed_facts"]:
-        facts.add_row(
-            f["type"],
-            escape(f"{f['case'] or '—'} › {f['section'] or '—'}"),
-            escape(f"{f['old']['text']}  (p. {f['old']['page_label'] or '?'})"),
-            escape(f"{f['new']['text']}  (p. {f['new']['page_label'] or '?'})"),
-        )
-    console.print(facts if r["changed_facts"] else "No changed facts.")
-    for kind in ("changed", "added", "removed"):
-        items = r["passages"][kind]
-        console.print(f"\n[bold]{kind.capitalize()} passages ({len(items)})[/bold]")
-        for p in items:
-            where = f"{p['case'] or p['part']} › {p['section'] or '—'}"
-            pages = " → ".join(
-                "p. " + ", ".join(str(x or "?") for x in side["page_labels"]) if side else "—"
-                for side in (p["old"], p["new"])
-            )
-            console.print(f"  {escape(where)}  [dim]({pages})[/dim]")
-            if p["old"] is not None:
-                console.print(f"    [red]- {escape(p['old']['text'])}[/red]", soft_wrap=True)
-            if p["new"] is not None:
-                console.print(f"    [green]+ {escape(p['new']['text'])}[/green]", soft_wrap=True)
+    print_diff(console(), result)
 
 
 # --- eval ------------------------------------------------------------------------------------
@@ -860,7 +669,7 @@ def evaluate(
     from eval.report import render_terminal, write_report
     from eval.run import EvalError, run_eval
 
-    with _engine(index_dir, chroma_url=chroma_url) as engine:
+    with open_engine(index_dir, chroma_url=chroma_url) as engine:
         texts = engine.document_texts()
         try:
             metrics = run_eval(
@@ -885,7 +694,7 @@ def evaluate(
     if as_json:
         click.echo(json.dumps(metrics, ensure_ascii=False))
     else:
-        render_terminal(metrics, _console())
+        render_terminal(metrics, console())
 
 
 def _compare(a: Path, b: Path, *, as_json: bool) -> None:
@@ -902,25 +711,7 @@ def _compare(a: Path, b: Path, *, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([{"metric": n, "a": x, "b": y, "delta": d} for n, x, y, d in rows]))
         return
-    from rich.table import Table
-
-    table = Table("metric", a.name, b.name, "Δ")
-    for name, x, y, d in rows:
-        colour = "green" if (d or 0) > 0 else "red" if (d or 0) < 0 else ""
-        if name.startswith("latency"):
-            colour = {"green": "red", "red": "green"}.get(colour, "")
-        table.add_row(
-            name, _fmt(x), _fmt(y), f"[{colour}]{_fmt(d)}[/{colour}]" if colour else _fmt(d)
-        )
-    _console().print(table)
-
-
-def _fmt(v: Any) -> str:
-    return "—" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+    print_compare(console(), rows, a.name, b.name)
 
 
 # --- a shared Chroma server: its indexes ------------------------------------------------------
@@ -955,3 +746,7 @@ def indexes(chroma_url: str, as_json: bool):
             )
     if not found and not as_json:
         click.echo(f"no casebook index on {chroma_url} yet", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -908,11 +908,16 @@ def answer_question(
     elif kind == "target":
         answer_text = _target_clause(chosen.text)
     support = _confidence(chosen, kind, context)
-    grounding = _grounding(question, chosen, index, kind)
+    missing: list[dict[str, str]] = []
+    grounding = _grounding(question, chosen, index, kind, missing)
     if unit_missing:
         grounding *= unit_missing  # "how many women" answered with a number of centres
+        _miss(missing, "counted", _counted(question))
     if not_person:
         grounding *= 0.5  # "who chaired it" answered with a board, a place or a programme
+        _miss(missing, "person" if kind == "actor" else "place", "")
+    if not answer_text:
+        _miss(missing, "span", kind)
     confidence = support * grounding
     abstain = not answer_text or grounding < min_grounding or confidence < threshold
     cites = _citations([chosen] + [s for s in ranked[:3] if s is not chosen])
@@ -926,6 +931,7 @@ def answer_question(
         confidence=confidence,
         support=support,
         grounding=grounding,
+        missing=missing,
     )
 
 
@@ -1060,8 +1066,17 @@ _NAME_WORD = re.compile(r"\b(?:[A-Z][\w'’-]*[a-zà-ÿ][\w'’-]*|[A-Z]{2,}s?)\
 _NUMBER_IN_Q = re.compile(r"(?<![\w-])\d[\d,.]*\d(?![\w-])|(?<![\w-])\d(?![\w-])")
 
 
-def _grounding(question: str, s: _Sentence, index: Any = None, kind: str | None = None) -> float:
+def _grounding(
+    question: str,
+    s: _Sentence,
+    index: Any = None,
+    kind: str | None = None,
+    missing: list[dict[str, str]] | None = None,
+) -> float:
     """Discount an answer whose evidence lacks what the question pins down.
+
+    ``missing``, if given, receives what was lacking as ``{"what", "text"}`` records, so
+    an abstention can say it in words (``casebook.wording``).
 
     A figure or year the question states ("recruited by 2023") must be in the chosen
     sentence, and every capitalised name word of the question (not its first word)
@@ -1085,10 +1100,12 @@ def _grounding(question: str, s: _Sentence, index: Any = None, kind: str | None 
         # Stating another year ("in 2023 alone" for "in 2022") is a surer miss.
         other_year = re.fullmatch(YEAR, n) and re.search(rf"\b{YEAR}\b", s.text)
         factor *= 0.35 if other_year else 0.5
+        _miss(missing, "year" if other_year else "figure", n)
         break
     unit = _rate_unit(question)
     if unit and not re.search(_RATES[unit], s.text, re.I):
         factor *= 0.5  # "wage per hour" is not answered by a sum per month
+        _miss(missing, "rate", unit)
     role = _ROLE_Q.search(question)
     if role:
         words = {_stem(w) for w in role.group("role").lower().split() if w not in STOP}
@@ -1097,23 +1114,32 @@ def _grounding(question: str, s: _Sentence, index: Any = None, kind: str | None 
         said = set(_terms(s.text))
         if words and not words & said:
             factor *= 0.5  # "who is the chief executive": the evidence must name that role
+            _miss(missing, "role", role.group("role"))
         # … and whose: "the head of a2i" is not the head of another body named beside it
         of = {_stem(w) for w in re.findall(r"[\w'-]+", question[role.end() :].lower())}
         of -= STOP | {_stem(w) for w in _TIME_WORDS}
         if of and not of & (said | set(_terms(f"{chunk.part} {chunk.section}"))):
             factor *= 0.5
+            _miss(missing, "role_of", f"{role.group('role')} {question[role.end() :]}")
     asks_actual = _ASKS_ACHIEVED.search(question) or _ASKS_NOW.search(question)
     asks_actual = asks_actual and kind != "target"  # "what target is it now for": a plan
     if asks_actual and (_PROSPECTIVE.search(s.text) or _TARGET_SHAPE.search(s.text)):
         factor *= 0.6  # asked what was achieved; the evidence states what is planned
+        _miss(missing, "achieved", "")
     tag = _part_tags(index).get((chunk.doc_sha256, chunk.part), "")
     if kind == "actor" and _category_missing(question, s.text):
         factor *= 0.5  # "which NGOs": the evidence must speak of NGOs
+        _miss(missing, "category", (_WHICH.search(question) or [""])[0])
     heading = f"{tag} {chunk.part} {chunk.section}"
     if _name_missing(question, s, heading):
         factor *= 0.5  # the Fund's participants are not the programme's
+        near = f"{heading} {chunk.text}"
+        for name in _question_names(question):
+            if _name_absent(name, near):
+                _miss(missing, "name", name)
     if _leader_of_other(question, s.text):
         factor *= 0.5  # "who led the taskforce" is not answered by the board's chair
+        _miss(missing, "led", _question_names(question, _LED.match(question).end())[0])
     raw = f"{heading} {chunk.text}"
     hay = raw.lower()
     first = question.split()[0] if question.split() else ""
@@ -1131,10 +1157,18 @@ def _grounding(question: str, s: _Sentence, index: Any = None, kind: str | None 
             continue  # at a word's start: "Fund" ~ "funding", not "UN" ~ "fund"
         if index is not None and _word_df(index, word.lower())[0] == 0:
             unknown = 0.8  # never in the casebooks: a paraphrase, or a subject they lack
+            _miss(missing, "unknown_name", word)
         else:
             factor *= 0.45  # the casebooks know it, but not here: evidence about something else
+            _miss(missing, "name", word)
             break
     return factor * unknown
+
+
+def _miss(missing: list[dict[str, str]] | None, what: str, text: str) -> None:
+    """Note what the evidence lacks, when the caller asked (see ``_grounding``)."""
+    if missing is not None:
+        missing.append({"what": what, "text": " ".join(text.split()).rstrip("?")})
 
 
 _WHICH = re.compile(

@@ -800,9 +800,17 @@ class Catalog:
         ]
 
     def match_cases(self, query: str) -> list[str]:
-        """Case titles containing ``query`` case-insensitively (``--case barcelona``)."""
-        q = query.strip().casefold()
-        return [t for t in self.cases() if q in t.casefold()]
+        """Case titles the query names (``--case barcelona``, ``--case "south africa"``):
+        a part of the title, or title and tag words, case and accents ignored."""
+        from index.case_match import match_case_titles
+
+        tags = {
+            p["title"]: p.get("tag")
+            for d in self.documents()
+            for p in (d.get("outline") or {}).get("parts", [])
+            if p.get("kind") == "case"
+        }
+        return match_case_titles(query, ((t, tags.get(t)) for t in self.cases()))
 
     def match_documents(self, query: str) -> list[str]:
         """sha256s of documents whose sha starts with ``query`` or whose title contains it."""

@@ -44,7 +44,7 @@ class Prepared:
         return {
             "sha256": doc.sha256,
             "title": doc.title,
-            "path": doc.path,
+            "path": str(Path(doc.path).resolve()),  # the app renders pages from any folder
             "kind": doc.kind,
             "pages": doc.page_count,
             "parser": doc.parser,

@@ -75,7 +75,7 @@ def _resolve_filters(
             known = index.cases()
             hint = ", ".join(known[:8]) + (" …" if len(known) > 8 else "")
             raise FilterNoMatch(
-                f"no case title contains {case!r}; cases in the index: {hint or 'none'}"
+                f"no case matches {case!r} (title, tag or place); cases: {hint or 'none'}"
             )
     if document is not None:
         docs = index.match_documents(document)

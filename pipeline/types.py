@@ -258,6 +258,8 @@ class Answer:
     confidence: float = 0.0  # support × grounding
     support: float = 0.0  # how closely the evidence matches the question's words and sense
     grounding: float = 1.0  # 1 unless the evidence lacks what the question pins down
+    # what the evidence lacks, as {"what", "text"} (a "figure" "2022", a "name" "EU", …)
+    missing: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -269,6 +271,7 @@ class Answer:
             "confidence": round(self.confidence, 4),
             "support": round(self.support, 4),
             "grounding": round(self.grounding, 4),
+            "missing": self.missing,
             "citations": [asdict(c) for c in self.citations],
             "passages": [hit_to_dict(h) for h in self.hits],
         }

@@ -14,8 +14,8 @@ from casebook.progress import Heartbeat, heartbeat_every, progress_bar, stderr_i
 
 
 def open_index(index_dir: Path, chroma_url: str | None = None, *, create: bool = False) -> Any:
-    from index.settings import index_settings
     from index.backend import open_index as open_store
+    from index.settings import index_settings
 
     if not create and not chroma_url and not index_dir.exists():
         raise CasebookError(f"no index at {index_dir}: run `casebook ingest PATH` first")

@@ -13,6 +13,12 @@ nothing may be downloaded).
 bm25s builds and saves the index (its eager BM25 score matrix, CSC). Queries
 read those saved arrays and score with a few numpy lines instead of importing
 bm25s, whose import pulls in scipy (~0.4 s) -- too much for a cold ``ask``.
+
+Besides the chunks, the same folder holds BM25 indexes of each chunk's *parents*: its
+section, its page and its part (case). A chunk loses the context its page or case
+has ("the Bank" in a passage of a case titled after the bank's full name); the
+parents' scores, mapped back to their chunks (``field_scores``), let hybrid retrieval
+score the section, page or case and still cite the half-page chunk inside it.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ import numpy as np
 
 from pipeline.types import Chunk
 
-LEXICAL_VERSION = 2  # bump when tokenisation/stemming changes: invalidates cached indexes
+LEXICAL_VERSION = 3  # bump when tokenisation/stemming/levels change: invalidates cached indexes
 TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
 _IDS_FILE = "chunk_ids.json"
 # bm25s.stopwords.STOPWORDS_EN, copied so the query path need not import bm25s.
@@ -121,6 +127,47 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     return [[stem(w) for w in _TOKEN_RE.findall(t.lower()) if w not in STOPWORDS_EN] for t in texts]
 
 
+LEVELS = ("section", "page", "part")
+
+
+def main_page(chunk: Chunk) -> int:
+    """The PDF page that holds most of the chunk's text."""
+    bounds = [0, *chunk.page_starts, len(chunk.text)]
+    spans = [bounds[i + 1] - bounds[i] for i in range(min(len(chunk.pdf_pages), len(bounds) - 1))]
+    if not spans:
+        return chunk.pdf_pages[0] if chunk.pdf_pages else 0
+    return chunk.pdf_pages[max(range(len(spans)), key=spans.__getitem__)]
+
+
+def parent_groups(chunks: Sequence[Chunk]) -> dict[str, tuple[list[str], np.ndarray]]:
+    """Each level's parent texts and the parent row of every chunk, in ``chunks`` order.
+
+    section: the heading path and every chunk under it; page: the part title (what a
+    running header prints) and the chunks whose main page it is; part: the part title
+    and all its chunks. Parents never cross documents.
+    """
+    out: dict[str, tuple[list[str], np.ndarray]] = {}
+    keyers: dict[str, Callable[[Chunk], tuple[object, ...]]] = {
+        "section": lambda c: (c.doc_sha256, c.part, *c.section_path),
+        "page": lambda c: (c.doc_sha256, main_page(c)),
+        "part": lambda c: (c.doc_sha256, c.part),
+    }
+    for level, keyer in keyers.items():
+        rows: dict[tuple[object, ...], int] = {}
+        texts: list[str] = []
+        owner = np.zeros(len(chunks), dtype=np.int32)
+        for i, c in enumerate(chunks):
+            key = keyer(c)
+            if key not in rows:
+                rows[key] = len(texts)
+                head = " › ".join([c.part, *c.section_path]) if level == "section" else c.part
+                texts.append(head)
+            owner[i] = rows[key]
+            texts[owner[i]] += "\n" + c.text
+        out[level] = (texts, owner)
+    return out
+
+
 def chunk_set_key(ids: Iterable[str]) -> str:
     """Cache key of a set of chunk ids (order-insensitive) and the tokeniser version."""
     h = hashlib.sha256(f"lexical-v{LEXICAL_VERSION}\n".encode())
@@ -180,6 +227,8 @@ class LexicalIndex:
         self._data = data if data is not None else np.zeros(0, dtype=np.float32)
         self._indices = indices if indices is not None else np.zeros(0, dtype=np.int32)
         self._indptr = indptr if indptr is not None else np.zeros(1, dtype=np.int64)
+        # level name -> (BM25 index of the parent texts, parent row of each chunk row)
+        self.levels: dict[str, tuple[LexicalIndex, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -239,6 +288,14 @@ class LexicalIndex:
             indptr.astype(np.int64),
         )
 
+    @classmethod
+    def build_from_chunks(cls, ids: list[str], chunks: Sequence[Chunk]) -> LexicalIndex:
+        """The chunk index (over ``embed_text``) plus its section, page and part levels."""
+        idx = cls.build(ids, [c.embed_text for c in chunks])
+        for level, (texts, owner) in parent_groups(chunks).items():
+            idx.levels[level] = (cls.build([str(i) for i in range(len(texts))], texts), owner)
+        return idx
+
     def save(self, dest: Path) -> None:
         """Write atomically: fill a temp sibling folder, then rename it into place."""
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -248,6 +305,9 @@ class LexicalIndex:
             np.save(tmp / "indices.npy", self._indices)
             np.save(tmp / "indptr.npy", self._indptr)
             (tmp / "vocab.json").write_text(json.dumps(self._vocab))
+            for level, (parent, owner) in self.levels.items():
+                parent.save(tmp / f"level-{level}")
+                np.save(tmp / f"owner-{level}.npy", owner.astype(np.int32, copy=False))
             (tmp / _IDS_FILE).write_text(json.dumps(self.ids))  # written last: marks complete
             try:
                 os.replace(tmp, dest)
@@ -262,13 +322,20 @@ class LexicalIndex:
     def load(cls, src: Path) -> LexicalIndex:
         """Read a saved index with numpy only (no bm25s/scipy import)."""
         ids = json.loads((src / _IDS_FILE).read_text())
-        return cls(
+        idx = cls(
             ids,
             json.loads((src / "vocab.json").read_text()),
             np.load(src / "data.npy"),
             np.load(src / "indices.npy"),
             np.load(src / "indptr.npy"),
         )
+        for level in LEVELS:
+            if (src / f"level-{level}" / _IDS_FILE).exists():
+                owner = np.load(src / f"owner-{level}.npy")
+                if len(owner) != len(ids):
+                    raise ValueError(f"level {level!r} does not line up with the chunks")
+                idx.levels[level] = (cls.load(src / f"level-{level}"), owner)
+        return idx
 
     @classmethod
     def load_or_build(
@@ -283,7 +350,7 @@ class LexicalIndex:
         if (dest / _IDS_FILE).exists():
             try:
                 idx = cls.load(dest)
-                if sorted(idx.ids) == sorted(ids):
+                if sorted(idx.ids) == sorted(ids) and set(idx.levels) == set(LEVELS):
                     return idx
             except (OSError, ValueError, KeyError) as exc:
                 warnings.warn(f"rebuilding unreadable BM25 cache {dest}: {exc}", stacklevel=2)
@@ -291,7 +358,7 @@ class LexicalIndex:
         if len(chunks) != len(ids):
             # The catalog changed between listing and fetching; index what we got.
             ids = [i for i in ids if i in chunks]
-        idx = cls.build(ids, [chunks[i].embed_text for i in ids])
+        idx = cls.build_from_chunks(ids, [chunks[i] for i in ids])
         if chunk_set_key(ids) == key:
             try:
                 if dest.exists():
@@ -306,15 +373,32 @@ class LexicalIndex:
                 )
         return idx
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every row for ``query`` (a repeated query term counts again)."""
+    def scores(self, query: str | Sequence[str]) -> np.ndarray:
+        """BM25 score of every row for ``query`` (a repeated query term counts again).
+
+        ``query`` is a text or its terms, already tokenised.
+        """
         n_terms = len(self._indptr) - 1
-        term_ids = [t for t in (self._vocab.get(w) for w in tokenize([query])[0]) if t is not None]
+        terms = tokenize([query])[0] if isinstance(query, str) else query
+        term_ids = [t for t in (self._vocab.get(w) for w in terms) if t is not None]
         out = np.zeros(len(self.ids), dtype=np.float32)
         for t in term_ids:
             if t < n_terms:
                 lo, hi = self._indptr[t], self._indptr[t + 1]
                 out[self._indices[lo:hi]] += self._data[lo:hi]  # rows unique per column
+        return out
+
+    def field_scores(self, query: str) -> dict[str, np.ndarray]:
+        """Per chunk row: its own BM25 score ("chunk") and its parents' ("section", "page",
+        "part"; zeros for a level this index lacks)."""
+        terms = tokenize([query])[0]
+        out = {"chunk": self.scores(terms)}
+        for level in LEVELS:
+            if level in self.levels:
+                parent, owner = self.levels[level]
+                out[level] = parent.scores(terms)[owner]
+            else:
+                out[level] = np.zeros(len(self.ids), dtype=np.float32)
         return out
 
     def search(

@@ -8,8 +8,9 @@ of per-query features:
 - ``bm25_section`` / ``bm25_page`` / ``bm25_part``: BM25 of its section, its page and its
   part (case), so a passage saying "the Bank" profits from a question naming the bank
   of the case it sits in; the chunk, at most half a page, is still what is cited;
-- ``dense``: cosine of the chunk's closest sentence to the question;
-- ``dense_chunk``: cosine of the whole chunk vector.
+- ``dense``: cosine of the chunk's closest sentence to the question.
+
+(The whole chunk vector's cosine was tried as a feature too: fitted weight 0, no gain.)
 
 BM25 features are divided by their best value over the candidate chunks, so the
 query's length and rarity drop out; cosines are used as they are. The score is
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-FEATURES = ("bm25", "bm25_section", "bm25_page", "bm25_part", "dense", "dense_chunk")
+FEATURES = ("bm25", "bm25_section", "bm25_page", "bm25_part", "dense")
 _LEXICAL_FIELD = {
     "bm25": "chunk",
     "bm25_section": "section",
@@ -63,15 +64,12 @@ def sentence_max(sentences: np.ndarray, owner: np.ndarray, query_vec: np.ndarray
 
 
 def feature_matrix(
-    lexical: Mapping[str, np.ndarray],
-    dense: np.ndarray | None,
-    dense_chunk: np.ndarray | None,
-    rows: np.ndarray,
+    lexical: Mapping[str, np.ndarray], dense: np.ndarray | None, rows: np.ndarray
 ) -> np.ndarray:
     """Features (columns in ``FEATURES`` order) of the chunk rows ``rows``.
 
-    ``lexical`` holds BM25 arrays per field (``LexicalIndex.field_scores``); ``dense`` and
-    ``dense_chunk`` hold cosines per chunk row (None: zeros, e.g. BM25-only).
+    ``lexical`` holds BM25 arrays per field (``LexicalIndex.field_scores``); ``dense`` the
+    closest sentence's cosine per chunk row (None: zeros, e.g. BM25 only).
     """
     out = np.zeros((len(rows), len(FEATURES)), dtype=np.float32)
     for j, name in enumerate(FEATURES):
@@ -82,10 +80,8 @@ def feature_matrix(
             v = np.asarray(col, dtype=np.float32)[rows]
             top = float(v.max()) if len(v) else 0.0
             out[:, j] = v / top if top > 0 else v
-        else:
-            src = dense if name == "dense" else dense_chunk
-            if src is not None:
-                out[:, j] = np.asarray(src, dtype=np.float32)[rows]
+        elif dense is not None:
+            out[:, j] = np.asarray(dense, dtype=np.float32)[rows]
     return out
 
 

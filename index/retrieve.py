@@ -230,7 +230,6 @@ class QueryFeatures:
 
     fields: dict[str, np.ndarray]
     dense: np.ndarray
-    dense_chunk: np.ndarray
     matrix: np.ndarray
 
 
@@ -241,15 +240,11 @@ def query_features(
     lex = index.lexical()
     snap = index.vectors()
     dense = sentence_max(snap.sentences, snap.owner, query_vec)
-    dense_chunk = np.asarray(snap.matrix @ query_vec, dtype=np.float32)
     if snap.ids != lex.ids:  # both list the visible chunks; align if they ever differ
         at = np.array([snap.pos.get(cid, -1) for cid in lex.ids])
         dense = np.where(at >= 0, dense[at], -1.0)
-        dense_chunk = np.where(at >= 0, dense_chunk[at], -1.0)
     fields = lex.field_scores(query)
-    return QueryFeatures(
-        fields, dense, dense_chunk, feature_matrix(fields, dense, dense_chunk, rows)
-    )
+    return QueryFeatures(fields, dense, feature_matrix(fields, dense, rows))
 
 
 def _search_linear(

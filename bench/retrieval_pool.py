@@ -84,8 +84,12 @@ def generate(
     *,
     per_sentence: int = 3,
     seed: int = 0,
+    paraphrase: bool = True,
 ) -> list[PoolQuery]:
-    """``per_sentence`` queries from every sentence of eight words or more."""
+    """``per_sentence`` queries from every sentence of eight words or more.
+
+    ``paraphrase=False`` skips the neighbour words (and embedding the vocabulary: fast,
+    for tests)."""
     rng = random.Random(seed)
     sentences: list[tuple[int, list[str]]] = [
         (row, _WORD.findall(t))
@@ -94,7 +98,7 @@ def generate(
         if len(t.split()) >= 8
     ]
     vocab = [w.lower() for _, ws in sentences for w in ws if _content(w)]
-    near = neighbours(vocab, embed)
+    near = neighbours(vocab, embed) if paraphrase else {}
     texts = [c.text for c in chunks]
     by_parent: dict[tuple[object, ...], list[int]] = {}
     for row, c in enumerate(chunks):
@@ -139,7 +143,7 @@ def generate(
                 drop = set(rarest[:2])
                 picked = [w for w in picked if w not in drop] or picked
                 style += "+unterm"
-            if rng.random() < PARAPHRASED:
+            if near and rng.random() < PARAPHRASED:
                 style += "+paraphrase"
                 picked = [
                     near.get(w.lower(), w) if _content(w) and rng.random() < 0.5 else w

@@ -5,7 +5,8 @@ The baseline is what a plain script would do: ``bm25s`` over each PDF page's raw
 model. A page *matches* a question when it holds evidence under the gold README's rule
 (``eval.metrics.passage_matches``, the same matcher as for the tool's passages). The tool
 is measured with ``Engine.search``: the default hybrid (learned linear fusion,
-``index/retrieval_weights.json``), the old RRF hybrid, dense only and BM25 only. Only
+``index/retrieval_weights.json``), the old RRF hybrid, dense only, BM25 only, and BM25 over
+the chunks' bare text (without the part title and section path above it). Only
 per-set figures are printed (recall@5 / MRR@10 over answerable questions), never a
 question, so the held-out sets can be reported without being looked into.
 
@@ -88,6 +89,7 @@ def main() -> None:
     from eval.gold import load_gold
     from index.engine import Engine
     from index.ingest import ingest
+    from index.lexical import LexicalIndex
     from index.retrieve import DEFAULT_FUSION, RRF_FUSION
 
     index_dir = args.index or Path(tempfile.mkdtemp(prefix="casebook-pagebm25-"))
@@ -95,9 +97,9 @@ def main() -> None:
         ingest([args.pdf], index_dir)
     pages, rank_pages = page_bm25(args.pdf)
 
-    methods = ("page BM25", "hybrid", "hybrid RRF (old)", "dense", "BM25")
+    methods = ("page BM25", "hybrid", "hybrid RRF (old)", "dense", "BM25", "BM25 bare text")
     print(f"{args.pdf.name}: recall@5 / MRR@10 over answerable questions")
-    print(f"{'set':10s} {'n':>3s}  " + "  ".join(f"{m:>16s}" for m in methods))
+    print(f"{'set':10s} {'n':>3s}  " + "  ".join(f"{m:>16s}" for m in methods), flush=True)
     table: dict[str, list[tuple[float, float]]] = {m: [] for m in methods}
     with Engine.open(index_dir) as engine:
 
@@ -105,12 +107,18 @@ def main() -> None:
             engine.fusion = fusion  # type: ignore[assignment]
             return [h.chunk.text for h in engine.search(question, k=10, mode=mode)]  # type: ignore[arg-type]
 
+        # the chunks' BM25 without the part title and section path above their text
+        chunks = engine.index.chunks()
+        bare = LexicalIndex.build([c.id for c in chunks], [c.text for c in chunks])
+        text_of = {c.id: c.text for c in chunks}
+
         runs: dict[str, Callable[[str], list[str]]] = {
             "page BM25": rank_pages,
             "hybrid": lambda q: tool(q, "hybrid"),
             "hybrid RRF (old)": lambda q: tool(q, "hybrid", RRF_FUSION),
             "dense": lambda q: tool(q, "dense"),
             "BM25": lambda q: tool(q, "bm25"),
+            "BM25 bare text": lambda q: [text_of[i] for i, _ in bare.search(q, 10)],
         }
         for name in wanted:
             path = SETS[name]
@@ -129,7 +137,7 @@ def main() -> None:
             r5s, mrrs = [a for a, _ in table[m]], [b for _, b in table[m]]
             cells.append(f"{max(r5s) - min(r5s):.2f} / {max(mrrs) - min(mrrs):.2f}" if r5s else "")
         print(f"{'spread':10s} {'':3s}  " + "  ".join(f"{c:>16s}" for c in cells))
-        words = [len(c.text.split()) for c in engine.index.chunks()]
+        words = [len(c.text.split()) for c in chunks]
     # pages of text (a picture page prints only its running header: under 50 words)
     page_words = sorted(n for p in pages if (n := len(p.split())) >= 50)
     page = statistics.median(page_words)

@@ -4,14 +4,16 @@ The pool (``bench/retrieval_pool.py``: sentences of the chunks, cut, paraphrased
 embedding neighbours, some naming their part) gives thousands of (query, target chunks)
 pairs. The features are those the query path computes (``index.retrieve.query_features``);
 the weights maximise MRR@10 + recall@5 on the pool by coordinate ascent, the BM25
-weight fixed at 1 (the score's scale is free). Five folds over the chunks measure the pool
+weight fixed at 1 (the score's scale is free). Five folds over the sentences measure the pool
 out of sample; starting from BM25 + dense, each other feature is kept only when it lifts
 that 5-fold figure by more than ``MIN_GAIN``. No gold set is used to fit:
 dev, probe and held-out A are printed beside the pool, each out of sample (held-out B and
 ``extra-qa.jsonl`` are reported only by ``bench/bench_page_bm25.py``, in aggregate).
 
-Usage: python bench/fit_retrieval.py [--index DIR] [--per-sentence 3] [--seed 0] [--write]
-(--write saves index/retrieval_weights.json)
+Usage: python bench/fit_retrieval.py [--index DIR ...] [--per-sentence 3] [--seed 0] [--write]
+(--write saves index/retrieval_weights.json). The shipped weights came from three indexes,
+one per typesetting: the bundled casebook and ../shared/corpus/variants/*-{report,booklet}.pdf,
+each ingested with `casebook ingest PDF --index DIR`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import argparse
 import json
 import tempfile
 import time
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -91,7 +94,13 @@ def fit(
 def main() -> None:
     offline()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--index", type=Path)
+    ap.add_argument(
+        "--index",
+        type=Path,
+        action="append",
+        help="an index to generate queries from (repeat: e.g. other typesettings); the "
+        "gold sets are measured on the first",
+    )
     ap.add_argument("--per-sentence", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--write", action="store_true", help="save index/retrieval_weights.json")
@@ -106,16 +115,17 @@ def main() -> None:
     from index.retrieve import RRF_FUSION, query_features
     from sources import bundled_casebooks
 
-    index_dir = args.index or Path(tempfile.mkdtemp(prefix="casebook-fit-"))
-    if not (index_dir / "catalog.sqlite").exists():
-        ingest(bundled_casebooks(), index_dir)
-    with Engine.open(index_dir) as engine:
+    index_dirs = args.index or [Path(tempfile.mkdtemp(prefix="casebook-fit-"))]
+    if not (index_dirs[0] / "catalog.sqlite").exists():
+        ingest(bundled_casebooks(), index_dirs[0])
+
+    def pool_arrays(engine: Engine) -> tuple[list, np.ndarray, np.ndarray]:
+        """The generated queries of one index, their features and target masks."""
         index = engine.index
         lex = index.lexical()
-        chunks_by_id = index.chunks_by_id(lex.ids)
-        chunks = [chunks_by_id[i] for i in lex.ids]
+        by_id = index.chunks_by_id(lex.ids)
+        chunks = [by_id[i] for i in lex.ids]
         rows = np.arange(len(chunks))
-        t0 = time.perf_counter()
         pool = generate(
             chunks, engine.embedder.inner.embed, per_sentence=args.per_sentence, seed=args.seed
         )
@@ -129,13 +139,39 @@ def main() -> None:
         rel = np.zeros((len(pool), len(chunks)), dtype=bool)
         for i, p in enumerate(pool):
             rel[i, list(p.targets)] = True
-        print(
-            f"pool: {len(pool)} queries from {len(chunks)} chunks "
-            f"({time.perf_counter() - t0:.0f} s); styles: "
-            + ", ".join(
-                f"{s} {sum(p.style == s for p in pool)}" for s in sorted({p.style for p in pool})
-            )
+        return pool, x, rel
+
+    t0 = time.perf_counter()
+    parts = []
+    sources: list[str] = []
+    for d in index_dirs:
+        with Engine.open(d) as engine:
+            parts.append(pool_arrays(engine))
+            sources += [Path(str(doc["path"])).name for doc in engine.index.documents()]
+    # one array over all indexes: rows missing from a smaller index score far below any
+    width = max(x.shape[1] for _, x, _ in parts)
+    pool = [p for ps, _, _ in parts for p in ps]
+    x = np.concatenate(
+        [
+            np.pad(x, ((0, 0), (0, width - x.shape[1]), (0, 0)), constant_values=-1e3)
+            for _, x, _ in parts
+        ]
+    )
+    rel = np.concatenate([np.pad(r, ((0, 0), (0, width - r.shape[1]))) for _, _, r in parts])
+    n_chunks = sum(r.shape[1] for _, _, r in parts)
+    print(
+        f"pool: {len(pool)} queries from {n_chunks} chunks of {len(index_dirs)} index(es) "
+        f"({time.perf_counter() - t0:.0f} s); styles: "
+        + ", ".join(
+            f"{s} {sum(p.style == s for p in pool)}" for s in sorted({p.style for p in pool})
         )
+    )
+    with Engine.open(index_dirs[0]) as engine:
+        index = engine.index
+        lex = index.lexical()
+        by_id = index.chunks_by_id(lex.ids)
+        chunks = [by_id[i] for i in lex.ids]
+        rows = np.arange(len(chunks))
 
         def gold_features(name: str) -> tuple[np.ndarray, np.ndarray]:
             items = [
@@ -186,7 +222,8 @@ def main() -> None:
             cells.append("{:.3f} / {:.3f}".format(*objective(np.concatenate(pooled))))
             print("  ".join(cells))
 
-        fold_of = np.array([p.chunk_row % 5 for p in pool])
+        # folds by sentence: the same sentence in another typesetting stays in its fold
+        fold_of = np.array([zlib.crc32(p.sentence.encode()) % 5 for p in pool])
 
         def cross_validated(use: Sequence[str]) -> tuple[float, float]:
             ranks = np.zeros(len(pool), dtype=int)
@@ -231,9 +268,12 @@ def main() -> None:
                 json.dumps(
                     {
                         "weights": {f: v for f, v in chosen.items() if v},
-                        "command": "python bench/fit_retrieval.py --write",
-                        "fitted_on": f"{len(pool)} generated queries from {len(chunks)} chunks of "
-                        f"the bundled casebook (seed {args.seed}); no gold set",
+                        "command": "python bench/fit_retrieval.py "
+                        + " ".join(f"--index {d}" for d in index_dirs)
+                        + " --write  (one index per typesetting; see the script's docstring)",
+                        "fitted_on": f"{len(pool)} generated queries from {n_chunks} chunks of "
+                        f"{', '.join(sources)} (seed {args.seed}); no gold set",
+                        "kept": use,
                         "pool_recall@5": round(r5, 3),
                         "pool_mrr@10": round(mrr, 3),
                     },

@@ -5,7 +5,7 @@ and judged on the gold sets afterwards. A query is made from one sentence of a c
 the way a reader asks about it:
 
 - the answer is left out: figures and years are dropped;
-- only part of the sentence is kept: a contiguous window of its words ("window") or a
+- only some of its words are kept: a contiguous window of its words ("window") or a
   handful of its content words ("bag");
 - most are paraphrased: each content word is, with probability 1/2, swapped for its
   nearest neighbour in the embedding space among the index's own words (another stem,
@@ -49,7 +49,8 @@ class PoolQuery:
     query: str
     targets: frozenset[int]  # chunk rows that hold the sentence
     chunk_row: int  # the row the sentence was taken from
-    style: str  # window|bag, +paraphrase, +part
+    sentence: str  # the sentence's words (folds for cross-validation group by it)
+    style: str  # window|bag, +unterm, +paraphrase, +context
 
 
 def _content(word: str) -> bool:
@@ -165,5 +166,5 @@ def generate(
                     style += "+context"
                     picked += rng.sample(context, min(len(context), rng.randint(1, 3)))
             query = " ".join([rng.choice(OPENERS), *picked])
-            out.append(PoolQuery(query, targets, row, style))
+            out.append(PoolQuery(query, targets, row, sentence_text, style))
     return out

@@ -388,12 +388,12 @@ class LexicalIndex:
                 out[self._indices[lo:hi]] += self._data[lo:hi]  # rows unique per column
         return out
 
-    def field_scores(self, query: str) -> dict[str, np.ndarray]:
-        """Per chunk row: its own BM25 score ("chunk") and its parents' ("section", "page",
-        "part"; zeros for a level this index lacks)."""
+    def field_scores(self, query: str, levels: Iterable[str] = LEVELS) -> dict[str, np.ndarray]:
+        """Per chunk row: its own BM25 score ("chunk") and its parents' at ``levels``
+        ("section", "page", "part"; zeros for a level this index lacks)."""
         terms = tokenize([query])[0]
         out = {"chunk": self.scores(terms)}
-        for level in LEVELS:
+        for level in levels:
             if level in self.levels:
                 parent, owner = self.levels[level]
                 out[level] = parent.scores(terms)[owner]

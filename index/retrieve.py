@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from index.fusion import feature_matrix, fuse, load_weights, sentence_max
+from index.lexical import LEVELS
 from index.store import FilterNoMatch, Index
 from pipeline.types import Hit
 
@@ -234,16 +235,21 @@ class QueryFeatures:
 
 
 def query_features(
-    index: Index, query: str, query_vec: np.ndarray, rows: np.ndarray
+    index: Index,
+    query: str,
+    query_vec: np.ndarray,
+    rows: np.ndarray,
+    levels: Sequence[str] = LEVELS,
 ) -> QueryFeatures:
-    """The features of ``rows`` for ``query`` (``bench/fit_retrieval.py`` fits on exactly these)."""
+    """The features of ``rows`` for ``query`` (``bench/fit_retrieval.py`` fits on exactly
+    these); parent ``levels`` left out stay zero (their weight is zero)."""
     lex = index.lexical()
     snap = index.vectors()
     dense = sentence_max(snap.sentences, snap.owner, query_vec)
     if snap.ids != lex.ids:  # both list the visible chunks; align if they ever differ
         at = np.array([snap.pos.get(cid, -1) for cid in lex.ids])
         dense = np.where(at >= 0, dense[at], -1.0)
-    fields = lex.field_scores(query)
+    fields = lex.field_scores(query, levels)
     return QueryFeatures(fields, dense, feature_matrix(fields, dense, rows))
 
 
@@ -268,7 +274,9 @@ def _search_linear(
         rows = np.array(sorted(i for i, cid in enumerate(lex.ids) if cid in allowed), dtype=int)
     if rows.size == 0:
         return []
-    feats = query_features(index, query, qv, rows)
+    used = {f for f, w in weights if w}
+    levels = [lv for lv in LEVELS if f"bm25_{lv}" in used]
+    feats = query_features(index, query, qv, rows, levels)
     fields, dense = feats.fields, feats.dense
     scores = fuse(feats.matrix, weights)
     order = np.lexsort((rows, -scores))

@@ -149,7 +149,8 @@ def search(
     sentence, over the cached vector matrices (no chromadb import: keeps a cold ``ask``
     fast); ``"chroma"`` asks the chroma HNSW index of whole-chunk vectors with a
     ``where`` filter (kept for the benchmarks; the two agree on chunks stored without
-    sentence vectors).
+    sentence vectors). The learned linear fusion needs every chunk's score, so with
+    ``"chroma"`` a hybrid search fuses the two candidate lists by RRF instead.
     """
     if mode not in ("hybrid", "dense", "bm25"):
         raise ValueError(f"unknown search mode {mode!r}; use hybrid, dense or bm25")

@@ -127,7 +127,11 @@ def main() -> None:
         chunks = [by_id[i] for i in lex.ids]
         rows = np.arange(len(chunks))
         pool = generate(
-            chunks, engine.embedder.inner.embed, per_sentence=args.per_sentence, seed=args.seed
+            chunks,
+            engine.embedder.inner.embed,
+            per_sentence=args.per_sentence,
+            seed=args.seed,
+            labels=index.part_labels_for(chunks),
         )
         qvecs = engine.embedder.inner.embed([p.query for p in pool])
         x = np.stack(

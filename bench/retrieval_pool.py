@@ -11,7 +11,7 @@ the way a reader asks about it:
   nearest neighbour in the embedding space among the index's own words (another stem,
   cosine ≥ ``NEIGHBOUR_MIN``);
 - most add context, as a reader names the case a question is about while the sentence
-  says "the Bank" or "the city": a few words of the part's title, of the section's
+  says "the Bank" or "the city": a few words of the part's title or label, of the section's
   headings, or of the other chunks of its section or page;
 - half lose the sentence's two rarest words (a reader seldom knows the text's own term);
 - a question word opens it.
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from eval.metrics import passage_matches
-from index.lexical import STOPWORDS_EN, main_page, stem
+from index.lexical import STOPWORDS_EN, PartLabels, main_page, stem
 from pipeline.sentences import chunk_sentences
 from pipeline.types import Chunk
 
@@ -86,6 +86,7 @@ def generate(
     per_sentence: int = 3,
     seed: int = 0,
     paraphrase: bool = True,
+    labels: PartLabels | None = None,
 ) -> list[PoolQuery]:
     """``per_sentence`` queries from every sentence of eight words or more.
 
@@ -155,8 +156,8 @@ def generate(
                 # title) or what the section is about (its headings, other sentences)
                 c = chunks[row]
                 u = rng.random()
-                if u < 0.4:
-                    source = c.part
+                if u < 0.4:  # the case's title or the label it is filed under
+                    source = c.part + " " + (labels or {}).get((c.doc_sha256, c.part), "")
                 elif u < 0.7:
                     source = " ".join(c.section_path)
                 else:  # what the text around it (its section, its page) says

@@ -31,15 +31,16 @@ import shutil
 import tempfile
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from pipeline.types import Chunk
 
-LEXICAL_VERSION = 3  # bump when tokenisation/stemming/levels change: invalidates cached indexes
+LEXICAL_VERSION = 4  # bump when tokenisation/stemming/levels change: invalidates cached indexes
 TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
 _IDS_FILE = "chunk_ids.json"
 # bm25s.stopwords.STOPWORDS_EN, copied so the query path need not import bm25s.
@@ -128,6 +129,31 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
 
 
 LEVELS = ("section", "page", "part")
+# (document sha256, part title) -> the label its part is filed under (see ``part_labels``)
+PartLabels = Mapping[tuple[str, str], str]
+
+
+def part_labels(sha256: str, outline: Any) -> dict[tuple[str, str], str]:
+    """The tag structure detection read above each part's title ("SECTOR | PLACE"), by part.
+
+    Why: a question names the case it is about by its place or field more often than by its
+    title, and a case's passages rarely repeat either; indexed with every chunk of the part,
+    the tag routes such a question to its case. Read from the document's stored outline
+    (``casebook cases``); empty when it has none.
+    """
+    out: dict[tuple[str, str], str] = {}
+    parts = outline.get("parts") if isinstance(outline, dict) else None
+    for part in parts or []:
+        if isinstance(part, dict) and part.get("tag") and part.get("title"):
+            out[(sha256, str(part["title"]))] = str(part["tag"])
+    return out
+
+
+def lexical_text(chunk: Chunk, labels: PartLabels | None = None) -> str:
+    """What BM25 indexes for a chunk: its part's label, its part title and section path, then
+    its text (``Chunk.embed_text`` under the label)."""
+    label = (labels or {}).get((chunk.doc_sha256, chunk.part))
+    return f"{label}\n{chunk.embed_text}" if label else chunk.embed_text
 
 
 def main_page(chunk: Chunk) -> int:
@@ -139,12 +165,14 @@ def main_page(chunk: Chunk) -> int:
     return chunk.pdf_pages[max(range(len(spans)), key=spans.__getitem__)]
 
 
-def parent_groups(chunks: Sequence[Chunk]) -> dict[str, tuple[list[str], np.ndarray]]:
+def parent_groups(
+    chunks: Sequence[Chunk], labels: PartLabels | None = None
+) -> dict[str, tuple[list[str], np.ndarray]]:
     """Each level's parent texts and the parent row of every chunk, in ``chunks`` order.
 
     section: the heading path and every chunk under it; page: the part title (what a
     running header prints) and the chunks whose main page it is; part: the part title
-    and all its chunks. Parents never cross documents.
+    and all its chunks; each under its part's label. Parents never cross documents.
     """
     out: dict[str, tuple[list[str], np.ndarray]] = {}
     keyers: dict[str, Callable[[Chunk], tuple[object, ...]]] = {
@@ -161,7 +189,8 @@ def parent_groups(chunks: Sequence[Chunk]) -> dict[str, tuple[list[str], np.ndar
             if key not in rows:
                 rows[key] = len(texts)
                 head = " › ".join([c.part, *c.section_path]) if level == "section" else c.part
-                texts.append(head)
+                label = (labels or {}).get((c.doc_sha256, c.part))
+                texts.append(f"{label}\n{head}" if label else head)
             owner[i] = rows[key]
             texts[owner[i]] += "\n" + c.text
         out[level] = (texts, owner)
@@ -289,10 +318,12 @@ class LexicalIndex:
         )
 
     @classmethod
-    def build_from_chunks(cls, ids: list[str], chunks: Sequence[Chunk]) -> LexicalIndex:
-        """The chunk index (over ``embed_text``) plus its section, page and part levels."""
-        idx = cls.build(ids, [c.embed_text for c in chunks])
-        for level, (texts, owner) in parent_groups(chunks).items():
+    def build_from_chunks(
+        cls, ids: list[str], chunks: Sequence[Chunk], labels: PartLabels | None = None
+    ) -> LexicalIndex:
+        """The chunk index (over ``lexical_text``) plus its section, page and part levels."""
+        idx = cls.build(ids, [lexical_text(c, labels) for c in chunks])
+        for level, (texts, owner) in parent_groups(chunks, labels).items():
             idx.levels[level] = (cls.build([str(i) for i in range(len(texts))], texts), owner)
         return idx
 
@@ -344,8 +375,13 @@ class LexicalIndex:
         key: str,
         ids: list[str],
         fetch: Callable[[list[str]], dict[str, Chunk]],
+        labels: Callable[[Sequence[Chunk]], PartLabels] | None = None,
     ) -> LexicalIndex:
-        """The cached index for ``key`` if present and sound, else build, save and prune."""
+        """The cached index for ``key`` if present and sound, else build, save and prune.
+
+        ``labels`` gives the part labels of the chunks to build from (``part_labels``); a
+        document's labels are fixed by its content, so the chunk-set key still holds.
+        """
         dest = cache_dir / key
         if (dest / _IDS_FILE).exists():
             try:
@@ -358,7 +394,8 @@ class LexicalIndex:
         if len(chunks) != len(ids):
             # The catalog changed between listing and fetching; index what we got.
             ids = [i for i in ids if i in chunks]
-        idx = cls.build_from_chunks(ids, [chunks[i] for i in ids])
+        ordered = [chunks[i] for i in ids]
+        idx = cls.build_from_chunks(ids, ordered, labels(ordered) if labels else None)
         if chunk_set_key(ids) == key:
             try:
                 if dest.exists():

@@ -38,9 +38,10 @@ import shutil
 import sqlite3
 import tempfile
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -858,7 +859,7 @@ class Index:
 
         # 5. The readers' caches for the chunk set that the commit will make visible, so
         # that after the switch no reader has to build them (or open chroma).
-        self._prebuild_caches(sha, series, todo, sent_rows)
+        self._prebuild_caches(sha, series, todo, sent_rows, meta.get("outline"))
         _crash_point("after_caches")
 
         # 6. Then the catalog, in one transaction: this is what makes the document visible
@@ -1205,6 +1206,7 @@ class Index:
         series: str | None,
         chunks: Sequence[Chunk],
         sent_rows: Sequence[tuple[str, bytes]] = (),
+        outline: Any = None,
     ) -> None:
         """Build and save the BM25 index and vector snapshot of the post-commit chunk set."""
         from index.lexical import LexicalIndex, chunk_set_key
@@ -1218,7 +1220,8 @@ class Index:
             out.update({i: new[i] for i in wanted if i in new})
             return out
 
-        LexicalIndex.load_or_build(self.bm25_dir, key, ids, fetch)
+        labels = partial(self.part_labels_for, pending={sha: outline})
+        LexicalIndex.load_or_build(self.bm25_dir, key, ids, fetch, labels)
         if VectorSnapshot.load(self.vectors_dir / key, key, ids) is None:
             pending = {h: np.frombuffer(b, dtype=np.float32) for h, b in sent_rows}
             self._build_snapshot(key, ids, fetch, pending)
@@ -1578,9 +1581,32 @@ class Index:
 
         ids, key = self._visible_set()
         if self._lexical is None or self._lexical_key != key:
-            self._lexical = LexicalIndex.load_or_build(self.bm25_dir, key, ids, self.chunks_by_id)
+            self._lexical = LexicalIndex.load_or_build(
+                self.bm25_dir, key, ids, self.chunks_by_id, self.part_labels_for
+            )
             self._lexical_key = key
         return self._lexical
+
+    def part_labels_for(
+        self, chunks: Sequence[Chunk], pending: Mapping[str, Any] | None = None
+    ) -> dict[tuple[str, str], str]:
+        """Part labels (``index.lexical.part_labels``) of the chunks' documents, from their
+        stored outlines; ``pending`` holds outlines of documents not yet committed."""
+        from index.lexical import part_labels
+
+        shas = sorted({c.doc_sha256 for c in chunks})
+        outlines = dict(pending or {})
+        todo = [s for s in shas if s not in outlines]
+        if todo:
+            marks = ",".join("?" * len(todo))
+            for sha, raw in self.db.execute(
+                f"SELECT sha256, outline FROM documents WHERE sha256 IN ({marks})", todo
+            ):
+                outlines[sha] = json.loads(raw) if raw else None
+        out: dict[tuple[str, str], str] = {}
+        for sha in shas:
+            out.update(part_labels(sha, outlines.get(sha)))
+        return out
 
     def vectors(self) -> VectorSnapshot:
         """All complete chunks' vectors as one matrix, cached in ``vectors/<key>/``.

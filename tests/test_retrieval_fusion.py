@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -148,3 +149,39 @@ def test_generated_queries_are_found_on_the_real_index(engine) -> None:
     assert mrr >= float(np.where(old <= 10, 1.0 / old, 0).mean())
     # every cited passage stays at most about half a page (the chunker's word-piece cap)
     assert max(len(c.text.split()) for c in chunks) <= 200
+
+
+def test_a_case_is_found_by_the_place_its_tag_names(tmp_path: Path) -> None:
+    """The tag printed above a case's title ("SECTOR | PLACE", from the outline) is indexed
+    with every chunk of the case, before and after a rebuild of the BM25 cache."""
+    chunks = _two_funds()
+    sha_ = chunks[0].doc_sha256
+    outline = {
+        "parts": [
+            {"kind": "case", "title": HARBOUR, "tag": "PORTS | NORTHLAND"},
+            {"kind": "case", "title": LAKES, "tag": "TRANSPORT | WESTMERE"},
+        ]
+    }
+    emb = FakeEmbedder()
+    query = "ferries financed in Westmere"
+    with Index(tmp_path / "ix", SETTINGS) as index:
+        index.add_document({"sha256": sha_, "title": "Funds", "outline": outline}, chunks, emb)
+        assert index.part_labels_for(chunks) == {
+            (sha_, HARBOUR): "PORTS | NORTHLAND",
+            (sha_, LAKES): "TRANSPORT | WESTMERE",
+        }
+        for _ in range(2):  # the cache built at ingest, then one rebuilt by a reader
+            hits = search(index, query, 2, embedder=None, mode="bm25")
+            assert hits[0].chunk.id == chunks[2].id
+            place = search(index, "Westmere", 5, embedder=None, mode="bm25")
+            assert {h.chunk.id for h in place} == {chunks[2].id, chunks[3].id}
+            assert search(index, query, 1, embedder=emb)[0].chunk.id == chunks[2].id
+            for cached in (tmp_path / "ix" / "bm25").iterdir():
+                shutil.rmtree(cached)
+            index.close()
+            index = Index(tmp_path / "ix", SETTINGS)
+    # without an outline there is no label: the place is found nowhere
+    with Index(tmp_path / "bare", SETTINGS) as index:
+        index.add_document({"sha256": sha_, "title": "Funds"}, chunks, emb)
+        assert index.part_labels_for(chunks) == {}
+        assert search(index, "Westmere", 5, embedder=None, mode="bm25") == []

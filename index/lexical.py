@@ -258,6 +258,22 @@ class LexicalIndex:
         self._indptr = indptr if indptr is not None else np.zeros(1, dtype=np.int64)
         # level name -> (BM25 index of the parent texts, parent row of each chunk row)
         self.levels: dict[str, tuple[LexicalIndex, np.ndarray]] = {}
+        # saved levels not read yet: a query reads only the levels it weighs (cold start)
+        self._saved_levels: dict[str, Path] = {}
+
+    def level_names(self) -> set[str]:
+        """The parent levels this index holds (loaded or not)."""
+        return set(self.levels) | set(self._saved_levels)
+
+    def level(self, name: str) -> tuple[LexicalIndex, np.ndarray] | None:
+        """The parent level ``name`` (read from disk on first use), or None."""
+        src = self._saved_levels.pop(name, None)
+        if src is not None:
+            owner = np.load(src.parent / f"owner-{name}.npy")
+            if len(owner) != len(self.ids):
+                raise ValueError(f"level {name!r} in {src.parent} does not line up with the chunks")
+            self.levels[name] = (LexicalIndex.load(src), owner)
+        return self.levels.get(name)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -336,6 +352,8 @@ class LexicalIndex:
             np.save(tmp / "indices.npy", self._indices)
             np.save(tmp / "indptr.npy", self._indptr)
             (tmp / "vocab.json").write_text(json.dumps(self._vocab))
+            for level in LEVELS:
+                self.level(level)  # read any level not loaded yet: all are written
             for level, (parent, owner) in self.levels.items():
                 parent.save(tmp / f"level-{level}")
                 np.save(tmp / f"owner-{level}.npy", owner.astype(np.int32, copy=False))
@@ -362,10 +380,7 @@ class LexicalIndex:
         )
         for level in LEVELS:
             if (src / f"level-{level}" / _IDS_FILE).exists():
-                owner = np.load(src / f"owner-{level}.npy")
-                if len(owner) != len(ids):
-                    raise ValueError(f"level {level!r} does not line up with the chunks")
-                idx.levels[level] = (cls.load(src / f"level-{level}"), owner)
+                idx._saved_levels[level] = src / f"level-{level}"
         return idx
 
     @classmethod
@@ -386,7 +401,7 @@ class LexicalIndex:
         if (dest / _IDS_FILE).exists():
             try:
                 idx = cls.load(dest)
-                if sorted(idx.ids) == sorted(ids) and set(idx.levels) == set(LEVELS):
+                if sorted(idx.ids) == sorted(ids) and idx.level_names() == set(LEVELS):
                     return idx
             except (OSError, ValueError, KeyError) as exc:
                 warnings.warn(f"rebuilding unreadable BM25 cache {dest}: {exc}", stacklevel=2)
@@ -431,8 +446,9 @@ class LexicalIndex:
         terms = tokenize([query])[0]
         out = {"chunk": self.scores(terms)}
         for level in levels:
-            if level in self.levels:
-                parent, owner = self.levels[level]
+            found = self.level(level)
+            if found is not None:
+                parent, owner = found
                 out[level] = parent.scores(terms)[owner]
             else:
                 out[level] = np.zeros(len(self.ids), dtype=np.float32)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from index.fusion import FEATURES, WEIGHTS_FILE, feature_matrix, load_weights
-from index.lexical import LEVELS, LexicalIndex, parent_groups
+from index.lexical import LEVELS, LexicalIndex, chunk_set_key, parent_groups
 from index.retrieve import RRF_FUSION, search
 from index.store import Index
 from index.testing import FakeEmbedder, make_chunk, sha
@@ -73,7 +73,7 @@ def test_parent_levels_survive_save_and_load(tmp_path: Path) -> None:
     idx = LexicalIndex.build_from_chunks(ids, chunks)
     idx.save(tmp_path / "k")
     back = LexicalIndex.load(tmp_path / "k")
-    assert set(back.levels) == set(LEVELS)
+    assert back.level_names() == set(LEVELS) and not back.levels  # read on first use
     for q in ("ferries Northern Harbour", "cycling paths lake", "preface"):
         a, b = idx.field_scores(q), back.field_scores(q)
         for name in a:
@@ -86,10 +86,13 @@ def test_parent_levels_survive_save_and_load(tmp_path: Path) -> None:
 def test_bm25_cache_without_levels_is_rebuilt(tmp_path: Path) -> None:
     chunks = _two_funds()
     ids = [c.id for c in chunks]
-    LexicalIndex.build(ids, [c.embed_text for c in chunks]).save(tmp_path / "key")
+    key = chunk_set_key(ids)
+    LexicalIndex.build(ids, [c.embed_text for c in chunks]).save(tmp_path / key)
+    assert LexicalIndex.load(tmp_path / key).level_names() == set()
     by_id = {c.id: c for c in chunks}
-    idx = LexicalIndex.load_or_build(tmp_path, "key", ids, lambda want: by_id)
-    assert set(idx.levels) == set(LEVELS)
+    idx = LexicalIndex.load_or_build(tmp_path, key, ids, lambda want: by_id)
+    assert idx.level_names() == set(LEVELS)
+    assert LexicalIndex.load(tmp_path / key).level_names() == set(LEVELS)  # saved so
 
 
 def test_weights_file_names_known_features_and_how_it_was_made(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,9 +57,32 @@ class Caches(Catalog):
 
         ids, key = self._visible_set()
         if self._lexical is None or self._lexical_key != key:
-            self._lexical = LexicalIndex.load_or_build(self.bm25_dir, key, ids, self.chunks_by_id)
+            self._lexical = LexicalIndex.load_or_build(
+                self.bm25_dir, key, ids, self.chunks_by_id, self.part_labels_for
+            )
             self._lexical_key = key
         return self._lexical
+
+    def part_labels_for(
+        self, chunks: Sequence[Chunk], pending: Mapping[str, Any] | None = None
+    ) -> dict[tuple[str, str], str]:
+        """Part labels (``index.lexical.part_labels``) of the chunks' documents, from their
+        stored outlines; ``pending`` holds outlines of documents not yet committed."""
+        from index.lexical import part_labels
+
+        shas = sorted({c.doc_sha256 for c in chunks})
+        outlines = dict(pending or {})
+        todo = [s for s in shas if s not in outlines]
+        if todo:
+            marks = ",".join("?" * len(todo))
+            for sha, raw in self.db.execute(
+                f"SELECT sha256, outline FROM documents WHERE sha256 IN ({marks})", todo
+            ):
+                outlines[sha] = json.loads(raw) if raw else None
+        out: dict[tuple[str, str], str] = {}
+        for sha in shas:
+            out.update(part_labels(sha, outlines.get(sha)))
+        return out
 
     def vectors(self) -> VectorSnapshot:
         """All complete chunks' vectors as one matrix, cached in ``vectors/<key>/``.
@@ -207,6 +231,7 @@ class Caches(Catalog):
         series: str | None,
         chunks: Sequence[Chunk],
         sent_rows: Sequence[tuple[str, bytes]] = (),
+        outline: Any = None,
     ) -> None:
         """Build and save the BM25 index and vector snapshot of the post-commit chunk set."""
         from index.lexical import LexicalIndex, chunk_set_key
@@ -220,7 +245,8 @@ class Caches(Catalog):
             out.update({i: new[i] for i in wanted if i in new})
             return out
 
-        LexicalIndex.load_or_build(self.bm25_dir, key, ids, fetch)
+        labels = partial(self.part_labels_for, pending={sha: outline})
+        LexicalIndex.load_or_build(self.bm25_dir, key, ids, fetch, labels)
         if VectorSnapshot.load(self.vectors_dir / key, key, ids) is None:
             pending = {h: np.frombuffer(b, dtype=np.float32) for h, b in sent_rows}
             self._build_snapshot(key, ids, fetch, pending)

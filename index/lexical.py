@@ -13,6 +13,12 @@ nothing may be downloaded).
 bm25s builds and saves the index (its eager BM25 score matrix, CSC). Queries
 read those saved arrays and score with a few numpy lines instead of importing
 bm25s, whose import pulls in scipy (~0.4 s) -- too much for a cold ``ask``.
+
+Besides the chunks, the same folder holds BM25 indexes of each chunk's *parents*: its
+section, its page and its part (case). A chunk loses the context its page or case
+has ("the Bank" in a passage of a case titled after the bank's full name); the
+parents' scores, mapped back to their chunks (``field_scores``), let hybrid retrieval
+score the section, page or case and still cite the half-page chunk inside it.
 """
 
 from __future__ import annotations
@@ -25,15 +31,16 @@ import shutil
 import tempfile
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from pipeline.types import Chunk
 
-LEXICAL_VERSION = 2  # bump when tokenisation/stemming changes: invalidates cached indexes
+LEXICAL_VERSION = 4  # bump when tokenisation/stemming/levels change: invalidates cached indexes
 TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
 _IDS_FILE = "chunk_ids.json"
 # bm25s.stopwords.STOPWORDS_EN, copied so the query path need not import bm25s.
@@ -121,6 +128,75 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     return [[stem(w) for w in _TOKEN_RE.findall(t.lower()) if w not in STOPWORDS_EN] for t in texts]
 
 
+LEVELS = ("section", "page", "part")
+# (document sha256, part title) -> the label its part is filed under (see ``part_labels``)
+PartLabels = Mapping[tuple[str, str], str]
+
+
+def part_labels(sha256: str, outline: Any) -> dict[tuple[str, str], str]:
+    """The tag structure detection read above each part's title ("SECTOR | PLACE"), by part.
+
+    Why: a question names the case it is about by its place or field more often than by its
+    title, and a case's passages rarely repeat either; indexed with every chunk of the part,
+    the tag routes such a question to its case. Read from the document's stored outline
+    (``casebook cases``); empty when it has none.
+    """
+    out: dict[tuple[str, str], str] = {}
+    parts = outline.get("parts") if isinstance(outline, dict) else None
+    for part in parts or []:
+        if isinstance(part, dict) and part.get("tag") and part.get("title"):
+            out[(sha256, str(part["title"]))] = str(part["tag"])
+    return out
+
+
+def lexical_text(chunk: Chunk, labels: PartLabels | None = None) -> str:
+    """What BM25 indexes for a chunk: its part's label, its part title and section path, then
+    its text (``Chunk.embed_text`` under the label)."""
+    label = (labels or {}).get((chunk.doc_sha256, chunk.part))
+    return f"{label}\n{chunk.embed_text}" if label else chunk.embed_text
+
+
+def main_page(chunk: Chunk) -> int:
+    """The PDF page that holds most of the chunk's text."""
+    bounds = [0, *chunk.page_starts, len(chunk.text)]
+    spans = [bounds[i + 1] - bounds[i] for i in range(min(len(chunk.pdf_pages), len(bounds) - 1))]
+    if not spans:
+        return chunk.pdf_pages[0] if chunk.pdf_pages else 0
+    return chunk.pdf_pages[max(range(len(spans)), key=spans.__getitem__)]
+
+
+def parent_groups(
+    chunks: Sequence[Chunk], labels: PartLabels | None = None
+) -> dict[str, tuple[list[str], np.ndarray]]:
+    """Each level's parent texts and the parent row of every chunk, in ``chunks`` order.
+
+    section: the heading path and every chunk under it; page: the part title (what a
+    running header prints) and the chunks whose main page it is; part: the part title
+    and all its chunks; each under its part's label. Parents never cross documents.
+    """
+    out: dict[str, tuple[list[str], np.ndarray]] = {}
+    keyers: dict[str, Callable[[Chunk], tuple[object, ...]]] = {
+        "section": lambda c: (c.doc_sha256, c.part, *c.section_path),
+        "page": lambda c: (c.doc_sha256, main_page(c)),
+        "part": lambda c: (c.doc_sha256, c.part),
+    }
+    for level, keyer in keyers.items():
+        rows: dict[tuple[object, ...], int] = {}
+        texts: list[str] = []
+        owner = np.zeros(len(chunks), dtype=np.int32)
+        for i, c in enumerate(chunks):
+            key = keyer(c)
+            if key not in rows:
+                rows[key] = len(texts)
+                head = " › ".join([c.part, *c.section_path]) if level == "section" else c.part
+                label = (labels or {}).get((c.doc_sha256, c.part))
+                texts.append(f"{label}\n{head}" if label else head)
+            owner[i] = rows[key]
+            texts[owner[i]] += "\n" + c.text
+        out[level] = (texts, owner)
+    return out
+
+
 def chunk_set_key(ids: Iterable[str]) -> str:
     """Cache key of a set of chunk ids (order-insensitive) and the tokeniser version."""
     h = hashlib.sha256(f"lexical-v{LEXICAL_VERSION}\n".encode())
@@ -180,6 +256,24 @@ class LexicalIndex:
         self._data = data if data is not None else np.zeros(0, dtype=np.float32)
         self._indices = indices if indices is not None else np.zeros(0, dtype=np.int32)
         self._indptr = indptr if indptr is not None else np.zeros(1, dtype=np.int64)
+        # level name -> (BM25 index of the parent texts, parent row of each chunk row)
+        self.levels: dict[str, tuple[LexicalIndex, np.ndarray]] = {}
+        # saved levels not read yet: a query reads only the levels it weighs (cold start)
+        self._saved_levels: dict[str, Path] = {}
+
+    def level_names(self) -> set[str]:
+        """The parent levels this index holds (loaded or not)."""
+        return set(self.levels) | set(self._saved_levels)
+
+    def level(self, name: str) -> tuple[LexicalIndex, np.ndarray] | None:
+        """The parent level ``name`` (read from disk on first use), or None."""
+        src = self._saved_levels.pop(name, None)
+        if src is not None:
+            owner = np.load(src.parent / f"owner-{name}.npy")
+            if len(owner) != len(self.ids):
+                raise ValueError(f"level {name!r} in {src.parent} does not line up with the chunks")
+            self.levels[name] = (LexicalIndex.load(src), owner)
+        return self.levels.get(name)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -239,6 +333,16 @@ class LexicalIndex:
             indptr.astype(np.int64),
         )
 
+    @classmethod
+    def build_from_chunks(
+        cls, ids: list[str], chunks: Sequence[Chunk], labels: PartLabels | None = None
+    ) -> LexicalIndex:
+        """The chunk index (over ``lexical_text``) plus its section, page and part levels."""
+        idx = cls.build(ids, [lexical_text(c, labels) for c in chunks])
+        for level, (texts, owner) in parent_groups(chunks, labels).items():
+            idx.levels[level] = (cls.build([str(i) for i in range(len(texts))], texts), owner)
+        return idx
+
     def save(self, dest: Path) -> None:
         """Write atomically: fill a temp sibling folder, then rename it into place."""
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -248,6 +352,11 @@ class LexicalIndex:
             np.save(tmp / "indices.npy", self._indices)
             np.save(tmp / "indptr.npy", self._indptr)
             (tmp / "vocab.json").write_text(json.dumps(self._vocab))
+            for level in LEVELS:
+                self.level(level)  # read any level not loaded yet: all are written
+            for level, (parent, owner) in self.levels.items():
+                parent.save(tmp / f"level-{level}")
+                np.save(tmp / f"owner-{level}.npy", owner.astype(np.int32, copy=False))
             (tmp / _IDS_FILE).write_text(json.dumps(self.ids))  # written last: marks complete
             try:
                 os.replace(tmp, dest)
@@ -262,13 +371,17 @@ class LexicalIndex:
     def load(cls, src: Path) -> LexicalIndex:
         """Read a saved index with numpy only (no bm25s/scipy import)."""
         ids = json.loads((src / _IDS_FILE).read_text())
-        return cls(
+        idx = cls(
             ids,
             json.loads((src / "vocab.json").read_text()),
             np.load(src / "data.npy"),
             np.load(src / "indices.npy"),
             np.load(src / "indptr.npy"),
         )
+        for level in LEVELS:
+            if (src / f"level-{level}" / _IDS_FILE).exists():
+                idx._saved_levels[level] = src / f"level-{level}"
+        return idx
 
     @classmethod
     def load_or_build(
@@ -277,13 +390,18 @@ class LexicalIndex:
         key: str,
         ids: list[str],
         fetch: Callable[[list[str]], dict[str, Chunk]],
+        labels: Callable[[Sequence[Chunk]], PartLabels] | None = None,
     ) -> LexicalIndex:
-        """The cached index for ``key`` if present and sound, else build, save and prune."""
+        """The cached index for ``key`` if present and sound, else build, save and prune.
+
+        ``labels`` gives the part labels of the chunks to build from (``part_labels``); a
+        document's labels are fixed by its content, so the chunk-set key still holds.
+        """
         dest = cache_dir / key
         if (dest / _IDS_FILE).exists():
             try:
                 idx = cls.load(dest)
-                if sorted(idx.ids) == sorted(ids):
+                if sorted(idx.ids) == sorted(ids) and idx.level_names() == set(LEVELS):
                     return idx
             except (OSError, ValueError, KeyError) as exc:
                 warnings.warn(f"rebuilding unreadable BM25 cache {dest}: {exc}", stacklevel=2)
@@ -291,7 +409,8 @@ class LexicalIndex:
         if len(chunks) != len(ids):
             # The catalog changed between listing and fetching; index what we got.
             ids = [i for i in ids if i in chunks]
-        idx = cls.build(ids, [chunks[i].embed_text for i in ids])
+        ordered = [chunks[i] for i in ids]
+        idx = cls.build_from_chunks(ids, ordered, labels(ordered) if labels else None)
         if chunk_set_key(ids) == key:
             try:
                 if dest.exists():
@@ -306,15 +425,33 @@ class LexicalIndex:
                 )
         return idx
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every row for ``query`` (a repeated query term counts again)."""
+    def scores(self, query: str | Sequence[str]) -> np.ndarray:
+        """BM25 score of every row for ``query`` (a repeated query term counts again).
+
+        ``query`` is a text or its terms, already tokenised.
+        """
         n_terms = len(self._indptr) - 1
-        term_ids = [t for t in (self._vocab.get(w) for w in tokenize([query])[0]) if t is not None]
+        terms = tokenize([query])[0] if isinstance(query, str) else query
+        term_ids = [t for t in (self._vocab.get(w) for w in terms) if t is not None]
         out = np.zeros(len(self.ids), dtype=np.float32)
         for t in term_ids:
             if t < n_terms:
                 lo, hi = self._indptr[t], self._indptr[t + 1]
                 out[self._indices[lo:hi]] += self._data[lo:hi]  # rows unique per column
+        return out
+
+    def field_scores(self, query: str, levels: Iterable[str] = LEVELS) -> dict[str, np.ndarray]:
+        """Per chunk row: its own BM25 score ("chunk") and its parents' at ``levels``
+        ("section", "page", "part"; zeros for a level this index lacks)."""
+        terms = tokenize([query])[0]
+        out = {"chunk": self.scores(terms)}
+        for level in levels:
+            found = self.level(level)
+            if found is not None:
+                parent, owner = found
+                out[level] = parent.scores(terms)[owner]
+            else:
+                out[level] = np.zeros(len(self.ids), dtype=np.float32)
         return out
 
     def search(

@@ -1,10 +1,11 @@
-"""Hybrid retrieval: dense (chroma) + BM25, fused by reciprocal rank fusion.
+"""Hybrid retrieval: dense + BM25 (chunk, section, page, case), fused by learned weights.
 
-Why RRF: cosine similarities and BM25 scores live on unrelated scales; RRF
-only uses ranks, so it needs no score calibration and has two knobs (the
-constant ``k`` and a weight per retriever) that can be tuned on a gold set.
-The catalog is the authority: any candidate whose id is not a chunk of a
-complete document is dropped before ranking.
+The default hybrid score is linear over a few per-chunk features (``index.fusion``),
+weights fitted on queries generated from the indexed text. Reciprocal rank fusion of
+the dense and chunk-BM25 rankings (two knobs: the constant ``k`` and a weight per
+retriever) is kept as ``FusionParams(weights=None)`` for comparison (``bench/``).
+The catalog is the authority: any candidate whose id is not a chunk of a complete
+document is dropped before ranking.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from index.fusion import feature_matrix, fuse, load_weights, sentence_max
+from index.lexical import LEVELS
 from index.store import FilterNoMatch, Index
 from pipeline.types import Hit
 
@@ -29,19 +32,21 @@ CANDIDATES = 50
 
 @dataclass(frozen=True)
 class FusionParams:
-    """Knobs for hybrid search; tune on the gold set."""
+    """Knobs for hybrid search: learned linear ``weights`` (``index.fusion``), or, when
+    ``weights`` is None, RRF with ``rrf_k`` and the two retrievers' weights."""
 
     rrf_k: float = RRF_K
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
-    candidates: int = CANDIDATES  # taken from each retriever before fusion
+    candidates: int = CANDIDATES  # taken from each retriever before RRF fusion
+    weights: tuple[tuple[str, float], ...] | None = None
 
 
-# Measured with `python bench/tune_fusion.py` on the dev gold set: BM25 at twice the dense
-# weight and k=30 sit in the middle of the plateau (recall@5 0.98, MRR@10 0.92; equal weights
-# gave MRR 0.86), good for lexical (MRR 1.00) and paraphrased (0.87) questions alike; on our
-# probe set it is among the best too (recall@5 0.87, MRR 0.82; equal weights 0.80).
-DEFAULT_FUSION = FusionParams(rrf_k=30.0, lexical_weight=2.0)
+# RRF as it was measured with `python bench/tune_fusion.py` on the dev gold set (BM25 at twice
+# the dense weight, k=30); kept for comparison in bench/.
+RRF_FUSION = FusionParams(rrf_k=30.0, lexical_weight=2.0)
+# The default: weights fitted by `python bench/fit_retrieval.py` on generated queries.
+DEFAULT_FUSION = FusionParams(rrf_k=30.0, lexical_weight=2.0, weights=load_weights())
 
 
 def rrf_fuse(
@@ -144,7 +149,8 @@ def search(
     sentence, over the cached vector matrices (no chromadb import: keeps a cold ``ask``
     fast); ``"chroma"`` asks the chroma HNSW index of whole-chunk vectors with a
     ``where`` filter (kept for the benchmarks; the two agree on chunks stored without
-    sentence vectors).
+    sentence vectors). The learned linear fusion needs every chunk's score, so with
+    ``"chroma"`` a hybrid search fuses the two candidate lists by RRF instead.
     """
     if mode not in ("hybrid", "dense", "bm25"):
         raise ValueError(f"unknown search mode {mode!r}; use hybrid, dense or bm25")
@@ -171,6 +177,9 @@ def _search(
     n_cand = max(fusion.candidates, k)
     filtered = cases is not None or docs is not None
     allowed = index.chunk_ids(cases=cases, docs=docs) if filtered else None
+
+    if mode == "hybrid" and fusion.weights is not None and dense_backend == "snapshot":
+        return _search_linear(index, query, k, embedder, allowed, fusion.weights)
 
     dense: list[tuple[str, float]] = []
     if mode in ("hybrid", "dense"):
@@ -214,3 +223,91 @@ def _search(
         )
         for rank, (cid, score) in enumerate(ranked[:k], start=1)
     ]
+
+
+@dataclass(frozen=True)
+class QueryFeatures:
+    """What the linear fusion sees for one query: per chunk row of ``index.lexical().ids``,
+    the BM25 fields and dense cosines, and the feature matrix of ``rows``."""
+
+    fields: dict[str, np.ndarray]
+    dense: np.ndarray
+    matrix: np.ndarray
+
+
+def query_features(
+    index: Index,
+    query: str,
+    query_vec: np.ndarray,
+    rows: np.ndarray,
+    levels: Sequence[str] = LEVELS,
+) -> QueryFeatures:
+    """The features of ``rows`` for ``query`` (``bench/fit_retrieval.py`` fits on exactly
+    these); parent ``levels`` left out stay zero (their weight is zero)."""
+    lex = index.lexical()
+    snap = index.vectors()
+    dense = sentence_max(snap.sentences, snap.owner, query_vec)
+    if snap.ids != lex.ids:  # both list the visible chunks; align if they ever differ
+        at = np.array([snap.pos.get(cid, -1) for cid in lex.ids])
+        dense = np.where(at >= 0, dense[at], -1.0)
+    fields = lex.field_scores(query, levels)
+    return QueryFeatures(fields, dense, feature_matrix(fields, dense, rows))
+
+
+def _search_linear(
+    index: Index,
+    query: str,
+    k: int,
+    embedder: Embedder | None,
+    allowed: set[str] | None,
+    weights: tuple[tuple[str, float], ...],
+) -> list[Hit]:
+    """Score every allowed chunk by the learned linear fusion; the top ``k`` that the
+    catalog still holds, best first (ties by row order)."""
+    if embedder is None:
+        raise ValueError("mode 'hybrid' needs an embedder")
+    index.check_embedder(embedder)
+    qv = np.asarray(embedder.embed([query])[0], dtype=np.float32)
+    lex = index.lexical()
+    if allowed is None:
+        rows = np.arange(len(lex.ids))
+    else:
+        rows = np.array(sorted(i for i, cid in enumerate(lex.ids) if cid in allowed), dtype=int)
+    if rows.size == 0:
+        return []
+    used = {f for f, w in weights if w}
+    levels = [lv for lv in LEVELS if f"bm25_{lv}" in used]
+    feats = query_features(index, query, qv, rows, levels)
+    fields, dense = feats.fields, feats.dense
+    scores = fuse(feats.matrix, weights)
+    order = np.lexsort((rows, -scores))
+    # rank within each retriever, for the Hit (1-based; BM25 only where it scored)
+    d_order = rows[np.lexsort((rows, -dense[rows]))]
+    d_rank = {int(r): i for i, r in enumerate(d_order, start=1)}
+    lex_rows = rows[fields["chunk"][rows] > 0]
+    l_order = lex_rows[np.lexsort((lex_rows, -fields["chunk"][lex_rows]))]
+    l_rank = {int(r): i for i, r in enumerate(l_order, start=1)}
+    hits: list[Hit] = []
+    want = max(k, 1)
+    start = 0
+    while len(hits) < want and start < len(order):
+        batch = order[start : start + 2 * want]
+        start += len(batch)
+        chunks = index.chunks_by_id([lex.ids[int(rows[i])] for i in batch])
+        for i in batch:
+            row = int(rows[i])
+            chunk = chunks.get(lex.ids[row])
+            if chunk is None:  # not (or no longer) a chunk of a complete document
+                continue
+            hits.append(
+                Hit(
+                    chunk=chunk,
+                    score=float(scores[i]),
+                    rank=len(hits) + 1,
+                    dense_rank=d_rank.get(row),
+                    lexical_rank=l_rank.get(row),
+                )
+            )
+            if len(hits) == want:
+                break
+    return hits

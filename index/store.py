@@ -336,7 +336,7 @@ class Index(Caches):
 
         # 5. The readers' caches for the chunk set that the commit will make visible, so
         # that after the switch no reader has to build them (or open chroma).
-        self._prebuild_caches(sha, series, todo, sent_rows)
+        self._prebuild_caches(sha, series, todo, sent_rows, meta.get("outline"))
         _crash_point("after_caches")
 
         # 6. Then the catalog, in one transaction: this is what makes the document visible
@@ -348,7 +348,7 @@ class Index(Caches):
             # A server backend may have brought in another writer's commit (a rebase):
             # the caches are then built again for the new set; nothing is embedded again.
             if self.state_key() != synced:
-                self._prebuild_caches(sha, series, todo, sent_rows)
+                self._prebuild_caches(sha, series, todo, sent_rows, meta.get("outline"))
             old_ids = self._replace_document_rows(
                 meta,
                 todo,

@@ -28,7 +28,9 @@ FLOORS = {
     },
     PROBE: {
         "recall@5": 0.83,
-        "mrr@10": 0.78,
+        # 0.78 measured with the learned fusion (0.82 with the RRF that was set on dev and
+        # probe); the floor sits a few points under, as for the other figures
+        "mrr@10": 0.75,
         "answer_accuracy": 0.70,
         "abstention_recall": 0.73,
         "abstention_f1": 0.70,

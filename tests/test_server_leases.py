@@ -481,3 +481,22 @@ def test_store_and_server_do_not_import_each_other():
     assert "index.server" not in imported("store")
     assert "index.store" not in imported("server")
     assert {"index.store", "index.server"} <= imported("backend")
+
+
+def test_an_index_written_before_leases_is_read_and_extended(server, tmp_path):
+    """Older casebooks kept only the ``head`` record (no commit chain): still the default."""
+    name = "from-before"
+    with open_index(tmp_path / "a", SETTINGS, chroma_url=server.url, index_name=name) as a:
+        add(a, "Old", ["A document committed the old way."])
+        a.backend.remote.records.delete(ids=["commit:1"])  # what an older writer left
+    with open_index(
+        tmp_path / "b", SETTINGS, chroma_url=server.url, readonly=True, index_name=name
+    ) as b:
+        assert [d["title"] for d in b.documents()] == ["Old"]
+    with open_index(tmp_path / "a", SETTINGS, chroma_url=server.url, index_name=name) as a:
+        add(a, "New", ["A document committed under a lease."])
+        assert a.backend.remote.read_head()["generation"] == 2
+    with open_index(
+        tmp_path / "b", SETTINGS, chroma_url=server.url, readonly=True, index_name=name
+    ) as b:
+        assert {d["title"] for d in b.documents()} == {"Old", "New"}

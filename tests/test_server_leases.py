@@ -421,15 +421,11 @@ def test_a_hung_server_fails_each_command_within_30_s_with_one_line(books, tmp_p
         hung.bind(("127.0.0.1", 0))
         hung.listen(16)
         url = f"http://127.0.0.1:{hung.getsockname()[1]}"
-        for args in (
-            ["ask", "How much did the fund commit?"],
-            ["ingest", str(books["harbour"])],
-            ["editions"],
-            ["indexes"],
-        ):
+        # a reader (its first request is the plain-HTTP probe) and a writer (the
+        # heartbeat before chromadb's client); every other command opens one of these ways
+        for args in (["ask", "How much did the fund commit?"], ["ingest", str(books["harbour"])]):
             t0 = time.monotonic()
-            extra = [] if args[0] == "indexes" else ["--index", str(tmp_path / "i")]
-            res = cli(*args, *extra, "--chroma-url", url)
+            res = cli(*args, "--index", str(tmp_path / "i"), "--chroma-url", url)
             took = time.monotonic() - t0
             assert res.exit_code == 2, (args, res.output)
             assert took < 30, (args, took)
@@ -481,3 +477,22 @@ def test_store_and_server_do_not_import_each_other():
     assert "index.server" not in imported("store")
     assert "index.store" not in imported("server")
     assert {"index.store", "index.server"} <= imported("backend")
+
+
+def test_an_index_written_before_leases_is_read_and_extended(server, tmp_path):
+    """Older casebooks kept only the ``head`` record (no commit chain): still the default."""
+    name = "from-before"
+    with open_index(tmp_path / "a", SETTINGS, chroma_url=server.url, index_name=name) as a:
+        add(a, "Old", ["A document committed the old way."])
+        a.backend.remote.records.delete(ids=["commit:1"])  # what an older writer left
+    with open_index(
+        tmp_path / "b", SETTINGS, chroma_url=server.url, readonly=True, index_name=name
+    ) as b:
+        assert [d["title"] for d in b.documents()] == ["Old"]
+    with open_index(tmp_path / "a", SETTINGS, chroma_url=server.url, index_name=name) as a:
+        add(a, "New", ["A document committed under a lease."])
+        assert a.backend.remote.read_head()["generation"] == 2
+    with open_index(
+        tmp_path / "b", SETTINGS, chroma_url=server.url, readonly=True, index_name=name
+    ) as b:
+        assert {d["title"] for d in b.documents()} == {"Old", "New"}

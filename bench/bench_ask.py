@@ -56,7 +56,7 @@ def main() -> None:
         "imports of the query path": [
             sys.executable,
             "-c",
-            "import casebook.cli, index.engine, index.answer, onnxruntime",
+            "import casebook.cli, index.engine, qa.answer, onnxruntime",
         ],
         "casebook ask (cold)": [exe, "ask", QUESTION, "--index", str(index_dir), "--json"],
     }

@@ -14,7 +14,7 @@ set and our own probe set), then the best answer accuracy, keeping at most ``--m
 (default 5%) of the first file's answerable questions abstained (the dev set, which the
 bar is set on). Among equal outcomes it takes the highest confidence cut-off, the
 midpoint between two observed values, so off-topic questions are still refused. The
-chosen values are printed with the figures per set; ``index.answer`` is set from them
+chosen values are printed with the figures per set; ``qa.answer`` is set from them
 in a commit that quotes them.
 
 Usage: python bench/calibrate_answers.py [--gold FILE ...] [--index DIR]
@@ -80,9 +80,9 @@ def main() -> None:
 
     from eval.gold import load_gold
     from eval.metrics import answer_correct
-    from index.answer import ABSTAIN_THRESHOLD, GROUNDING_MIN, answer_question
     from index.engine import Engine
     from index.ingest import ingest
+    from qa.answer import ABSTAIN_THRESHOLD, GROUNDING_MIN, answer_question
     from sources import bundled_casebooks
 
     index_dir = args.index or Path(tempfile.mkdtemp(prefix="casebook-calib-"))

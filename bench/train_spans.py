@@ -2,7 +2,7 @@
 
 A typed answer (amount, number, percent, date, actor, place) is the best-scoring candidate
 span; its score is a weighted sum of named features (``SPAN_WEIGHTS`` in
-``index/answer.py``: the sentence's score, how close the question's words stand, whether it
+``qa/answer.py``: the sentence's score, how close the question's words stand, whether it
 counts what was asked, is a person when one is asked, …). This script collects every
 candidate with its features over the gold questions, labels it by the gold matching rule,
 and fits the weights by a listwise softmax (the right span should beat its rivals), with
@@ -47,7 +47,7 @@ def collect(engine: Any, golds: list[Path], names: list[str]) -> list[Question]:
     """Candidates and labels for every typed answerable question with at least one span."""
     from eval.gold import load_gold
     from eval.metrics import answer_correct
-    from index.answer import TYPED, answer_question, span_text
+    from qa.answer import TYPED, answer_question, span_text
 
     out = []
     for gold in golds:
@@ -122,9 +122,9 @@ def main() -> None:
         GOLD / f for f in ("dev-qa.jsonl", "probe-qa.jsonl", "heldout-a-qa.jsonl")
     ]
 
-    from index.answer import FEATURES, SPAN_WEIGHTS
     from index.engine import Engine
     from index.ingest import ingest
+    from qa.answer import FEATURES, SPAN_WEIGHTS
     from sources import bundled_casebooks
 
     index_dir = args.index or Path(tempfile.mkdtemp(prefix="casebook-spans-"))

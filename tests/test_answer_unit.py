@@ -1,10 +1,12 @@
-"""index/answer.py on hand-made passages: types, spans, arithmetic, grounding, abstention."""
+"""qa/answer.py on hand-made passages: types, spans, arithmetic, grounding, abstention."""
 
 from __future__ import annotations
 
 import pytest
 
-from index.answer import (
+from index.testing import FakeEmbedder, make_chunk, sha
+from pipeline.types import Entity, Hit
+from qa.answer import (
     GROUNDING_MIN,
     _counted,
     _misspelt_in,
@@ -12,8 +14,6 @@ from index.answer import (
     answer_question,
     question_type,
 )
-from index.testing import FakeEmbedder, make_chunk, sha
-from pipeline.types import Entity, Hit
 
 
 def hits(*texts: str, case: str = "A CITY HOUSING CASE") -> list[Hit]:
@@ -280,7 +280,7 @@ def test_a_target_question_counting_people_prefers_the_figure_of_people():
 
 
 def test_an_acronym_is_found_as_a_word_or_by_the_initials_of_a_name():
-    from index.answer import _acronym_in
+    from qa.answer import _acronym_in
 
     assert _acronym_in("UN", "Supported by the United Nations Development Programme (UNDP)")
     assert _acronym_in("GLA", "the GLA partnered with the Design Council")
@@ -363,7 +363,7 @@ def test_now_and_previously_mark_the_current_holder():
     )
     assert ask("Who is the current chair of the body?", now).answer == "Councillor Bea Holland"
     # the features behind it, each on its own
-    from index.answer import _candidates, _idf, _typed_spans
+    from qa.answer import _candidates, _idf, _typed_spans
 
     q = "Who is the current chair of the body?"
     before = "The chair is Councillor Bea Holland, previously Councillor Ann Gould."

@@ -44,6 +44,9 @@ eval: setup
 	for set in probe heldout-a heldout-b; do \
 		$(BIN)/casebook eval eval/gold/$$set-qa.jsonl --report reports/$$set || exit 1; \
 	done
+	if [ -f ../shared/gold/extra-qa.jsonl ]; then \
+		$(BIN)/casebook eval ../shared/gold/extra-qa.jsonl --report reports/extra || exit 1; \
+	fi
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

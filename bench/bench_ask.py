@@ -21,7 +21,7 @@ from pathlib import Path
 from casebook.config import offline
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTION = "When was the London Partnership Board established?"
+QUESTION = "When did the Partnership Board in London come into being?"
 
 
 def wall(cmd: list[str]) -> float:

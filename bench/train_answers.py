@@ -53,6 +53,8 @@ from qa.question import question_type  # noqa: E402
 from qa.scorer import (  # noqa: E402
     ABSTAIN_FEATURES,
     FEATURES,
+    GROUPS,
+    KINDS,
     MODEL_PATH,
     Linear,
     Model,
@@ -73,6 +75,9 @@ TEMPLATES = {
     "target": ["What target {x}?", "What is the aim {x}?"],
     "text": ["What {x}?", "Why {x}?", "How {x}?"],
 }
+NEAR_MIN = 0.45  # cosine at which a word may stand in for another
+P_KEEP, P_SWAP, P_CONTEXT = 0.55, 0.6, 0.5  # keep a content word; swap a kept one; name the case
+P_UNANSWERABLE = 0.5  # a fact's question gets an unanswerable twin
 _TOKEN = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*\d|\d")
 
 
@@ -102,18 +107,21 @@ def _key(sentence: str) -> str:
     return hashlib.sha1(" ".join(re.findall(r"[a-z0-9]+", sentence.lower())).encode()).hexdigest()
 
 
-def neighbours(engine: Engine, vocab: list[str]) -> dict[str, str]:
-    """Each word's nearest other word (by stem) in the embedding space, if close enough."""
+def neighbours(engine: Engine, vocab: list[str]) -> dict[str, list[str]]:
+    """Each word's nearest other words (by stem) in the embedding space, up to three."""
     inner = engine.embedder.inner
     vecs = np.concatenate([inner.embed(vocab[i : i + 256]) for i in range(0, len(vocab), 256)])
     sims = vecs @ vecs.T
     stems = [stem(w) for w in vocab]
-    out = {}
+    out: dict[str, list[str]] = {}
     for i, w in enumerate(vocab):
-        for j in np.argsort(-sims[i])[:6]:
-            if stems[j] != stems[i] and sims[i, j] >= 0.55:
-                out[w] = vocab[j]
-                break
+        close = [
+            vocab[j]
+            for j in np.argsort(-sims[i])[:8]
+            if stems[j] != stems[i] and sims[i, j] >= NEAR_MIN
+        ]
+        if close:
+            out[w] = close[:3]
     return out
 
 
@@ -165,8 +173,17 @@ def facts_of(engine: Engine, group: str) -> list[Fact]:
     return out
 
 
+def counted_nouns(facts: list[Fact]) -> list[str]:
+    """The nouns figures count in this index ("jobs", "members"), seen at least twice."""
+    seen: Counter = Counter()
+    for f in facts:
+        if f.sub == "number" and (u := UNIT.match(f.sentence, f.span[1] - f.sent_start)):
+            seen[u.group().split()[-1].lower()] += 1
+    return sorted(w for w, n in seen.items() if n >= 2 and w.isalpha() and w not in STOP)
+
+
 def write_question(
-    f: Fact, rng: random.Random, near: dict[str, str]
+    f: Fact, rng: random.Random, near: dict[str, list[str]], context: list[str] = ()
 ) -> tuple[str, list[str]] | None:
     """A question for the fact: a template over some of the sentence's other words."""
     a, b = f.span[0] - f.sent_start, f.span[1] - f.sent_start
@@ -194,9 +211,9 @@ def write_question(
             kept.append(low)  # function words stay: the question reads as a clause
             continue
         name = t[:1].isupper() and i > 0
-        if rng.random() < (0.85 if name or re.fullmatch(YEAR, t) else 0.55):
-            if not name and low in near and rng.random() < 0.45:
-                t = near[low]  # a word close in meaning, not the text's own
+        if rng.random() < (0.85 if name or re.fullmatch(YEAR, t) else P_KEEP):
+            if not name and low in near and rng.random() < P_SWAP:
+                t = rng.choice(near[low])  # a word close in meaning, not the text's own
             kept.append(t if name else low)
     while kept and kept[0] in STOP:
         kept.pop(0)
@@ -207,6 +224,13 @@ def write_question(
     if sum(t not in STOP for t in kept) < 2:
         return None
     kept = kept[:14]
+    if context and rng.random() < P_CONTEXT:
+        # people name the case or section a fact is in ("… in the harbour case")
+        word = rng.choice(context)
+        word = word.capitalize() if word.isupper() and len(word) > 4 else word
+        kept += ["in", word] if rng.random() < 0.5 else []
+        if not kept or kept[-1] != word:
+            kept.insert(0, word)
     template = rng.choice(TEMPLATES[f.sub])
     q = template.format(x=" ".join(kept), unit=unit).replace("  ", " ")
     return q, kept
@@ -239,10 +263,11 @@ def unanswerable(
             if old and other:
                 return q.replace(old, rng.choice(other), 1), how
         if how == "measure":
-            unit = q.split()[2] if q.startswith("How many ") else ""
-            other = [u for u in units if u not in chunk_text and u != unit]
-            if unit and other:
-                return q.replace(f"How many {unit}", f"How many {rng.choice(other)}", 1), how
+            m = re.match(r"How many (\S+)", q)
+            sentence = f.sentence.lower()
+            other = [u for u in units if u not in sentence and m and u != m.group(1)]
+            if m and other:
+                return q.replace(m.group(0), f"How many {rng.choice(other)}", 1), how
     return None
 
 
@@ -269,7 +294,8 @@ def build_pool(indexes: list[Path], per_group: int, seed: int) -> list[Item]:
         by_key_pick: dict[str, bool] = {}
         for group, engine in engines.items():
             facts = all_facts[group]
-            chunks = {c.id: c.text for c in engine.index.chunks()}
+            chunk_of = {c.id: c for c in engine.index.chunks()}
+            chunks = {cid: c.text for cid, c in chunk_of.items()}
             vocab = Counter(
                 w for t in chunks.values() for w in set(re.findall(r"\b[a-z]{4,}\b", t))
             )
@@ -284,15 +310,7 @@ def build_pool(indexes: list[Path], per_group: int, seed: int) -> list[Item]:
                     if len(e.attrs.get("name", e.text).split()) >= 2
                 }
             )
-            units = sorted(
-                {
-                    f.sentence[f.span[1] - f.sent_start :].split()[0].lower()
-                    for f in facts
-                    if f.sub == "number"
-                    and f.sentence[f.span[1] - f.sent_start :].split()
-                    and f.sentence[f.span[1] - f.sent_start :].split()[0].isalpha()
-                }
-            )
+            units = counted_nouns(facts)
             rng.shuffle(facts)
             kinds = Counter()
             for f in facts:
@@ -301,7 +319,13 @@ def build_pool(indexes: list[Path], per_group: int, seed: int) -> list[Item]:
                     continue
                 if kinds[f.sub] >= per_group:
                     continue
-                made = write_question(f, rng, near)
+                chunk = chunk_of[f.chunk_id]
+                context = [
+                    w
+                    for w in re.findall(r"[A-Za-z][\w'’-]+", f"{chunk.part} {chunk.section}")
+                    if w.lower() not in STOP and w.lower() not in f.sentence.lower()
+                ]
+                made = write_question(f, rng, near, context)
                 if made is None:
                     continue
                 q, kept = made
@@ -312,7 +336,7 @@ def build_pool(indexes: list[Path], per_group: int, seed: int) -> list[Item]:
                     continue
                 kinds[f.sub] += 1
                 items.append(Item(q, f, True, "fact"))
-                if rng.random() < 0.35:
+                if rng.random() < P_UNANSWERABLE:
                     bad = unanswerable(q, kept, f, rng, years, names, units, chunks[f.chunk_id])
                     if bad is not None:
                         items.append(Item(bad[0], f, False, bad[1]))
@@ -394,7 +418,7 @@ def fit_ranker(items: list[Item], l2: float = 1e-3, steps: int = 400) -> Linear:
     return Linear(FEATURES, w, mean, std)
 
 
-def choices(items: list[Item], ranker: Linear) -> list[tuple[dict[str, float], int]]:
+def choices(items: list[Item], model: Model) -> list[tuple[dict[str, float], int]]:
     """Per question, the abstainer's inputs for the ranker's choice and whether it is right."""
     helper = untrained()
     out = []
@@ -402,10 +426,10 @@ def choices(items: list[Item], ranker: Linear) -> list[tuple[dict[str, float], i
         if not it.feats:
             out.append(({}, 0))
             continue
-        scores = ranker(it.feats)
+        kind = question_type(it.question)
+        scores = model.ranker_for(kind)(it.feats)
         lengths = np.array([f["length"] for f in it.feats])
         best = max(range(len(scores)), key=lambda i: (round(scores[i], 6), lengths[i]))
-        kind = question_type(it.question)
         row = {**it.feats[best], **helper.choice_features(scores, kind)}
         out.append((row, int(it.answerable and it.labels[best] == 1)))
     return out
@@ -426,7 +450,7 @@ def fit_logistic(rows, y, names, l2: float = 1e-2, steps: int = 600) -> Linear:
 
 def evaluate(items: list[Item], model: Model) -> dict[str, float]:
     """Pool figures: right answers among answerable, abstention on unanswerable."""
-    rows = choices(items, model.ranker)
+    rows = choices(items, model)
     ans = [(it, r) for it, r in zip(items, rows, strict=True) if it.answerable]
     una = [(it, r) for it, r in zip(items, rows, strict=True) if not it.answerable]
 
@@ -446,14 +470,35 @@ def evaluate(items: list[Item], model: Model) -> dict[str, float]:
     }
 
 
+# The abstainer's inputs by default: what the evidence lacks of what the question pins down,
+# and how clearly the ranker preferred its choice. Not how many of the question's words the
+# evidence repeats: generated questions copy the text's words and people's questions do not,
+# so closeness of wording would teach it to refuse every paraphrase.
+MISMATCH_FEATURES = (
+    "figures_missing",
+    "other_year",
+    "names_missing",
+    "names_unknown",
+    "full_name_missing",
+    "plan",
+    "type_match",
+    "ner",
+    "counts",
+    "unit_sim",
+    "echo",
+    "share",
+    "n_candidates",
+    *(f"kind_{k}" for k in KINDS),
+)
 MAX_ANSWERABLE_ABSTAINED = 0.05  # the share of answerable questions an answer may refuse
+MIN_GROUP = 150  # answerable training questions a group needs for a ranker of its own
 
 
-def calibrate(items: list[Item], ranker: Linear, abstainer: Linear) -> float:
+def calibrate(items: list[Item], rankers: Model, abstainer: Linear) -> float:
     """The cut-off with the best abstention recall minus answerable abstained, refusing at
     most MAX_ANSWERABLE_ABSTAINED of the answerable questions."""
-    rows = choices(items, ranker)
-    probe = Model(ranker, abstainer, 0.0)
+    rows = choices(items, rankers)
+    probe = Model(rankers.ranker, abstainer, 0.0, rankers.rankers)
     p = np.array([probe.p_right(r) if r else 0.0 for r, _ in rows])
     answerable = np.array([it.answerable for it in items])
     best, cut = -1.0, 0.0
@@ -471,6 +516,18 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--per-group", type=int, default=400, help="questions per type per index")
     ap.add_argument("--seed", type=int, default=12)
+    ap.add_argument(
+        "--per-type",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="a ranker per group of question types (figures, dates, names, sentences)",
+    )
+    ap.add_argument(
+        "--abstain-on",
+        choices=["mismatch", "all"],
+        default="mismatch",
+        help="the abstainer's inputs: what the evidence lacks of the question (default), or all",
+    )
     ap.add_argument("--pool", type=Path, help="keep the pool's questions here (JSONL)")
     ap.add_argument("--cache", type=Path, help="the read pool (pickle): reused when it exists")
     args = ap.parse_args()
@@ -500,19 +557,33 @@ def main() -> None:
     train = [it for it in items if not held_out(it)]
     test = [it for it in items if held_out(it)]
     ranker = fit_ranker(train)
-    rows = choices(train, ranker)
-    abstainer = fit_logistic([r for r, _ in rows if r], [y for r, y in rows if r], ABSTAIN_FEATURES)
-    threshold = calibrate(test, ranker, abstainer)
-    model = Model(ranker, abstainer, threshold)
+    by_group: dict[str, list[Item]] = {}
+    for it in train:
+        by_group.setdefault(GROUPS.get(question_type(it.question), ""), []).append(it)
+    rankers = {
+        g: fit_ranker(group)
+        for g, group in by_group.items()
+        if g and sum(it.answerable for it in group) >= MIN_GROUP
+    }
+    ranking = Model(ranker, untrained().abstainer, 0.0, rankers if args.per_type else None)
+    rows = choices(train, ranking)
+    names = ABSTAIN_FEATURES if args.abstain_on == "all" else MISMATCH_FEATURES
+    abstainer = fit_logistic([r for r, _ in rows if r], [y for r, y in rows if r], names)
+    threshold = calibrate(test, ranking, abstainer)
+    model = Model(ranker, abstainer, threshold, ranking.rankers)
     figures = {"train": evaluate(train, model), "held_out": evaluate(test, model)}
     for g in sorted({it.fact.group for it in items}):
         figures[f"held_out/{g}"] = evaluate([it for it in test if it.fact.group == g], model)
     base = untrained()
     figures["held_out/untrained_ranker_top1"] = evaluate(test, base)["top1"]
+    figures["held_out/shared_ranker_top1"] = evaluate(test, Model(ranker, abstainer, threshold))[
+        "top1"
+    ]
     meta = {
         "command": "python bench/train_answers.py "
         + " ".join(f"--index {p}" for p in args.index)
-        + f" --per-group {args.per_group} --seed {args.seed}",
+        + f" --per-group {args.per_group} --seed {args.seed} --abstain-on {args.abstain_on}"
+        + (" --per-type" if args.per_type else ""),
         "groups": sorted(p.name for p in args.index),
         "pool": dict(Counter(f"{it.how}" for it in items)),
         "figures": figures,

@@ -93,7 +93,7 @@ def answer_question(
     kind, sents, cands = candidates_for(question, hits, embedder=embedder, index=index)
     if not cands:
         return Answer(question, "", True, [], hits, answer_type=kind)
-    scores = model.ranker([c.features for c in cands])
+    scores = model.ranker_for(kind)([c.features for c in cands])
     for c, s in zip(cands, scores, strict=True):
         c.score = float(s)
     if trace is not None:

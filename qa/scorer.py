@@ -63,11 +63,30 @@ class Linear:
         )
 
 
+# Question types whose candidates are alike share a ranker: what singles out the right
+# figure (what it counts, words beside it) is not what singles out a name (its type).
+GROUPS = {
+    "amount": "figure",
+    "percent": "figure",
+    "number": "figure",
+    "date": "date",
+    "actor": "name",
+    "place": "name",
+    "target": "sentence",
+    "text": "sentence",
+}
+
+
 @dataclass(frozen=True)
 class Model:
     ranker: Linear  # candidate score; a softmax over a question's candidates
     abstainer: Linear  # log-odds that the chosen candidate answers the question
     threshold: float  # answer when P(right) >= threshold
+    rankers: Mapping[str, Linear] | None = None  # per group of types, when trained so
+
+    def ranker_for(self, kind: str) -> Linear:
+        """The ranker of the question type's group, else the shared one."""
+        return (self.rankers or {}).get(GROUPS.get(kind, ""), self.ranker)
 
     def choice_features(self, scores: np.ndarray, kind: str) -> dict[str, float]:
         """What the ranker's scores say about its choice: its score, lead and share."""
@@ -101,6 +120,7 @@ def untrained() -> Model:
 def to_json(model: Model, meta: Mapping) -> dict:
     return {
         "ranker": model.ranker.to_json(),
+        "rankers": {g: r.to_json() for g, r in (model.rankers or {}).items()},
         "abstainer": model.abstainer.to_json(),
         "threshold": round(model.threshold, 6),
         **meta,
@@ -111,4 +131,7 @@ def to_json(model: Model, meta: Mapping) -> dict:
 def load(path: str | None = None) -> Model:
     """The shipped model (or the one at ``path``)."""
     d = json.loads(Path(path or MODEL_PATH).read_text(encoding="utf-8"))
-    return Model(Linear.from_json(d["ranker"]), Linear.from_json(d["abstainer"]), d["threshold"])
+    rankers = {g: Linear.from_json(r) for g, r in d.get("rankers", {}).items()}
+    return Model(
+        Linear.from_json(d["ranker"]), Linear.from_json(d["abstainer"]), d["threshold"], rankers
+    )

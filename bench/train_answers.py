@@ -78,6 +78,7 @@ TEMPLATES = {
 NEAR_MIN = 0.45  # cosine at which a word may stand in for another
 P_KEEP, P_SWAP, P_CONTEXT = 0.55, 0.6, 0.5  # keep a content word; swap a kept one; name the case
 P_UNANSWERABLE = 0.5  # a fact's question gets an unanswerable twin
+P_FOREIGN = 0.3  # a question is also asked of an index of other documents (off its subject)
 _TOKEN = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*\d|\d")
 
 
@@ -344,7 +345,7 @@ def build_pool(indexes: list[Path], per_group: int, seed: int) -> list[Item]:
         groups = list(engines)
         foreign = []
         for it in items:
-            if it.answerable and rng.random() < 0.06 and len(groups) > 1:
+            if it.answerable and rng.random() < P_FOREIGN and len(groups) > 1:
                 other = rng.choice([g for g in groups if g != it.fact.group])
                 if "wild" in (other + it.fact.group):  # same text in other typesettings answers
                     f = Fact(
@@ -471,10 +472,13 @@ def evaluate(items: list[Item], model: Model) -> dict[str, float]:
 
 
 # The abstainer's inputs by default: what the evidence lacks of what the question pins down,
-# and how clearly the ranker preferred its choice. Not how many of the question's words the
-# evidence repeats: generated questions copy the text's words and people's questions do not,
-# so closeness of wording would teach it to refuse every paraphrase.
+# how clearly the ranker preferred its choice, and the sentence's cosine to the question (a
+# question on another subject). Not how many of the question's words the evidence repeats:
+# generated questions copy the text's words and people's questions do not, so closeness of
+# wording would teach it to refuse every paraphrase; their cosine is lower than people's
+# questions', so it errs the other way.
 MISMATCH_FEATURES = (
+    "sim",
     "figures_missing",
     "other_year",
     "names_missing",

@@ -5,7 +5,7 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
-QUESTION ?= How much has the Scottish National Investment Bank committed to projects supporting its missions?
+QUESTION ?= How much money has the Scottish National Investment Bank put into projects for its missions?
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 

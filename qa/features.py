@@ -81,7 +81,7 @@ _PRONOUN_START = re.compile(r"(?:It|Its|They|Their|This|These|He|She|His|Her)\b"
 
 
 def _subject_terms(s: Sentence, qterms: dict[str, float]) -> set[str]:
-    """For a sentence that names its subject by a pronoun ("It was set up in 2000"), the
+    """For a sentence that names its subject by a pronoun ("It opened in 2000"), the
     question's words in the sentences before it, back to the one that names "It"."""
     if not _PRONOUN_START.match(s.text):
         return set()

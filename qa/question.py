@@ -159,7 +159,7 @@ def multi_names(question: str, start: int = 1) -> tuple[str, ...]:
     return tuple(names)
 
 
-# The words that say what kind of answer is wanted ("in which month and year"), not what
+# The words that say what kind of answer is wanted ("in which year"), not what
 # it is about: a sentence is no closer to the question for containing "year".
 FRAME = re.compile(
     r"\b(?:which|what)\s+(?:(?:month|year|date|day|period|time ?frame|percentage|share|"

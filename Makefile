@@ -5,7 +5,7 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
-QUESTION ?= How much has the Scottish National Investment Bank committed to projects supporting its missions?
+QUESTION ?= How much money has the Scottish National Investment Bank put into projects for its missions?
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -45,6 +45,9 @@ eval: setup
 	for set in probe heldout-a heldout-b; do \
 		$(BIN)/casebook eval eval/gold/$$set-qa.jsonl --report reports/$$set || exit 1; \
 	done
+	if [ -f ../shared/gold/extra-qa.jsonl ]; then \
+		$(BIN)/casebook eval ../shared/gold/extra-qa.jsonl --report reports/extra || exit 1; \
+	fi
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

@@ -21,7 +21,7 @@ from pathlib import Path
 from casebook.config import offline
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTION = "When was the London Partnership Board established?"
+QUESTION = "When did the Partnership Board in London come into being?"
 
 
 def wall(cmd: list[str]) -> float:
@@ -56,7 +56,7 @@ def main() -> None:
         "imports of the query path": [
             sys.executable,
             "-c",
-            "import casebook.cli, index.engine, index.answer, onnxruntime",
+            "import casebook.cli, index.engine, qa.answer, onnxruntime",
         ],
         "casebook ask (cold)": [exe, "ask", QUESTION, "--index", str(index_dir), "--json"],
     }

@@ -53,13 +53,13 @@ from casebook.config import offline  # noqa: E402
 
 OUT_DIR = ROOT / "bench" / "out"
 GOLD = ROOT / "eval" / "gold" / "dev-qa.jsonl"
-COLD_QUESTION = "How much has the national investment bank committed to projects?"
+COLD_QUESTION = "What sum of money has the investment bank put into projects?"
 GENERIC_QUESTIONS = [
     "What is a mission-oriented approach?",
-    "How much funding was committed to the missions?",
+    "How much money went to the missions?",
     "Who led the programme?",
     "What targets were set for 2030?",
-    "When was the partnership board established?",
+    "When did the partnership board start?",
     "How many jobs were created?",
     "What share of the budget went to climate projects?",
     "Which city set up a mission team?",

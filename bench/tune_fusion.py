@@ -27,7 +27,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from eval.gold import load_gold
-    from eval.metrics import passage_matches
+    from eval.matching import passage_matches
     from index.engine import Engine
     from index.ingest import ingest
     from index.retrieve import RRF_FUSION, FusionParams

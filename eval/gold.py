@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from eval.metrics import best_coverage, normalise_tokens
+from eval.matching import best_coverage, normalise_tokens
 
 AnswerType = Literal[
     "amount",

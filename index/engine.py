@@ -108,7 +108,7 @@ class Engine:
         document: str | None = None,
         mode: Mode = "hybrid",
     ) -> Answer:
-        from index.answer import answer_question
+        from qa.answer import answer_question
 
         with self.index.read_snapshot():  # hits and the answer's lookups: one catalog state
             hits = self.search(question, k, case=case, document=document, mode=mode)

@@ -18,7 +18,7 @@ its cache to the newest head (a *rebase*: the other writer's documents arrive, i
 vectors and embeddings are reused as they are), writes sentences and its document record,
 and commits by compare-and-swap on the generation (``Remote.claim``). Should that fail
 (its lease was taken over while it stalled) it rebases and tries again. A writer that
-dies before the claim leaves every reader on the previous head; what it wrote is
+dies before the claim leaves every reader on the head before it; what it wrote is
 invisible, a retry reuses it, and its lease expires.
 
 **Reading.** Each machine keeps a cache per server and index in

@@ -833,7 +833,7 @@ class _ActorFinder:
         k = toks.index("and")
         left, right = toks[:k], toks[k + 1 :]
         if len(left) == 1 and len(right) == 1:
-            return [left, right]  # "Catalonia and Barcelona", "Kattel and Mazzucato"
+            return [left, right]  # "Catalonia and Barcelona", "Lee and Ng"
         if (
             (
                 (

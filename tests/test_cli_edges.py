@@ -14,8 +14,7 @@ from casebook.cli import main
 from index.case_match import fold, match_case_titles
 
 EXAMPLE = (
-    "How much has the Scottish National Investment Bank committed to projects supporting its "
-    "missions?"
+    "How much money has the Scottish National Investment Bank put into projects for its missions?"
 )
 
 # An invented second casebook (a Markdown file), so two documents are indexed.
@@ -64,17 +63,18 @@ def test_one_document_is_not_named_on_every_citation(real_index):
 
 
 def test_text_abstention_says_what_is_missing(real_index):
-    res = run("ask", "Who won the 2018 football world cup?", "--index", str(real_index))
+    res = run("ask", "Who is the mayor of Tokyo?", "--index", str(real_index))
     assert res.exit_code == 0
     assert "do not seem to answer" in res.stdout
-    assert "do not mention 2018" in res.stdout
+    assert "do not mention Tokyo" in res.stdout
     assert "Nearest passages:" in res.stdout
 
 
 def test_abstention_reason_is_json_data_too(engine):
-    a = engine.ask("How many women currently operate Bangladesh's Digital Centres?")
+    # a year the casebook never pairs with the bank's commitments (an invented question)
+    a = engine.ask("How much did the Scottish National Investment Bank commit in 1987?")
     assert a.abstained
-    assert {"what": "counted", "text": "women"} in a.to_dict()["missing"]
+    assert {"what": "figure", "text": "1987"} in a.to_dict()["missing"]
 
 
 def test_passages_flag_shows_that_many_passages(real_index):

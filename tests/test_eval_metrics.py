@@ -409,3 +409,13 @@ def test_report_and_terminal(tmp_path: Path) -> None:
     console = Console(record=True, width=120)
     render_terminal(m, console)
     assert "recall@1" in console.export_text()
+
+
+def test_gold_loading_does_not_import_scoring():
+    """No import cycle: gold files load with the matching rule alone."""
+    import subprocess
+    import sys
+
+    code = "import sys, eval.gold; print('eval.metrics' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

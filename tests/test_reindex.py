@@ -28,12 +28,12 @@ BASE_SHA = "bc34d6751d3db72e7fc07817a2a8841be5e34c1b169952e5f454b923de82ced0"
 
 # One question per changed figure (keyed by the change's case_id).
 QUESTIONS = {
-    "snib": "How much has the Bank committed in projects supporting its missions?",
-    "a2i": "How many digital IDs has Bangladesh issued since the establishment of a2i?",
-    "pes": "How many participants had the PES delivered jobs and livelihood opportunities to "
-    "by December 2023?",
-    "gla": "How much match funding have the High Streets for All Challenge participants secured?",
-    "bogota": "How many services has the Care System delivered to caregivers?",
+    "snib": "How much money has the Bank put into projects for its missions to date?",
+    "a2i": "How many IDs in digital form were issued in Bangladesh since a2i began?",
+    "pes": "By December 2023, the PES had given work and livelihood chances to how many "
+    "participants?",
+    "gla": "What amount in match funding has the High Streets Challenge brought in?",
+    "bogota": "How many services to caregivers has the Care System in Bogotá provided?",
     "barcelona": "What did the municipal housing stock in Barcelona increase to by the end "
     "of 2022?",
 }

@@ -1,0 +1,135 @@
+"""Extractive answers: the span (or sentence) in the top passages that answers, or none.
+
+No language model and no hand-set weights: the question's type (``qa.question``) says
+what kind of span to look for, ``qa.candidates`` proposes spans of that type in the
+sentences of the top passages, ``qa.features`` describes each, and ``qa.scorer`` ranks
+them and decides whether the best one is right often enough to answer, with weights
+and a cut-off learned on a generated pool (``bench/train_answers.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from pipeline.types import Answer, Hit
+from qa import scorer
+from qa.bylines import authors_answer
+from qa.candidates import (
+    TYPED,
+    Candidate,
+    Sentence,
+    sentence_candidates,
+    sentences,
+    span_text,
+    target_clause,
+    typed_candidates,
+)
+from qa.citations import citations
+from qa.corpus import idf
+from qa.features import lacking, sentence_features, span_features
+from qa.question import question_type
+
+__all__ = ["TYPED", "answer_question", "question_type"]
+
+
+def _similarities(question: str, texts: list[str], embedder: Any, index: Any) -> np.ndarray:
+    """Cosine of the question to each sentence; sentence vectors come from the index."""
+    stored = index.sentence_vectors(texts) if index is not None else {}
+    missing = [t for t in dict.fromkeys(texts) if t not in stored]
+    qv = embedder.embed([question])[0]  # the engine memoises it from the search
+    if missing:
+        stored.update(zip(missing, embedder.embed(missing), strict=True))
+    if not texts:
+        return np.zeros(0, dtype=np.float32)
+    return np.stack([stored[t] for t in texts]) @ qv
+
+
+def candidates_for(
+    question: str, hits: Sequence[Hit], *, embedder: Any, index: Any = None
+) -> tuple[str, list[Sentence], list[Candidate]]:
+    """The question's type, the sentences read and every candidate with its features."""
+    kind = question_type(question)
+    sents = sentences(list(hits))
+    if not sents:
+        return kind, [], []
+    qterms = idf(index, question)
+    sims = _similarities(question, [s.text for s in sents], embedder, index)
+    sentence_features(question, kind, sents, sims, qterms, index)
+    cands = typed_candidates(kind, sents, index) if kind in TYPED else sentence_candidates(sents)
+    span_features(question, kind, cands, qterms, embedder)
+    return kind, sents, cands
+
+
+def _grounding(c: Candidate) -> float:
+    """1 unless the evidence lacks what the question pins down (figures, years, names)."""
+    f = c.features
+    return float(
+        (1.0 - f["figures_missing"])
+        * (1.0 - f["names_missing"])
+        * (1.0 - 0.5 * f["full_name_missing"])
+    )
+
+
+def answer_question(
+    question: str,
+    hits: Sequence[Hit],
+    *,
+    embedder: Any,
+    index: Any = None,
+    model: scorer.Model | None = None,
+    threshold: float | None = None,
+    trace: list[Candidate] | None = None,
+) -> Answer:
+    """The answer span, its citations, and whether to abstain; hits are returned as passages.
+
+    ``threshold`` overrides the model's abstention cut-off (0 never abstains unless there
+    is no candidate); ``trace``, if given, receives every scored candidate."""
+    model = model or scorer.load()
+    cut = model.threshold if threshold is None else threshold
+    hits = list(hits)
+    kind, sents, cands = candidates_for(question, hits, embedder=embedder, index=index)
+    if not cands:
+        missing = [{"what": "span", "text": kind}]
+        return Answer(question, "", True, [], hits, answer_type=kind, missing=missing)
+    scores = model.ranker_for(kind)([c.features for c in cands])
+    for c, s in zip(cands, scores, strict=True):
+        c.score = float(s)
+    if trace is not None:
+        trace.extend(cands)
+    ranked = sorted(cands, key=lambda c: (-round(c.score, 6), -(c.span[1] - c.span[0])))
+    best = ranked[0]
+    order = list(dict.fromkeys(id(c.sentence) for c in ranked))
+    by_id = {id(s): s for s in sents}
+    ranked_sents = [by_id[i] for i in order]
+    byline = authors_answer(question, ranked_sents, index)
+    if byline is not None:
+        names, cite = byline
+        return Answer(
+            question, names, False, [cite], hits, answer_type="actor", confidence=1.0, support=1.0
+        )
+    choice = model.choice_features(scores, kind)
+    p = model.p_right({**best.features, **choice})
+    if kind in TYPED:
+        text = span_text(kind, best.sentence.text, best.span)
+    elif kind == "target":
+        text = target_clause(best.sentence.text)
+    else:
+        text = best.sentence.text
+    abstain = not text or p < cut
+    cites = citations([best.sentence] + [s for s in ranked_sents[:3] if s is not best.sentence])
+    return Answer(
+        question=question,
+        answer="" if abstain else text,
+        abstained=abstain,
+        citations=[] if abstain else cites,
+        hits=hits,
+        answer_type=kind,
+        confidence=p,
+        support=choice["share"],
+        grounding=_grounding(best),
+        missing=lacking(question, kind, best, index)
+        + ([] if text else [{"what": "span", "text": kind}]),
+    )

@@ -1,0 +1,132 @@
+"""Gold sets measure; they never teach: no source file repeats a gold question's wording.
+
+Fails when a source file (Python anywhere in the project, data files shipped inside the
+packages, the tests) holds a phrase of three or more words of any gold question under
+``eval/gold/`` or ``../shared/gold/``. Phrases of function words only ("how many of")
+and the question forms in ``ALLOWED`` are not wording of any one question. A phrase the
+bundled casebook itself prints ("public rental housing") is the document's wording,
+which tests built on the document may use.
+
+Findings from the held-out sets name the file and line, not the phrase: those sets are
+measured in aggregate only (see ``eval/gold/README.md``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from tests.conftest import ROOT, SHARED
+
+N = 3
+# Function words: a phrase needs two words outside this list to be wording of its own.
+_COMMON = (
+    "a an the of in on at to for by with from and or is are was were be been has have had do "
+    "does did what which who whom whose when where why how many much this that these those it "
+    "its their his her as per than into over under about after before during according "
+    "casebook case not no can could would should will"
+)
+COMMON = frozenset(_COMMON.split())
+# Question forms every question set shares: they say what is asked, not about what.
+ALLOWED = frozenset(
+    [
+        "how many people",
+        "how much money",
+        "in which year",
+        "which month and",
+        "month and year",
+        "what percentage of",
+        "what share of",
+        "what is the",
+        "who is the",
+        "what was the",
+        "how many jobs",
+    ]
+)
+HIDDEN = ("heldout-b-qa.jsonl", "extra-qa.jsonl")  # measured in aggregate only
+PACKAGES = ("casebook", "sources", "pipeline", "index", "qa", "eval", "bench", "tests")
+DATA = {".json", ".jsonl", ".txt", ".csv", ".tsv", ".yaml", ".yml", ".toml"}
+_WORD = re.compile(r"[a-z0-9£$€%]+(?:[.,'][a-z0-9]+)*")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def grams(ws: list[str], n: int = N):
+    for i in range(len(ws) - n + 1):
+        g = ws[i : i + n]
+        if sum(w not in COMMON for w in g) >= 2:
+            yield " ".join(g)
+
+
+def gold_files() -> list[Path]:
+    files = sorted((ROOT / "eval" / "gold").glob("*.jsonl"))
+    if (SHARED / "gold").is_dir():
+        files += sorted((SHARED / "gold").glob("*.jsonl"))
+    return files
+
+
+@lru_cache(maxsize=1)
+def casebook_words() -> str:
+    """The bundled casebook's text as one space-joined word string (names may come from it)."""
+    from sources import load
+    from tests.conftest import CASEBOOK
+
+    doc = load(CASEBOOK)
+    return " " + " ".join(words(doc.text or " ".join(p.text for p in doc.pages))) + " "
+
+
+def gold_phrases() -> dict[str, str]:
+    """Each counted phrase of every gold question -> the set it comes from."""
+    out: dict[str, str] = {}
+    for path in gold_files():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                question = json.loads(line).get("question", "")
+            except ValueError:
+                continue
+            for g in grams(words(question)):
+                if g in ALLOWED or g in out or f" {g} " in casebook_words():
+                    continue
+                out[g] = path.name
+    return out
+
+
+def source_files() -> list[Path]:
+    out = [p for p in ROOT.glob("*.py")]
+    for pkg in PACKAGES:
+        for p in (ROOT / pkg).rglob("*"):
+            if not p.is_file() or "__pycache__" in p.parts:
+                continue
+            if p.is_relative_to(ROOT / "eval" / "gold"):
+                continue  # the gold sets themselves
+            if p.suffix == ".py" or (p.suffix in DATA and pkg != "tests"):
+                out.append(p)
+    return out
+
+
+def test_no_source_file_repeats_a_gold_question_phrase():
+    phrases = gold_phrases()
+    assert len(phrases) > 500  # the gold sets were read
+    found = []
+    for path in source_files():
+        for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            ws = words(line)
+            for g in grams(ws):
+                if g in phrases:
+                    where = f"{path.relative_to(ROOT)}:{no}"
+                    shown = "" if phrases[g] in HIDDEN else f" '{g}'"
+                    found.append(f"{where}{shown} ({phrases[g]})")
+                    break
+    assert not found, f"{len(found)} lines repeat gold wording:\n" + "\n".join(found[:60])
+
+
+def test_the_check_finds_a_planted_phrase():
+    """The check can fail: a question's own wording is found in a line of code."""
+    phrases = gold_phrases()
+    first = json.loads((ROOT / "eval" / "gold" / "dev-qa.jsonl").read_text().splitlines()[0])
+    planted = f'PATTERN = r"{first["question"]}"'
+    assert any(g in phrases for g in grams(words(planted)))

@@ -413,7 +413,7 @@ _NAME_LINE = re.compile(r"[A-Z][a-zà-ÿ'’-]+(?: [A-Z][a-zà-ÿ'’.-]*){1,3}"
 
 def _spans(kind: str, text: str) -> list[tuple[int, int]]:
     if kind == "amount":
-        from pipeline.entities import find_money  # the extractor's money rules, one copy
+        from pipeline.quantities import find_money  # the extractor's money rules, one copy
 
         spans = []
         for f in find_money(text):
@@ -952,7 +952,7 @@ def _arithmetic(
 ) -> tuple[str, _Sentence] | None:
     """Answers the text states only in parts: a change ("from 7,642 units to 11,737 units")
     or a total ("adding up" several stated amounts). Triggered only by the question's wording."""
-    from pipeline.entities import find_money, parse_number
+    from pipeline.quantities import find_money, parse_number
 
     if _CHANGE_Q.search(question):
         for s in sents:

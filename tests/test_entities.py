@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from eval.entities import load_gold, manifest_chunks, score_entities
-from pipeline.entities import extract_entities, find_money, load_nlp, parse_number
+from pipeline.entities import extract_entities, load_nlp
+from pipeline.quantities import find_money, parse_number
 from pipeline.types import Chunk, Entity
 
 MANIFEST = Path("/work/shared/corpus/moin-casebook-2024.manifest.json")
@@ -218,7 +219,7 @@ def test_casebook_gold_bars(nlp: Any) -> None:
 
 
 def test_initials_are_an_institution_not_a_person() -> None:
-    from pipeline.entities import _person_or_else
+    from pipeline.actors import _person_or_else
 
     assert _person_or_else("UCL IIPP", set()) == "organisation"
     assert _person_or_else("Kate Philip", set()) == "person"

@@ -1,0 +1,606 @@
+"""Actor mentions in one parsed chunk: organisations, bodies, programmes, laws, people."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.quantities import _overlaps
+from pipeline.targets import _MONTHS
+
+_ROLE_WORDS = {
+    "minister", "mayor", "president", "director", "co-director", "lead", "head", "officer",
+    "secretary", "professor", "fellow", "manager", "advisor", "adviser", "chair", "chairman",
+    "chairwoman", "chairperson", "ceo", "cfo", "coo", "governor", "representative", "editor",
+    "researcher", "economist", "founder", "co-founder", "partner", "coordinator", "analyst",
+    "commissioner", "deputy", "chief", "alumni", "alumnus", "member", "lecturer", "consultant",
+    "specialist", "leader", "premier", "chancellor", "senator", "councillor", "councilor",
+    "ambassador", "dean", "principal", "dr", "mr", "mrs", "ms", "prof", "sir", "dame", "lord",
+    "former", "executive", "vice", "undersecretary", "mp", "mep", "counsellor", "strategist",
+}  # fmt: skip
+_ROLE_SPLIT = {
+    "minister", "mayor", "president", "director", "co-director", "lead", "head", "officer",
+    "secretary", "professor", "fellow", "manager", "advisor", "adviser", "representative",
+    "coordinator", "commissioner", "alumni", "member", "leader", "ceo",
+}  # fmt: skip
+_TITLE_WORDS = {
+    "mayor", "professor", "prof", "dr", "mr", "mrs", "ms", "president", "minister", "director",
+    "governor", "senator", "sir", "dame", "lord", "secretary", "chancellor", "premier",
+    "councillor", "commissioner", "ambassador", "deputy", "former", "first", "prime",
+}  # fmt: skip
+_ORG_HEADS = {
+    "council", "department", "secretariat", "office", "ministry", "bank", "authority", "agency",
+    "institute", "institution", "university", "universidad", "college", "school", "board",
+    "network", "team", "unit", "force", "observatory", "directorate", "congress", "parliament",
+    "government", "commission", "foundation", "association", "company", "group", "corporation",
+    "organisation", "organization", "union", "centre", "center", "trust", "fund", "bureau",
+    "assembly", "senate", "court", "committee", "presidency", "cabinet", "service", "services",
+    "partnership", "alliance", "coalition", "federation", "chamber", "party", "ngo", "lab",
+    "laboratory", "chair", "bartlett", "nations", "forum", "secretariats", "advisors",
+    "advisers", "economy", "society", "police", "army", "agencies", "movement",
+}  # fmt: skip
+_PROGRAMME_HEADS = {
+    "plan", "programme", "program", "strategy", "framework", "law", "act", "policy",
+    "initiative", "agreement", "mission", "missions", "stimulus", "system", "scheme", "goals",
+    "agenda", "project", "challenge", "fund", "platform", "campaign", "intervention", "deal",
+    "vision", "pact", "accord", "charter", "code", "bill", "decree", "reform", "budget",
+}  # fmt: skip
+_NON_ACTOR_HEADS = {
+    "figure", "fig", "graph", "table", "source", "sources", "report", "paper", "papers",
+    "casebook", "award", "crisis", "pandemic", "guide", "review", "series", "brief", "chapter",
+    "section", "appendix", "annex", "box", "chart", "page", "index", "note", "notes", "winner",
+    "article", "journal", "book", "issue", "edition", "volume", "working", "theory", "study",
+    "accessed", "available", "publishing", "change", "days", "day", "week", "year",
+}  # fmt: skip
+_MONTH_WORDS = {m.lower() for m in _MONTHS.split("|")} | {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+}  # fmt: skip
+_CONNECTORS = {
+    "of", "for", "and", "the", "de", "del", "la", "las", "los", "da", "do", "dos", "du", "des",
+    "von", "van", "der", "den", "on", "to", "y", "e", "di", "al", "el", "le", "&",
+}  # fmt: skip
+_NAME_PARTICLES = {"de", "del", "la", "da", "do", "dos", "du", "des", "von", "van", "der", "den",
+                   "di", "al", "el", "le", "bin", "ibn", "y"}  # fmt: skip
+_POSSESSOR_KEEP = {
+    "women", "men", "children", "people", "workers", "citizens", "mayor", "mayors", "minister",
+    "president", "governor", "king", "queen", "parents", "veterans", "farmers", "youth",
+}  # fmt: skip
+_TRAILING_PROGRAMME_NOUNS = {
+    "agreement", "programme", "program", "scheme", "initiative", "fund", "act", "law",
+    "platform", "strategy", "plan", "project", "framework",
+}  # fmt: skip
+_WORD_RE = re.compile(r"[^\W_][\w&]*(?:[-'’.][^\W_][\w&]*)*|\S")
+_ACRONYM_RE = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Z][A-Za-z0-9&]{1,9}s?$")
+_PAREN_ACR_RE = re.compile(r"(?:['’]s)?\s*\(\s*['‘’\"“]?([A-Z][A-Za-z0-9&]{1,9})['‘’\"”]?\s*\)")
+_OR_ACR_RE = re.compile(r",?\s+or\s+['‘’\"“]([A-Z][A-Za-z0-9&]{1,9})['‘’\"”]")
+_LAW_RE = re.compile(
+    r"\b(?:Law|Act|Decree|Bill|Resolution|Ordinance|Directive|Regulation)\s+(?:No\.?\s*)?\d+(?:/\d+)?\b"
+)
+_COLLECTIVE_RE = re.compile(
+    r"\b(?:international|national|regional|federal|municipal|multilateral|local)\s+"
+    r"(?:[a-z]+\s+)?(?:NGOs?|agency|agencies|ministry|ministries|bureau|donors)\b"
+)
+_POSS_GROUP_RE = re.compile(
+    r"['’]s\s+((?:[a-z-]+\s+){0,2}(?:movement|government|parliament|ministry|agency|diaspora))\b"
+)
+_PERSON_LINE_RE = re.compile(
+    r"^[A-Z][\w'’.-]+(?:\s+(?:(?:de|del|la|da|dos|du|van|von|der|di|bin|al|el|le)\s+)?[A-Z][\w'’-]+){1,4}$"
+)
+
+
+def _fold(s: str) -> str:
+    """Accent-, case- and punctuation-insensitive key of a name."""
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch)).casefold()
+    s = re.sub(r"['’]s\b", "", s)
+    s = re.sub(r"[^\w]+", " ", s).strip()
+    return re.sub(r"^the\s+", "", s)
+
+
+def _is_cap(w: str) -> bool:
+    return bool(w) and w[0].isupper() and any(ch.isalpha() for ch in w)
+
+
+def _split_possessive(w: str) -> tuple[str, bool]:
+    if w.endswith(("'s", "’s")):
+        return w[:-2], True
+    return w, False
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    text: str
+    hint: str  # person | organisation | place | programme | acronym | collective
+    source: str
+    role: str | None = None
+    label: str | None = None
+    definite: bool = False  # written "the X"
+
+
+def _head_word(words: list[str]) -> str:
+    low = [w.lower() for w in words]
+    if low[-1] in _ORG_HEADS or low[-1] in _PROGRAMME_HEADS:
+        return low[-1]
+    for i, w in enumerate(low):
+        if w in {"of", "for", "on", "to", "in"} and i > 0:
+            return low[i - 1]
+    return low[-1]
+
+
+def _type_from_head(words: list[str]) -> str | None:
+    for w in reversed(words):
+        lw = _split_possessive(w.lower())[0]
+        if lw in _ORG_HEADS:
+            return "organisation"
+        if lw in _PROGRAMME_HEADS:
+            return "programme"
+    return None
+
+
+class _ActorFinder:
+    """Finds actor mentions in one parsed chunk; lowercase vocabulary comes from all chunks."""
+
+    def __init__(self, lower_vocab: set[str]) -> None:
+        self.lower_vocab = lower_vocab
+
+    def common(self, w: str) -> bool:
+        from spacy.lang.en.stop_words import STOP_WORDS
+
+        return w.lower() in self.lower_vocab or w.lower() in STOP_WORDS
+
+    def title_sequences(self, text: str, person_bounds: set[int]) -> list[tuple[int, int]]:
+        """Runs of capitalised words joined by name connectors ("Secretariat for Women")."""
+        words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text)]
+        runs: list[list[int]] = []
+        i, n = 0, len(words)
+        while i < n:
+            s, _e, w = words[i]
+            stem, poss = _split_possessive(w)
+            if not _is_cap(stem):
+                i += 1
+                continue
+            prev = text[:s].rstrip()
+            initial = (
+                not prev or prev[-1] in '.!?:;"“|\n•–—' or text[prev.__len__() : s].count("\n")
+            )
+            if initial and (self.common(stem) or stem.lower() in _CONNECTORS):
+                i += 1  # "Following the First Minister": the first word is not part of a name
+                continue
+            seq = [i]
+            j = i + 1
+            ended = poss and stem.lower() not in _POSSESSOR_KEEP
+            while j < n and not ended:
+                s2, _e2, w2 = words[j]
+                if s2 in person_bounds or "\n" in text[words[j - 1][1] : s2]:
+                    break
+                if s2 - words[j - 1][1] > 1:
+                    break
+                stem2, poss2 = _split_possessive(w2)
+                if _is_cap(stem2):
+                    seq.append(j)
+                    if poss2 and stem2.lower() not in _POSSESSOR_KEEP:
+                        break
+                    j += 1
+                    continue
+                if w2.lower() in _CONNECTORS and j + 1 < n:
+                    nxt = j + 1
+                    if words[nxt][2].lower() in {"the", "la", "el", "los", "las"} and nxt + 1 < n:
+                        nxt += 1  # "Directorate for the Care System"
+                    if not _is_cap(words[nxt][2]) or words[nxt][0] in person_bounds:
+                        break
+                    seq.extend(range(j, nxt))
+                    j = nxt
+                    continue
+                break
+            runs.append(seq)
+            i = max(j, i + 1)
+        out: list[tuple[int, int]] = []
+        for seq in runs:
+            toks = [words[k][2] for k in seq]
+            # "Programme Lead for the Presidential Employment Stimulus": keep the name only
+            cut = 0
+            for r, t in enumerate(toks[:-1]):
+                if t.lower() in _ROLE_SPLIT and toks[r + 1].lower() in {"of", "for", "at"}:
+                    cut = r + 2
+            while cut < len(toks) and (
+                toks[cut].lower() in _CONNECTORS or toks[cut].lower() in _TITLE_WORDS
+            ):
+                cut += 1
+            seq, toks = seq[cut:], toks[cut:]
+            if sum(1 for t in toks if _is_cap(t)) < 2:
+                continue
+            # "Mission-Oriented Innovation Network MOIN": a name followed by its acronym
+            if len(toks) >= 3 and toks[-1].isupper() and _initials(" ".join(toks[:-1])) == toks[-1]:
+                out.append((words[seq[0]][0], words[seq[-2]][1]))
+                out.append((words[seq[-1]][0], words[seq[-1]][1]))
+                continue
+            k0 = 0
+            for piece in self._split_and(toks):
+                ps = words[seq[k0]][0]
+                pe = words[seq[k0 + len(piece) - 1]][1]
+                if text[ps:pe].endswith(("'s", "’s")):
+                    pe -= 2
+                out.append((ps, pe))
+                k0 += len(piece) + 1
+        return out
+
+    @staticmethod
+    def _split_and(toks: list[str]) -> list[list[str]]:
+        """Split "Secretariat for Women and Mayor's Office" into two names at "and"."""
+        if "and" not in toks:
+            return [toks]
+        k = toks.index("and")
+        left, right = toks[:k], toks[k + 1 :]
+        if len(left) == 1 and len(right) == 1:
+            return [left, right]  # "Catalonia and Barcelona", "Kattel and Mazzucato"
+        if (
+            (
+                (
+                    len(left) >= 2
+                    and len(right) >= 2
+                    and _type_from_head(left[-1:] if left[-1][0].isupper() else left)
+                )
+                or (
+                    len(left) >= 3
+                    and left[1].lower() in {"for", "of"}
+                    and _type_from_head(left[:1])
+                )
+            )
+            and len(right) >= 2
+            and _type_from_head(right)
+        ):
+            return [left, right]
+        return [toks]
+
+    def find(self, doc: Any) -> list[_Mention]:
+        text = doc.text
+        cands: list[tuple[int, _Mention]] = []  # (priority, mention)
+        person_ents = [e for e in doc.ents if e.label_ == "PERSON"]
+        person_bounds: set[int] = set()
+        for e in person_ents:
+            if len(e) >= 2:  # one-word PERSON tags are often wrong ("Gender")
+                person_bounds.add(e.start_char)
+        # spaCy entities
+        for ent in doc.ents:
+            lab = ent.label_
+            if lab not in {"PERSON", "ORG", "GPE", "LOC", "FAC", "LAW", "NORP"}:
+                continue
+            for s, e in self._clean(text, ent.start_char, ent.end_char):
+                hint = {
+                    "PERSON": "person",
+                    "GPE": "place",
+                    "LOC": "place",
+                    "FAC": "organisation",
+                    "LAW": "programme",
+                    "NORP": "organisation",
+                }.get(lab, "organisation")
+                words = text[s:e].split()
+                if lab == "NORP" and len(words) < 2:
+                    continue
+                pri = 1 if lab == "PERSON" else 3
+                cands.append((pri, _Mention(s, e, text[s:e], hint, "spacy", label=lab)))
+        # capitalised name runs
+        seqs = self.title_sequences(text, person_bounds)
+        for s, e in seqs:
+            for s2, e2 in self._clean(text, s, e):
+                words = text[s2:e2].split()
+                if len(words) < 2 and not _ACRONYM_RE.match(text[s2:e2]):
+                    continue
+                # "the ESAL agreement", "12-year Master Plan"
+                tail = re.match(r"\s+([a-z]+)\b", text[e2 : e2 + 20])
+                if (
+                    tail
+                    and tail.group(1) in _TRAILING_PROGRAMME_NOUNS
+                    and _type_from_head(words) is None
+                ):
+                    e2 = e2 + tail.end()
+                pre = re.search(r"\b\d+-(?:year|month|point)\s+$", text[max(0, s2 - 14) : s2])
+                if pre:
+                    s2 = s2 - (len(text[max(0, s2 - 14) : s2]) - pre.start())
+                cands.append((2, _Mention(s2, e2, text[s2:e2], "name", "title")))
+        # single acronyms (+ "ESAL agreement")
+        for m in re.finditer(r"(?<![\w-])([A-Z][A-Za-z0-9&]{1,9})(?![\w-])", text):
+            w = m.group(1)
+            if not _ACRONYM_RE.match(w) or sum(ch.isupper() for ch in w) < 2:
+                continue
+            line_s = text.rfind("\n", 0, m.start()) + 1
+            line_e = text.find("\n", m.end())
+            line = text[line_s : line_e if line_e != -1 else len(text)]
+            if len(line.split()) <= 1 or (line.isupper() and len(line.split()) > 2):
+                continue  # a header line, not a mention
+            s, e = m.start(), m.end()
+            tail = re.match(r"\s+([a-z]+)\b", text[e : e + 20])
+            if tail and tail.group(1) in _TRAILING_PROGRAMME_NOUNS:
+                cands.append(
+                    (
+                        2,
+                        _Mention(
+                            s, e + tail.end(), text[s : e + tail.end()], "programme", "acronym"
+                        ),
+                    )
+                )
+                continue
+            cands.append((4, _Mention(s, e, w, "acronym", "acronym")))
+        for m in _LAW_RE.finditer(text):
+            cands.append((0, _Mention(m.start(), m.end(), m.group(), "programme", "law")))
+        for m in _COLLECTIVE_RE.finditer(text):
+            cands.append((5, _Mention(m.start(), m.end(), m.group(), "collective", "collective")))
+        for m in _POSS_GROUP_RE.finditer(text):
+            # "<Place>'s feminist movement": the place is a spaCy GPE/LOC just before
+            for ent in doc.ents:
+                if ent.label_ in {"GPE", "LOC", "NORP"} and ent.end_char in (
+                    m.start(),
+                    m.start() + 2,
+                ):
+                    s = ent.start_char
+                    if text[s:].lower().startswith("the "):
+                        s += 4
+                    cands.append(
+                        (0, _Mention(s, m.end(), text[s : m.end()], "collective", "collective"))
+                    )
+        # names alone on a line (credits, author lists)
+        pos = 0
+        for line in text.split("\n"):
+            stripped = line.strip()
+            if (
+                _PERSON_LINE_RE.match(stripped)
+                and not stripped.isupper()
+                and not any(self.common(w) for w in stripped.split() if w not in _NAME_PARTICLES)
+                and stripped.split()[-1].lower() not in _ORG_HEADS | _PROGRAMME_HEADS
+                and not any(w.lower() in _ROLE_WORDS for w in stripped.split())
+            ):
+                s = pos + line.index(stripped)
+                cands.append((0, _Mention(s, s + len(stripped), stripped, "person", "line")))
+            pos += len(line) + 1
+        # overlap resolution: stronger source first, then longer
+        cands.sort(key=lambda pm: (pm[0] > 2, -(pm[1].end - pm[1].start), pm[0]))
+        chosen: list[_Mention] = []
+        taken: list[tuple[int, int]] = []
+        for _pri, m in cands:
+            if _overlaps(m.start, m.end, taken):
+                continue
+            chosen.append(m)
+            taken.append((m.start, m.end))
+        chosen.sort(key=lambda m: m.start)
+        labels = {(m.start, m.end): m for _p, m in cands if m.source == "spacy"}
+        for m in chosen:
+            same = labels.get((m.start, m.end))
+            if same is not None and m.hint == "name":
+                m.hint, m.label = same.hint, same.label
+        for m in chosen:
+            before = text[max(0, m.start - 4) : m.start]
+            m.definite = before.lower().endswith("the ")
+        self._roles(text, chosen)
+        self._acronym_defs(text, chosen)
+        return chosen
+
+    def _clean(self, text: str, s: int, e: int) -> list[tuple[int, int]]:
+        """Trim articles, quotes and possessives; split at line breaks and possessors."""
+        out: list[tuple[int, int]] = []
+        for m in re.finditer(r"[^\n]+", text[s:e]):
+            ps, pe = s + m.start(), s + m.end()
+            seg = text[ps:pe]
+            lead = re.match(r"^(?:\s|['‘’\"“”(]|the\s|The\s|a\s|an\s)+", seg)
+            if lead:
+                ps += lead.end()
+            seg = text[ps:pe]
+            trail = re.search(r"(?:['’]s|[\s'‘’\"“”).,;:])+$", seg)
+            if trail:
+                pe -= len(seg) - trail.start()
+            if pe <= ps:
+                continue
+            seg = text[ps:pe]
+            # split "Scottish Government's Council of Economic Advisors"
+            parts = re.split(r"(['’]s\s+)", seg)
+            cur = ps
+            acc_s = ps
+            for k in range(0, len(parts), 2):
+                piece = parts[k]
+                sep = parts[k + 1] if k + 1 < len(parts) else ""
+                words = piece.split()
+                keep = words and words[-1].lower() in _POSSESSOR_KEEP
+                cur += len(piece)
+                if sep and not keep:
+                    if cur > acc_s:
+                        out.append((acc_s, cur))
+                    cur += len(sep)
+                    acc_s = cur
+                else:
+                    cur += len(sep)
+            if pe > acc_s:
+                out.append((acc_s, pe))
+        return [(a, b) for a, b in out if text[a:b].strip()]
+
+    def _roles(self, text: str, ms: list[_Mention]) -> None:
+        """Attach roles: "Kate Philip, Programme Lead for ...", "Name (Role)", "Role, Name"."""
+        for m in ms:
+            if m.hint not in {"person", "name"} and m.label != "PERSON":
+                continue
+            if m.hint == "name" and _type_from_head(m.text.split()):
+                continue
+            words = m.text.split()
+            # leading title inside the span: "Mayor Claudia Lopez" -> role "Mayor"
+            k = 0
+            while k < len(words) - 1 and words[k].lower().strip(".") in _TITLE_WORDS:
+                k += 1
+            if k and len(words) - k >= 2:
+                m.role = " ".join(words[:k])
+                m.start += len(" ".join(words[:k])) + 1
+                m.text = text[m.start : m.end]
+            after = text[m.end : m.end + 200]
+            role = None
+            pm = re.match(r"\s*\(([^()]{3,150})\)", after)
+            cm = re.match(r",\s+([^,.;()\n]{3,120}(?:,\s*[^,.;()\n]{2,60})?)", after)
+            lm = re.match(r"[ \t]*\n\s*([^\n]{3,150})", after)
+            for cand in (pm, cm, lm):
+                if cand and self._looks_like_role(cand.group(1)):
+                    role = cand.group(1).strip()
+                    if cand is cm:
+                        role = re.split(r",\s+(?=[a-z])|\s+(?:who|which|and)\s+[a-z]", role)[0]
+                    break
+            if role is None:
+                bm = re.search(
+                    r"([A-Z][^,.;()\n]{2,80}),\s*$", text[max(0, m.start - 90) : m.start]
+                )
+                if bm and self._looks_like_role(bm.group(1)):
+                    role = re.sub(r"^(?:the\s+then\s+|the\s+|then\s+)", "", bm.group(1).strip())
+                    rs = m.start - len(text[max(0, m.start - 90) : m.start]) + bm.start(1)
+                    rs += bm.group(1).find(role)
+                    # the role phrase is itself a mention of the person
+                    for other in ms:
+                        if other is not m and other.start >= rs and other.end <= m.start:
+                            other.hint, other.source, other.label = "alias", "alias", m.text
+            if role is None:
+                pre = re.search(r"((?:[A-Z][\w-]*\s+){1,3})$", text[max(0, m.start - 40) : m.start])
+                if pre and all(
+                    w.lower().strip(".") in _TITLE_WORDS | _ROLE_WORDS for w in pre.group(1).split()
+                ):
+                    role = pre.group(1).strip()
+            if role and m.hint == "name":
+                m.hint = "person"
+            if role and not m.role:
+                m.role = role
+            elif role:
+                m.role = f"{m.role}; {role}"
+
+    @staticmethod
+    def _looks_like_role(s: str) -> bool:
+        words = re.findall(r"[A-Za-z-]+", s)[:5]
+        return any(
+            w.lower() in _ROLE_WORDS - {"former", "first", "vice", "executive"} for w in words
+        )
+
+    def _acronym_defs(self, text: str, ms: list[_Mention]) -> None:
+        """Mark "Long Name (LN)" and "Long Name, or 'LN'" so both become one actor."""
+        for k, m in enumerate(ms):
+            if m.hint in {"acronym"} or len(m.text.split()) < 2:
+                continue
+            after = text[m.end : m.end + 30]
+            d = _PAREN_ACR_RE.match(after) or _OR_ACR_RE.match(after)
+            if not d:
+                continue
+            acr = d.group(1)
+            for other in ms[k + 1 : k + 3]:
+                if other.text == acr and other.start >= m.end:
+                    other.source = "defined"
+                    other.label = m.text
+                    break
+
+
+def _initials(name: str) -> str:
+    words = [w for w in re.split(r"[\s-]+", name) if w and w[0].isupper()]
+    return "".join(w[0] for w in words).upper()
+
+
+def _keep_mention(m: _Mention, lower_vocab: set[str], title_vocab: set[str]) -> bool:
+    """Drop junk: headers in capitals, figure labels, dates, lone common words."""
+    t = m.text.strip()
+    words = t.split()
+    if not words or not _fold(t):
+        return False
+    low = [w.lower().strip(".,'’") for w in words]
+    if any(w in _MONTH_WORDS for w in low) or _head_word(words) in _NON_ACTOR_HEADS:
+        return False
+    if low[0] in _NON_ACTOR_HEADS:
+        return False
+    if re.search(r"\d", t) and m.source not in {"law", "title"} and m.hint != "acronym":
+        return False
+    if len(words) >= 2 and t.isupper() and (len(words) > 2 or any(len(w) > 5 for w in words)):
+        return False
+    if len(t) < 2 or (len(words) == 1 and len(t.strip(".")) < 2):
+        return False
+    if len(words) == 1 and t.isupper() and len(t) >= 4 and t.lower() in lower_vocab:
+        return False  # a word set in capitals in a header ("HOUSING")
+    if len(words) == 1 and t.isupper() and len(t) >= 4 and t.title() in title_vocab:
+        return False  # "LONDON" in a header, next to "London" in the text
+    if m.hint in {"collective", "alias"} or m.source == "defined":
+        return True
+    if not words[0][0].isupper() and not words[0][0].isdigit():
+        return False
+    if m.hint == "acronym":
+        return True
+    if len(words) == 1:
+        w = low[0]
+        if w in _ROLE_WORDS or w in _CONNECTORS:
+            return False
+        if m.definite and (w in _ORG_HEADS or w in _PROGRAMME_HEADS):
+            return True  # "the Bank": resolved against longer names later
+        return m.label in {"PERSON", "GPE", "LOC", "ORG"} and w not in lower_vocab
+    return True
+
+
+_ORG_SUFFIX = frozenset(
+    [
+        "ltd",
+        "limited",
+        "inc",
+        "plc",
+        "llc",
+        "gmbh",
+        "co",
+        "studio",
+        "studios",
+        "architects",
+        "traders",
+        "institut",
+        "institute",
+        "university",
+        "universidad",
+        "universitat",
+        "council",
+        "authority",
+        "board",
+        "agency",
+        "office",
+        "department",
+        "ministry",
+        "bank",
+        "fund",
+        "foundation",
+        "trust",
+        "network",
+        "group",
+        "partnership",
+        "association",
+        "society",
+        "centre",
+        "center",
+        "college",
+        "school",
+        "company",
+        "corporation",
+        "observatory",
+        "secretariat",
+        "unit",
+        "team",
+    ]
+)
+
+
+def _person_or_else(
+    name: str, lower_vocab: set[str], title_vocab: set[str] | frozenset[str] = frozenset()
+) -> str | None:
+    """Second look at a name the statistical model called a person.
+
+    The small English model tags many capitalised phrases as people ("Living Wage",
+    "Charity Ltd", "Manager South"). A name ending in an organisation word is an
+    organisation; one whose words the document also writes in lower case as ordinary
+    words is no name at all (dropped). Real names ("Kate Philip") pass.
+    """
+    words = [w.strip(".,'’()") for w in name.split()]
+    words = [w for w in words if w]
+    if not words or any(ch.isdigit() or ch == "&" for ch in name):
+        return "organisation" if "&" in name else None
+    if words[-1].lower() in _ORG_SUFFIX or any(w.lower() in _ORG_SUFFIX for w in words[:-1]):
+        return "organisation"
+    if all(w.isupper() and len(w) <= 5 and w.title() not in title_vocab for w in words):
+        # initials only ("UCL IPR"), never written as a word ("Kate" for "KATE LEE")
+        return "organisation"
+    content = [w for w in words if len(w) > 2 and not w.isupper()]
+    if content and all(w.lower() in lower_vocab for w in content):
+        return None
+    return "person"

@@ -7,70 +7,25 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.lexicons import load
 from pipeline.quantities import _overlaps
 from pipeline.targets import _MONTHS
 
-_ROLE_WORDS = {
-    "minister", "mayor", "president", "director", "co-director", "lead", "head", "officer",
-    "secretary", "professor", "fellow", "manager", "advisor", "adviser", "chair", "chairman",
-    "chairwoman", "chairperson", "ceo", "cfo", "coo", "governor", "representative", "editor",
-    "researcher", "economist", "founder", "co-founder", "partner", "coordinator", "analyst",
-    "commissioner", "deputy", "chief", "alumni", "alumnus", "member", "lecturer", "consultant",
-    "specialist", "leader", "premier", "chancellor", "senator", "councillor", "councilor",
-    "ambassador", "dean", "principal", "dr", "mr", "mrs", "ms", "prof", "sir", "dame", "lord",
-    "former", "executive", "vice", "undersecretary", "mp", "mep", "counsellor", "strategist",
-}  # fmt: skip
-_ROLE_SPLIT = {
-    "minister", "mayor", "president", "director", "co-director", "lead", "head", "officer",
-    "secretary", "professor", "fellow", "manager", "advisor", "adviser", "representative",
-    "coordinator", "commissioner", "alumni", "member", "leader", "ceo",
-}  # fmt: skip
-_TITLE_WORDS = {
-    "mayor", "professor", "prof", "dr", "mr", "mrs", "ms", "president", "minister", "director",
-    "governor", "senator", "sir", "dame", "lord", "secretary", "chancellor", "premier",
-    "councillor", "commissioner", "ambassador", "deputy", "former", "first", "prime",
-}  # fmt: skip
-_ORG_HEADS = {
-    "council", "department", "secretariat", "office", "ministry", "bank", "authority", "agency",
-    "institute", "institution", "university", "universidad", "college", "school", "board",
-    "network", "team", "unit", "force", "observatory", "directorate", "congress", "parliament",
-    "government", "commission", "foundation", "association", "company", "group", "corporation",
-    "organisation", "organization", "union", "centre", "center", "trust", "fund", "bureau",
-    "assembly", "senate", "court", "committee", "presidency", "cabinet", "service", "services",
-    "partnership", "alliance", "coalition", "federation", "chamber", "party", "ngo", "lab",
-    "laboratory", "chair", "bartlett", "nations", "forum", "secretariats", "advisors",
-    "advisers", "economy", "society", "police", "army", "agencies", "movement",
-}  # fmt: skip
-_PROGRAMME_HEADS = {
-    "plan", "programme", "program", "strategy", "framework", "law", "act", "policy",
-    "initiative", "agreement", "mission", "missions", "stimulus", "system", "scheme", "goals",
-    "agenda", "project", "challenge", "fund", "platform", "campaign", "intervention", "deal",
-    "vision", "pact", "accord", "charter", "code", "bill", "decree", "reform", "budget",
-}  # fmt: skip
-_NON_ACTOR_HEADS = {
-    "figure", "fig", "graph", "table", "source", "sources", "report", "paper", "papers",
-    "casebook", "award", "crisis", "pandemic", "guide", "review", "series", "brief", "chapter",
-    "section", "appendix", "annex", "box", "chart", "page", "index", "note", "notes", "winner",
-    "article", "journal", "book", "issue", "edition", "volume", "working", "theory", "study",
-    "accessed", "available", "publishing", "change", "days", "day", "week", "year",
-}  # fmt: skip
+_ROLE_WORDS = load("role_nouns") | load("title_words")
+# A role noun before "of/for/at" ends a role and starts the body: "Programme Lead for X".
+_ROLE_SPLIT = load("role_nouns")
+_TITLE_WORDS = load("title_words")
+_ORG_HEADS = load("org_heads")
+_PROGRAMME_HEADS = load("programme_heads")
+_NON_ACTOR_HEADS = load("non_actor_heads")
 _MONTH_WORDS = {m.lower() for m in _MONTHS.split("|")} | {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
 }  # fmt: skip
-_CONNECTORS = {
-    "of", "for", "and", "the", "de", "del", "la", "las", "los", "da", "do", "dos", "du", "des",
-    "von", "van", "der", "den", "on", "to", "y", "e", "di", "al", "el", "le", "&",
-}  # fmt: skip
-_NAME_PARTICLES = {"de", "del", "la", "da", "do", "dos", "du", "des", "von", "van", "der", "den",
-                   "di", "al", "el", "le", "bin", "ibn", "y"}  # fmt: skip
-_POSSESSOR_KEEP = {
-    "women", "men", "children", "people", "workers", "citizens", "mayor", "mayors", "minister",
-    "president", "governor", "king", "queen", "parents", "veterans", "farmers", "youth",
-}  # fmt: skip
-_TRAILING_PROGRAMME_NOUNS = {
-    "agreement", "programme", "program", "scheme", "initiative", "fund", "act", "law",
-    "platform", "strategy", "plan", "project", "framework",
-}  # fmt: skip
+_NAME_PARTICLES = load("name_particles")
+_CONNECTORS = load("name_connectors") | _NAME_PARTICLES
+_POSSESSOR_KEEP = load("possessor_keep")
+# "the ESAL agreement": a lower-case instrument noun after a capitalised name or acronym
+_TRAILING_PROGRAMME_NOUNS = load("trailing_instruments")
 _WORD_RE = re.compile(r"[^\W_][\w&]*(?:[-'’.][^\W_][\w&]*)*|\S")
 _ACRONYM_RE = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Z][A-Za-z0-9&]{1,9}s?$")
 _PAREN_ACR_RE = re.compile(r"(?:['’]s)?\s*\(\s*['‘’\"“]?([A-Z][A-Za-z0-9&]{1,9})['‘’\"”]?\s*\)")
@@ -533,52 +488,7 @@ def _keep_mention(m: _Mention, lower_vocab: set[str], title_vocab: set[str]) -> 
     return True
 
 
-_ORG_SUFFIX = frozenset(
-    [
-        "ltd",
-        "limited",
-        "inc",
-        "plc",
-        "llc",
-        "gmbh",
-        "co",
-        "studio",
-        "studios",
-        "architects",
-        "traders",
-        "institut",
-        "institute",
-        "university",
-        "universidad",
-        "universitat",
-        "council",
-        "authority",
-        "board",
-        "agency",
-        "office",
-        "department",
-        "ministry",
-        "bank",
-        "fund",
-        "foundation",
-        "trust",
-        "network",
-        "group",
-        "partnership",
-        "association",
-        "society",
-        "centre",
-        "center",
-        "college",
-        "school",
-        "company",
-        "corporation",
-        "observatory",
-        "secretariat",
-        "unit",
-        "team",
-    ]
-)
+_ORG_SUFFIX = load("org_suffixes") | _ORG_HEADS
 
 
 def _person_or_else(

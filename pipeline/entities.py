@@ -85,7 +85,9 @@ def _page_locator(document: Document | None) -> Callable[[Chunk, int], tuple[int
     return locate
 
 
-_URL_RE = re.compile(r"\S*(?:https?://|www\.|\.(?:com|org|net|cat|eu|uk|gov|edu|pdf)\b)\S*")
+# web and file addresses: "https://...", "www...", "name.gov.xx/path", "report.pdf"
+_BULLETS = str.maketrans({ch: " " for ch in "•▪●◦‣∙"})
+_URL_RE = re.compile(r"\S*(?:https?://|www\.)\S*|[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}\b(?:/\S*)?")
 
 
 def extract_entities(
@@ -108,7 +110,7 @@ def extract_entities(
         nlp = load_nlp()
     texts = [c.text for c in chunks]
     vocab_texts = texts if vocab_from is None else [c.text for c in vocab_from]
-    # words written in lower case somewhere (URLs left out: "barcelona.cat" is not prose)
+    # words written in lower case somewhere (addresses left out: "city.example" is not prose)
     prose = [_URL_RE.sub(" ", t) for t in vocab_texts]
     lower_vocab = {w for t in prose for w in re.findall(r"(?<![\w'’])[a-z][a-z'’-]+", t)}
     title_vocab = {w for t in vocab_texts for w in re.findall(r"\b[A-Z][a-z\u00e0-\u00ff]+\b", t)}
@@ -119,8 +121,10 @@ def extract_entities(
     actor_owner: dict[int, int] = {}
     n_items = 0
     disable = [p for p in DISABLED_COMPONENTS if p in nlp.pipe_names]
+    # list bullets become spaces (same offsets): the tagger reads "•" as a verb
+    parse_texts = [t.translate(_BULLETS) for t in texts]
     for ci, (chunk, doc) in enumerate(
-        zip(chunks, nlp.pipe(texts, batch_size=batch_size, disable=disable), strict=True)
+        zip(chunks, nlp.pipe(parse_texts, batch_size=batch_size, disable=disable), strict=True)
     ):
         money = find_money(chunk.text)
         percents, numbers = find_numbers(doc, money)

@@ -21,6 +21,7 @@ _NON_ACTOR_HEADS = load("non_actor_heads")
 _MONTH_WORDS = {m.lower() for m in _MONTHS.split("|")} | {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
 }  # fmt: skip
+_CONCEPT_ABBREVIATIONS = load("concept_abbreviations")
 _NAME_PARTICLES = load("name_particles")
 _CONNECTORS = load("name_connectors") | _NAME_PARTICLES
 _POSSESSOR_KEEP = load("possessor_keep")
@@ -28,10 +29,18 @@ _POSSESSOR_KEEP = load("possessor_keep")
 _TRAILING_PROGRAMME_NOUNS = load("trailing_instruments")
 _WORD_RE = re.compile(r"[^\W_][\w&]*(?:[-'’.][^\W_][\w&]*)*|\S")
 _ACRONYM_RE = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Z][A-Za-z0-9&]{1,9}s?$")
-_PAREN_ACR_RE = re.compile(r"(?:['’]s)?\s*\(\s*['‘’\"“]?([A-Z][A-Za-z0-9&]{1,9})['‘’\"”]?\s*\)")
+# a short form in brackets: "(PES)", "('LN')", or lower case with a digit: "(x2y)"
+_SHORT = r"[A-Z][A-Za-z0-9&]{1,9}|[a-z]{1,4}\d[a-z0-9]{0,4}"
+_MIXED_SHORT_RE = re.compile(r"(?<![\w-])([a-z]{1,4}\d[a-z0-9]{0,4})(?![\w-])")
+_PAREN_ACR_RE = re.compile(rf"(?:['’]s)?\s*\(\s*['‘’\"“]?({_SHORT})['‘’\"”]?\s*\)")
 _OR_ACR_RE = re.compile(r",?\s+or\s+['‘’\"“]([A-Z][A-Za-z0-9&]{1,9})['‘’\"”]")
 _LAW_RE = re.compile(
     r"\b(?:Law|Act|Decree|Bill|Resolution|Ordinance|Directive|Regulation)\s+(?:No\.?\s*)?\d+(?:/\d+)?\b"
+)
+# a law or bill by its title, a short form in brackets allowed: "The Digital Agency (dA) Bill"
+_LAW_TITLE_RE = re.compile(
+    r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|to|for|and|on|the|in)\s+)?[A-Z][\w'’-]*)*"
+    r"(?:\s+\([^()\n]{1,15}\))?\s+(?:Bill|Act|Law|Code|Ordinance)\b"
 )
 _COLLECTIVE_RE = re.compile(
     r"\b(?:international|national|regional|federal|municipal|multilateral|local)\s+"
@@ -107,8 +116,13 @@ class _ActorFinder:
 
         return w.lower() in self.lower_vocab or w.lower() in STOP_WORDS
 
-    def title_sequences(self, text: str, person_bounds: set[int]) -> list[tuple[int, int]]:
-        """Runs of capitalised words joined by name connectors ("Secretariat for Women")."""
+    def title_sequences(
+        self, text: str, person_bounds: set[int], person_ends: frozenset[int] = frozenset()
+    ) -> list[tuple[int, int]]:
+        """Runs of capitalised words joined by name connectors ("Secretariat for Women").
+
+        A run stops where a person's name ends: "Ada Ruiz of Camden Council" is a person and
+        a council, not one name."""
         words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text)]
         runs: list[list[int]] = []
         i, n = 0, len(words)
@@ -142,6 +156,8 @@ class _ActorFinder:
                     j += 1
                     continue
                 if w2.lower() in _CONNECTORS and j + 1 < n:
+                    if words[j - 1][1] in person_ends:
+                        break
                     nxt = j + 1
                     if words[nxt][2].lower() in {"the", "la", "el", "los", "las"} and nxt + 1 < n:
                         nxt += 1  # "Directorate for the Care System"
@@ -161,8 +177,11 @@ class _ActorFinder:
             for r, t in enumerate(toks[:-1]):
                 if t.lower() in _ROLE_SPLIT and toks[r + 1].lower() in {"of", "for", "at"}:
                     cut = r + 2
+            # leading titles go ("Mayor Ada Ruiz"), unless they name an office ("Prime
+            # Minister's Office")
+            body = _type_from_head(toks[cut:]) == "organisation"
             while cut < len(toks) and (
-                toks[cut].lower() in _CONNECTORS or toks[cut].lower() in _TITLE_WORDS
+                toks[cut].lower() in _CONNECTORS or (toks[cut].lower() in _TITLE_WORDS and not body)
             ):
                 cut += 1
             seq, toks = seq[cut:], toks[cut:]
@@ -174,7 +193,10 @@ class _ActorFinder:
                 out.append((words[seq[-1]][0], words[seq[-1]][1]))
                 continue
             k0 = 0
-            for piece in self._split_and(toks):
+            pieces = self._split_and(toks)
+            if len(pieces) == 1:
+                pieces = self._split_titled_of(toks)
+            for piece in pieces:
                 ps = words[seq[k0]][0]
                 pe = words[seq[k0 + len(piece) - 1]][1]
                 if text[ps:pe].endswith(("'s", "’s")):
@@ -182,6 +204,20 @@ class _ActorFinder:
                 out.append((ps, pe))
                 k0 += len(piece) + 1
         return out
+
+    @staticmethod
+    def _split_titled_of(toks: list[str]) -> list[list[str]]:
+        """Split "Councillor Ada Ruiz of Camden Council" into the person and the body."""
+        for k, t in enumerate(toks):
+            if t.lower() in {"of", "at"} and 3 <= k < len(toks) - 1:
+                left, right = toks[:k], toks[k + 1 :]
+                if (
+                    left[0].lower() in _TITLE_WORDS
+                    and _type_from_head(left) is None
+                    and _type_from_head(right) == "organisation"
+                ):
+                    return [left, right]
+        return [toks]
 
     @staticmethod
     def _split_and(toks: list[str]) -> list[list[str]]:
@@ -192,6 +228,10 @@ class _ActorFinder:
         left, right = toks[:k], toks[k + 1 :]
         if len(left) == 1 and len(right) == 1:
             return [left, right]  # "Catalonia and Barcelona", "Kattel and Mazzucato"
+        if (len(left) == 1 and left[0].isupper() and _type_from_head(right)) or (
+            len(right) == 1 and right[0].isupper() and _type_from_head(left)
+        ):
+            return [left, right]  # "the GLA and City Councils"
         if (
             (
                 (
@@ -216,9 +256,11 @@ class _ActorFinder:
         cands: list[tuple[int, _Mention]] = []  # (priority, mention)
         person_ents = [e for e in doc.ents if e.label_ == "PERSON"]
         person_bounds: set[int] = set()
+        person_ends: set[int] = set()
         for e in person_ents:
             if len(e) >= 2:  # one-word PERSON tags are often wrong ("Gender")
                 person_bounds.add(e.start_char)
+                person_ends.add(e.end_char)
         # spaCy entities
         for ent in doc.ents:
             lab = ent.label_
@@ -234,12 +276,13 @@ class _ActorFinder:
                     "NORP": "organisation",
                 }.get(lab, "organisation")
                 words = text[s:e].split()
-                if lab == "NORP" and len(words) < 2:
-                    continue
+                if lab == "NORP" and _type_from_head(words) is None:
+                    continue  # "South African", "Bangladeshi": a nationality, not a body
                 pri = 1 if lab == "PERSON" else 3
                 cands.append((pri, _Mention(s, e, text[s:e], hint, "spacy", label=lab)))
+        nationalities = {(e.start_char, e.end_char) for e in doc.ents if e.label_ == "NORP"}
         # capitalised name runs
-        seqs = self.title_sequences(text, person_bounds)
+        seqs = self.title_sequences(text, person_bounds, frozenset(person_ends))
         for s, e in seqs:
             for s2, e2 in self._clean(text, s, e):
                 words = text[s2:e2].split()
@@ -256,6 +299,8 @@ class _ActorFinder:
                 pre = re.search(r"\b\d+-(?:year|month|point)\s+$", text[max(0, s2 - 14) : s2])
                 if pre:
                     s2 = s2 - (len(text[max(0, s2 - 14) : s2]) - pre.start())
+                if (s2, e2) in nationalities and _type_from_head(words) is None:
+                    continue
                 cands.append((2, _Mention(s2, e2, text[s2:e2], "name", "title")))
         # single acronyms (+ "ESAL agreement")
         for m in re.finditer(r"(?<![\w-])([A-Z][A-Za-z0-9&]{1,9})(?![\w-])", text):
@@ -282,6 +327,16 @@ class _ActorFinder:
             cands.append((4, _Mention(s, e, w, "acronym", "acronym")))
         for m in _LAW_RE.finditer(text):
             cands.append((0, _Mention(m.start(), m.end(), m.group(), "programme", "law")))
+        for m in _LAW_TITLE_RE.finditer(text):
+            s, e = m.start(), m.end()
+            if text[s:e].startswith(("The ", "A ")):
+                s += text[s:e].index(" ") + 1
+            if len(text[s:e].split()) >= 2 and "(" in text[s:e]:
+                cands.append((0, _Mention(s, e, text[s:e], "programme", "law")))
+        for m in _MIXED_SHORT_RE.finditer(text):
+            w = m.group(1)
+            if any(ch.isalpha() for ch in w[w.index(next(c for c in w if c.isdigit())) :]):
+                cands.append((4, _Mention(m.start(), m.end(), w, "acronym", "acronym")))
         for m in _COLLECTIVE_RE.finditer(text):
             cands.append((5, _Mention(m.start(), m.end(), m.group(), "collective", "collective")))
         for m in _POSS_GROUP_RE.finditer(text):
@@ -329,8 +384,20 @@ class _ActorFinder:
         for m in chosen:
             before = text[max(0, m.start - 4) : m.start]
             m.definite = before.lower().endswith("the ")
+        for m in chosen:
+            words = m.text.split()
+            pre = re.search(r"\b([A-Z][a-z]+)\s+$", text[max(0, m.start - 20) : m.start])
+            if (
+                m.label == "ORG"
+                and 2 <= len(words) <= 3
+                and _type_from_head(words) is None
+                and pre
+                and pre.group(1).lower() in _TITLE_WORDS
+            ):
+                m.hint, m.label = "person", "PERSON"  # "First Minister Ada Ruiz"
         self._roles(text, chosen)
-        self._acronym_defs(text, chosen)
+        places = {e.text for e in doc.ents if e.label_ in {"GPE", "LOC"}}
+        self._acronym_defs(text, chosen, places)
         return chosen
 
     def _clean(self, text: str, s: int, e: int) -> list[tuple[int, int]]:
@@ -375,6 +442,8 @@ class _ActorFinder:
         for m in ms:
             if m.hint not in {"person", "name"} and m.label != "PERSON":
                 continue
+            if any(w.isupper() and len(w) > 1 for w in m.text.split()):
+                continue  # "UCL IIPP": initials name a body, not a person
             if m.hint == "name" and _type_from_head(m.text.split()):
                 continue
             words = m.text.split()
@@ -407,7 +476,12 @@ class _ActorFinder:
                     rs += bm.group(1).find(role)
                     # the role phrase is itself a mention of the person
                     for other in ms:
-                        if other is not m and other.start >= rs and other.end <= m.start:
+                        if (
+                            other is not m
+                            and other.start >= rs
+                            and other.end <= m.start
+                            and any(w.lower() in _ROLE_WORDS for w in other.text.split())
+                        ):
                             other.hint, other.source, other.label = "alias", "alias", m.text
             if role is None:
                 pre = re.search(r"((?:[A-Z][\w-]*\s+){1,3})$", text[max(0, m.start - 40) : m.start])
@@ -429,7 +503,7 @@ class _ActorFinder:
             w.lower() in _ROLE_WORDS - {"former", "first", "vice", "executive"} for w in words
         )
 
-    def _acronym_defs(self, text: str, ms: list[_Mention]) -> None:
+    def _acronym_defs(self, text: str, ms: list[_Mention], places: set[str]) -> None:
         """Mark "Long Name (LN)" and "Long Name, or 'LN'" so both become one actor."""
         for k, m in enumerate(ms):
             if m.hint in {"acronym"} or len(m.text.split()) < 2:
@@ -439,6 +513,8 @@ class _ActorFinder:
             if not d:
                 continue
             acr = d.group(1)
+            if acr in places:
+                continue  # "Capital Enterprise (UK) Limited": a place, not a short form
             for other in ms[k + 1 : k + 3]:
                 if other.text == acr and other.start >= m.end:
                     other.source = "defined"
@@ -472,12 +548,16 @@ def _keep_mention(m: _Mention, lower_vocab: set[str], title_vocab: set[str]) -> 
         return False  # a word set in capitals in a header ("HOUSING")
     if len(words) == 1 and t.isupper() and len(t) >= 4 and t.title() in title_vocab:
         return False  # "LONDON" in a header, next to "London" in the text
-    if m.hint in {"collective", "alias"} or m.source == "defined":
+    if low[-1] in _CONCEPT_ABBREVIATIONS or ":" in t:
+        return False  # "GDP", "PPPs"; "Housing: A City" is a title
+    if low[0] in {"a", "an"} and len(words) >= 3:
+        return False  # "A Framework for ...": a publication's title, no body starts with "A"
+    if m.hint in {"collective", "alias"} or m.source == "defined" or m.hint == "acronym":
         return True
     if not words[0][0].isupper() and not words[0][0].isdigit():
         return False
-    if m.hint == "acronym":
-        return True
+    if _head_word(words) in _ROLE_SPLIT:
+        return False  # "Principal Policy Officer": a post, not who holds it
     if len(words) == 1:
         w = low[0]
         if w in _ROLE_WORDS or w in _CONNECTORS:
@@ -492,7 +572,10 @@ _ORG_SUFFIX = load("org_suffixes") | _ORG_HEADS
 
 
 def _person_or_else(
-    name: str, lower_vocab: set[str], title_vocab: set[str] | frozenset[str] = frozenset()
+    name: str,
+    lower_vocab: set[str],
+    title_vocab: set[str] | frozenset[str] = frozenset(),
+    places: set[str] | frozenset[str] = frozenset(),
 ) -> str | None:
     """Second look at a name the statistical model called a person.
 
@@ -513,4 +596,6 @@ def _person_or_else(
     content = [w for w in words if len(w) > 2 and not w.isupper()]
     if content and all(w.lower() in lower_vocab for w in content):
         return None
+    if any(_fold(w) in places for w in words):
+        return None  # "Smart Lagos": a slogan on a place name, not a person
     return "person"

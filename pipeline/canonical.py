@@ -87,6 +87,19 @@ def _canonicalize(
     def most_frequent(js: list[int]) -> int:
         return max(js, key=lambda j: (freq[folds[j]], len(folds[j])))
 
+    # a "person" that is the first words of a longer non-person name is that name cut short
+    # (a line break, a byline): "Northern Energy" of "Northern Energy Fund"
+    nonperson_long = [
+        j for j, _c, mj in items
+        if mj.label != "PERSON" and mj.hint not in {"person", "acronym", "alias"}
+        and len(folds[j].split()) >= 3
+    ]  # fmt: skip
+    for i, _c, m in items:
+        if m.label == "PERSON" and len(folds[i].split()) >= 2:
+            longer = [j for j in nonperson_long if folds[j].startswith(folds[i] + " ")]
+            if longer and _type_from_head(mention[longer[0]].text.split()):
+                m.hint, m.label = "truncated", None
+                uf.union(key[i], folds[most_frequent(longer)])
     persons_full = [
         i for i, _c, m in items
         if (m.hint == "person" or m.label == "PERSON") and len(_strip_titles(m.text.split())) >= 2
@@ -94,6 +107,8 @@ def _canonicalize(
     for i, case, m in items:
         f = folds[i]
         words = m.text.split()
+        if m.hint == "truncated":
+            continue
         # 1. acronyms: defined in the text, else initials of a long name
         if m.hint == "acronym" or m.source == "defined" or _is_acronym(m.text):
             if m.source == "defined" and m.label:
@@ -173,7 +188,10 @@ def _canonicalize(
         for i in idxs:
             ws = folds[i].split()
             if len(ws) >= 3 and ws[-1] in {"plan", "mission", "programme", "program", "strategy"}:
-                stems[" ".join(ws[:-1])].append(i)
+                stem = ws[:-1]
+                if len(stem) >= 3 and stem[0] in places:
+                    stem = stem[1:]  # "<City> Right to Work Plan" ~ "Right to Work Mission"
+                stems[" ".join(stem)].append(i)
         for js in stems.values():
             for j in js[1:]:
                 uf.union(key[js[0]], key[j])

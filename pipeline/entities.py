@@ -20,7 +20,14 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from pipeline.actors import _ActorFinder, _keep_mention, _Mention, _person_or_else
+from pipeline.actors import (
+    _ActorFinder,
+    _fold,
+    _keep_mention,
+    _Mention,
+    _person_or_else,
+    _type_from_head,
+)
 from pipeline.canonical import _canonicalize, align_actor_names
 from pipeline.quantities import _Found, find_money, find_numbers, parse_number
 from pipeline.targets import find_targets
@@ -86,6 +93,86 @@ def _page_locator(document: Document | None) -> Callable[[Chunk, int], tuple[int
 
 
 # web and file addresses: "https://...", "www...", "name.gov.xx/path", "report.pdf"
+# Lines shaped like a bibliography entry: "Surname, A. (2020)", "Surname, A. and B. Name 2021."
+_REFERENCE_RE = re.compile(
+    r"^[^\n]*\b[A-Z][\w'’-]+,\s+(?:[A-Z]\.\s*)+[^\n]*?(?:\(\d{4}[a-z]?\)|\b\d{4}[a-z]?[.,])[^\n]*$"
+    r"|^[^\n]*\(\d{4}[a-z]?\)[,.]?\s+['‘“\"]?[A-Z][^\n]*$",
+    re.M,
+)
+_HEADING_KINDS = {"title", "heading", "subheading"}
+
+
+def block_zones(document: Document | None) -> list[tuple[int, int, str]]:
+    """Spans of ``document.text`` where an actor is not introduced, with why.
+
+    Read from the structure the document declares (block kinds): ``heading`` (titles and
+    headings), ``footnote``, and ``byline`` (author blocks, the affiliation line under each,
+    and the captions on a page with authors before its first heading: "With contributions
+    from ..."). Prose names actors; these lines only label or credit them.
+    """
+    out: list[tuple[int, int, str]] = []
+    if document is None:
+        return out
+    for page in document.pages:
+        blocks = page.blocks
+        has_author = any(b.kind == "author" for b in blocks)
+        seen_heading = False
+        for k, b in enumerate(blocks):
+            if b.kind in _HEADING_KINDS:
+                out.append((b.start, b.end, "heading"))
+                seen_heading = seen_heading or b.kind == "heading"
+            elif b.kind == "footnote":
+                out.append((b.start, b.end, "footnote"))
+            elif (
+                b.kind == "author"
+                or (
+                    k > 0
+                    and blocks[k - 1].kind == "author"
+                    and b.kind in {"paragraph", "caption"}
+                    and len(b.text) < 200
+                )
+                or (has_author and b.kind == "caption" and not seen_heading)
+            ):
+                out.append((b.start, b.end, "byline"))
+    out.sort()
+    return out
+
+
+def _zone_locator(
+    chunk: Chunk, zones: Sequence[tuple[int, int, str]], document: Document | None
+) -> Callable[[int], str | None]:
+    """Zone of an offset in ``chunk``: from the document's blocks, else reference lines."""
+    refs = [(m.start(), m.end()) for m in _REFERENCE_RE.finditer(chunk.text)]
+    aligned = document is not None and document.text[chunk.start : chunk.end] == chunk.text
+    mine = [z for z in zones if z[0] < chunk.end and chunk.start < z[1]] if aligned else []
+
+    def zone(offset: int) -> str | None:
+        if any(a <= offset < b for a, b in refs):
+            return "footnote"
+        pos = chunk.start + offset
+        for a, b, kind in mine:
+            if a <= pos < b:
+                return kind
+        return None
+
+    return zone
+
+
+def _fits_zone(m: _Mention, zone: str | None) -> bool:
+    """Headings and notes introduce no actor; a byline credits people, not the bodies named
+    in their affiliations."""
+    if zone in {"heading", "footnote"}:
+        return False
+    if zone == "byline":
+        return (
+            m.label == "PERSON"
+            or m.source == "line"
+            or m.hint == "acronym"
+            or _type_from_head(m.text.split()) is not None
+        )
+    return True
+
+
 _BULLETS = str.maketrans({ch: " " for ch in "•▪●◦‣∙"})
 _URL_RE = re.compile(r"\S*(?:https?://|www\.)\S*|[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}\b(?:/\S*)?")
 
@@ -116,6 +203,7 @@ def extract_entities(
     title_vocab = {w for t in vocab_texts for w in re.findall(r"\b[A-Z][a-z\u00e0-\u00ff]+\b", t)}
     finder = _ActorFinder(lower_vocab)
     locate = _page_locator(document)
+    zones = block_zones(document)
     per_chunk: list[list[_Found]] = []
     actor_items: dict[str, list[tuple[int, str | None, _Mention]]] = defaultdict(list)
     actor_owner: dict[int, int] = {}
@@ -130,8 +218,11 @@ def extract_entities(
         percents, numbers = find_numbers(doc, money)
         targets = find_targets(doc, [*money, *percents, *numbers])
         per_chunk.append([*money, *percents, *numbers, *targets])
+        zone_of = _zone_locator(chunk, zones, document)
         for m in finder.find(doc):
             if not _keep_mention(m, lower_vocab, title_vocab):
+                continue
+            if not _fits_zone(m, zone_of(m.start)):
                 continue
             actor_items[chunk.doc_sha256].append((n_items, chunk.case, m))
             actor_owner[n_items] = ci
@@ -159,6 +250,7 @@ def extract_entities(
             entities.append(make(chunk, f.type, f.start, f.end, f.attrs))
     for items in actor_items.values():
         canon = _canonicalize(items, lower_vocab)
+        places = {_fold(m.text) for _i, _c, m in items if m.label in {"GPE", "LOC"}}
         roles: dict[str, str] = {}
         for i, _c, m in items:
             if i in canon and m.role and canon[i][0] not in roles:
@@ -168,7 +260,7 @@ def extract_entities(
                 continue
             name, atype, surfaces = canon[i]
             if atype == "person":
-                atype = _person_or_else(name, lower_vocab, title_vocab)
+                atype = _person_or_else(name, lower_vocab, title_vocab, places)
                 if atype is None:
                     continue
             chunk = chunks[actor_owner[i]]

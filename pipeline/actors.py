@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pipeline.lexicons import load
-from pipeline.quantities import _overlaps
+from pipeline.quantities import _overlaps, doc_text
 from pipeline.targets import _MONTHS
 
 _ROLE_WORDS = load("role_nouns") | load("title_words")
@@ -54,6 +55,7 @@ _PERSON_LINE_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def _fold(s: str) -> str:
     """Accent-, case- and punctuation-insensitive key of a name."""
     s = unicodedata.normalize("NFKD", s)
@@ -84,6 +86,21 @@ class _Mention:
     label: str | None = None
     definite: bool = False  # written "the X"
     acts: bool = False  # the subject or agent of a clause, or the owner of something
+
+
+def _verb_or_preposition_starts(doc: Any) -> frozenset[int]:
+    """Offsets of capitalised words tagged as a verb or preposition (read from the parse
+    as one array: making a Token per word costs more than the rules)."""
+    from spacy.attrs import IDX, IS_TITLE, POS, TAG
+
+    strings = doc.vocab.strings
+    verb_tags = {strings.add(t) for t in ("VB", "VBG", "VBD", "VBZ", "VBP")}
+    adp, propn = strings.add("ADP"), strings.add("PROPN")
+    out = set()
+    for idx, title, pos, tag in doc.to_array([IDX, IS_TITLE, POS, TAG]).tolist():
+        if title and pos != propn and (tag in verb_tags or pos == adp):
+            out.add(idx)
+    return frozenset(out)
 
 
 def _acts(doc: Any, start: int, end: int) -> bool:
@@ -283,9 +300,10 @@ class _ActorFinder:
         return [toks]
 
     def find(self, doc: Any) -> list[_Mention]:
-        text = doc.text
+        text = doc_text(doc)
         cands: list[tuple[int, _Mention]] = []  # (priority, mention)
-        person_ents = [e for e in doc.ents if e.label_ == "PERSON"]
+        ents = list(doc.ents)  # Doc.ents is rebuilt on every access
+        person_ents = [e for e in ents if e.label_ == "PERSON"]
         person_bounds: set[int] = set()
         person_ends: set[int] = set()
         for e in person_ents:
@@ -293,7 +311,7 @@ class _ActorFinder:
                 person_bounds.add(e.start_char)
                 person_ends.add(e.end_char)
         # spaCy entities
-        for ent in doc.ents:
+        for ent in ents:
             lab = ent.label_
             if lab not in {"PERSON", "ORG", "GPE", "LOC", "FAC", "LAW", "NORP"}:
                 continue
@@ -311,15 +329,9 @@ class _ActorFinder:
                     continue  # "South African", "Bangladeshi": a nationality, not a body
                 pri = 1 if lab == "PERSON" else 3
                 cands.append((pri, _Mention(s, e, text[s:e], hint, "spacy", label=lab)))
-        nationalities = {(e.start_char, e.end_char) for e in doc.ents if e.label_ == "NORP"}
+        nationalities = {(e.start_char, e.end_char) for e in ents if e.label_ == "NORP"}
         # capitalised name runs
-        stops = frozenset(
-            t.idx
-            for t in doc
-            if t.is_title
-            and (t.tag_ in {"VB", "VBG", "VBD", "VBZ", "VBP"} or t.pos_ == "ADP")
-            and t.pos_ != "PROPN"
-        )
+        stops = _verb_or_preposition_starts(doc)
         seqs = self.title_sequences(text, person_bounds, frozenset(person_ends), stops)
         for s, e in seqs:
             for s2, e2 in self._clean(text, s, e):
@@ -379,7 +391,7 @@ class _ActorFinder:
             cands.append((5, _Mention(m.start(), m.end(), m.group(), "collective", "collective")))
         for m in _POSS_GROUP_RE.finditer(text):
             # "<Place>'s feminist movement": the place is a spaCy GPE/LOC just before
-            for ent in doc.ents:
+            for ent in ents:
                 if ent.label_ in {"GPE", "LOC", "NORP"} and ent.end_char in (
                     m.start(),
                     m.start() + 2,
@@ -435,7 +447,7 @@ class _ActorFinder:
             ):
                 m.hint, m.label = "person", "PERSON"  # "First Minister Ada Ruiz"
         self._roles(text, chosen)
-        places = {e.text for e in doc.ents if e.label_ in {"GPE", "LOC"}}
+        places = {e.text for e in ents if e.label_ in {"GPE", "LOC"}}
         self._acronym_defs(text, chosen, places)
         return chosen
 

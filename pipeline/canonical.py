@@ -162,6 +162,11 @@ def _canonicalize(
             if longer and _type_from_head(mention[longer[0]].text.split()):
                 m.hint, m.label = "truncated", None
                 uf.union(key[i], folds[most_frequent(longer)])
+    # what each name's short form would be: its initials, and those after a long first word
+    initials: dict[int, set[str]] = {}
+    for j, _c, mj in items:
+        rest = _initials(" ".join(mj.text.split()[1:]))
+        initials[j] = {_initials(mj.text)} | ({rest} if len(rest) >= 3 else set())
     persons_full = [
         i for i, _c, m in items
         if (m.hint == "person" or m.label == "PERSON") and len(_strip_titles(m.text.split())) >= 2
@@ -182,12 +187,14 @@ def _canonicalize(
                 uf.union(key[i], _fold(m.label))
                 continue
             acr = m.text.rstrip("s") if m.text.endswith("s") and m.text[:-1].isupper() else m.text
+            compound = _is_compound_acronym(acr)
             hits = []
             for pool in (by_case[case], [j for j, _c, _m in items]):
                 hits = [
                     j for j in pool
                     if folds[j] in proper and mention[j].hint != "person"
-                    and _abbreviates(acr, mention[j].text)
+                    and (acr.upper() in initials[j]
+                         or (compound and _abbreviates(acr, mention[j].text)))
                 ]  # fmt: skip
                 if hits:
                     break

@@ -252,6 +252,14 @@ def find_money(text: str) -> list[_Found]:
     return out
 
 
+def doc_text(doc: Any) -> str:
+    """``doc.text`` read once per parsed doc: spaCy rebuilds it from every token on access."""
+    text = doc.user_data.get("text")
+    if text is None:
+        text = doc.user_data["text"] = doc.text
+    return text
+
+
 def _overlaps(s: int, e: int, spans: Iterable[tuple[int, int]]) -> bool:
     return any(a < e and s < b for a, b in spans)
 
@@ -313,7 +321,7 @@ def _of_phrase_after(doc: Any, end: int) -> str | None:
 
 def find_numbers(doc: Any, money: Sequence[_Found]) -> tuple[list[_Found], list[_Found]]:
     """Percentages and counted quantities; years, dates, references, list numbers left out."""
-    text = doc.text
+    text = doc_text(doc)
     busy = [(f.start, f.end) for f in money]
     percents: list[_Found] = []
     for m in _PERCENT_RE.finditer(text):

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipeline.lexicons import load
-from pipeline.quantities import _QUALIFIER_BEFORE_RE, _Found, _tokens_in
+from pipeline.quantities import _QUALIFIER_BEFORE_RE, _Found, _tokens_in, doc_text
 
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -71,7 +71,7 @@ _STOP_LEADING_RE = re.compile(r"^[\s\"'“”‘’(•▪●◦\-–—]+(?:and
 def _segments(doc: Any) -> list[tuple[int, int]]:
     """Sentences cut further at colons, semicolons, table cells and blank lines."""
     out: list[tuple[int, int]] = []
-    text = doc.text  # Doc.text is rebuilt from tokens on every access
+    text = doc_text(doc)
     for sent in doc.sents:
         s0, e0 = sent.start_char, sent.end_char
         pos = s0
@@ -206,26 +206,28 @@ def _obliged(doc: Any, start: int, end: int) -> bool:
 
 def find_targets(doc: Any, levels: Sequence[_Found]) -> list[_Found]:
     """Commitments to a level and/or by a time, in prose, list items and table cells."""
-    text = doc.text
+    text = doc_text(doc)
     out: list[_Found] = []
     for s0, e0 in _segments(doc):
         lead = _STOP_LEADING_RE.match(text, s0)
         if lead:
             s0 = lead.end()
         seg_text = text[s0:e0]
-        span = _tokens_in(doc, s0, e0)
-        if span is None or len(span) < 2:
-            continue
-        toks = [t for t in span if not t.is_space]
-        if not toks:
-            continue
         dl = _DEADLINE_RE.search(seg_text)
         hz = _HORIZON_RE.search(seg_text)
         seg_levels = [f for f in levels if s0 <= f.start and f.end <= e0]
         for m in _LEVEL_WORD_RE.finditer(seg_text):
             seg_levels.append(_Found("level", s0 + m.start(), s0 + m.end(), {}))
         standard = _STANDARD_RE.search(seg_text)
+        if not (dl or hz or seg_levels or standard):
+            continue  # no time and no level: nothing to commit to (and no tokens to read)
         seg_levels.sort(key=lambda f: f.start)
+        span = _tokens_in(doc, s0, e0)
+        if span is None or len(span) < 2:
+            continue
+        toks = [t for t in span if not t.is_space]
+        if not toks:
+            continue
         anchors = _anchors(toks)
         headline = _nonfinite_head(toks)
         # a deadline written in front of its clause: "By 2025, every home has ..." (a title
@@ -288,7 +290,7 @@ def _clause(
     fronted: bool,
 ) -> _Found | None:
     """The short goal clause of a segment, with metric, value, unit, horizon, statement."""
-    text = doc.text
+    text = doc_text(doc)
     start = s0
     if fronted:
         start = s0 + dl.end()

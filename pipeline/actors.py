@@ -276,10 +276,13 @@ class _ActorFinder:
         left, right = toks[:k], toks[k + 1 :]
         if len(left) == 1 and len(right) == 1:
             return [left, right]  # "Catalonia and Barcelona", "Kattel and Mazzucato"
-        if (len(left) == 1 and left[0].isupper() and _type_from_head(right)) or (
-            len(right) == 1 and right[0].isupper() and _type_from_head(left)
+        caps = [all(w.isupper() for w in left), all(w.isupper() for w in right)]
+        if (
+            all(caps)
+            or (caps[0] and len(left) == 1 and _type_from_head(right))
+            or (caps[1] and len(right) == 1 and _type_from_head(left))
         ):
-            return [left, right]  # "the GLA and City Councils"
+            return [left, right]  # "the GLA and City Councils", "ABC and XYZ"
         if (
             (
                 (
@@ -383,6 +386,8 @@ class _ActorFinder:
                 s += text[s:e].index(" ") + 1
             if len(text[s:e].split()) >= 2 and "(" in text[s:e]:
                 cands.append((0, _Mention(s, e, text[s:e], "programme", "law")))
+        for m in re.finditer(r"(?<![\w-])[A-Z]{2,}(?:-[A-Z]{2,})+(?![\w-])", text):
+            cands.append((4, _Mention(m.start(), m.end(), m.group(), "acronym", "acronym")))
         for m in _MIXED_SHORT_RE.finditer(text):
             w = m.group(1)
             if any(ch.isalpha() for ch in w[w.index(next(c for c in w if c.isdigit())) :]):

@@ -192,7 +192,7 @@ def _canonicalize(
             for pool in (by_case[case], [j for j, _c, _m in items]):
                 hits = [
                     j for j in pool
-                    if folds[j] in proper and mention[j].hint != "person"
+                    if folds[j] in proper and folds[j] != f and mention[j].hint != "person"
                     and (acr.upper() in initials[j]
                          or (compound and _abbreviates(acr, mention[j].text)))
                 ]  # fmt: skip

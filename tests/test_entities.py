@@ -227,3 +227,135 @@ def test_initials_are_an_institution_not_a_person() -> None:
     # short capitalised words the document also writes as names are a name, not initials
     assert _person_or_else("KATE LEE", set(), {"Kate", "Lee"}) == "person"
     assert _person_or_else("KATE LEE", set()) == "organisation"
+
+
+# ------------------------------------------------------------ targets: grammar of commitments
+# Invented sentences, one per construction; none comes from a casebook or a gold set.
+
+
+@pytest.mark.parametrize(
+    ("text", "deadline", "must_contain"),
+    [
+        ("The city will cut traffic deaths by 40% by 2030.", 2030, "40%"),
+        ("The agency aims to plant 2 million trees within five years.", None, "2 million"),
+        ("By 2028, every household in the region has access to clean water.", 2028, "household"),
+        ("Healthy Homes By 2027, all tenants will live in insulated homes.", 2027, "tenants"),
+        ("Every pupil to have a laptop of their own by 2026.", 2026, "pupil"),
+        ("The port is to halve its emissions by 2035.", 2035, "halve"),
+        ("Applicants had to hire at least 500 local workers.", None, "500"),
+        ("Restoring the river to meet national bathing water standards.", None, "standards"),
+        ("Its goal is to reach 30% renewable heat.", None, "30%"),
+    ],
+)
+def test_commitment_constructions(
+    nlp: Any, text: str, deadline: int | None, must_contain: str
+) -> None:
+    targets = _of(extract_entities([_chunk(text)], nlp), "target")
+    assert len(targets) == 1, [t.text for t in targets]
+    assert targets[0].attrs["deadline"] == deadline
+    assert must_contain in targets[0].text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In 2019 the council planted 20,000 trees along the canal.",
+        "By March 2021, the scheme had reached 3 million people.",
+        "About 40% of members have committed to publish a pay audit.",
+        "The fund's 12 missions were announced at the summit.",
+        "The hall was set up as a venue for 300 guests.",
+        "There are now over 900 libraries, providing over 50 services each.",
+    ],
+)
+def test_reports_are_not_targets(nlp: Any, text: str) -> None:
+    assert not _of(extract_entities([_chunk(text)], nlp), "target")
+
+
+def test_fronted_deadline_keeps_the_clause_not_the_title(nlp: Any) -> None:
+    text = "Clean Air By 2029, no school will stand on a road above the legal pollution limit."
+    (t,) = _of(extract_entities([_chunk(text)], nlp), "target")
+    assert t.text.startswith("no school will stand")
+    assert t.attrs["deadline"] == 2029
+
+
+def test_bullets_are_not_read_as_verbs(nlp: Any) -> None:
+    text = "Health:\n\n• 95% vaccine coverage by 2027.\n\n• Universal school meals by 2031."
+    targets = {e.attrs["deadline"] for e in _of(extract_entities([_chunk(text)], nlp), "target")}
+    assert targets == {2027, 2031}
+
+
+# ------------------------------------------------------------ actors: what is and is not one
+
+
+def _names(ents: list[Entity]) -> dict[str, str]:
+    return {e.text: e.attrs["name"] for e in _of(ents, "actor")}
+
+
+def test_posts_are_not_actors_but_their_bodies_are(nlp: Any) -> None:
+    text = (
+        "The plan was presented by the Chair of Northfield Councils and by Councillor Maya "
+        "Osei of Riverside Council. Dana Reyes, Principal Policy Officer, explained it."
+    )
+    names = set(_names(extract_entities([_chunk(text)], nlp)).values())
+    assert {"Northfield Councils", "Riverside Council"} <= names
+    assert not any("Officer" in n or n.startswith("Chair") for n in names)
+
+
+def test_short_forms_written_out_by_parts_and_typos_merge(nlp: Any) -> None:
+    chunks = [
+        _chunk(
+            "The NTU Centre for Urban Resilience and Housing published the study. "
+            "Ravi Menon led it, and Ravi Mneon presented it.",
+            case="C",
+        ),
+        _chunk("Researchers at NTU CURH and NTU-CURH agreed with Ravi Menon.", case="C"),
+    ]
+    names = _names(extract_entities(chunks, nlp))
+    assert names["NTU CURH"] == names["NTU-CURH"] == "NTU Centre for Urban Resilience and Housing"
+    assert names["Ravi Mneon"] == names["Ravi Menon"]
+
+
+def test_lower_case_short_form_and_bill_title(nlp: Any) -> None:
+    text = (
+        "The Office of Civic Data (k2b) runs the registry. In 2022, k2b was made permanent "
+        "when 'The Office of Civic Data (k2b) Bill' was passed."
+    )
+    ents = _of(extract_entities([_chunk(text)], nlp), "actor")
+    names = {e.text: e.attrs for e in ents}
+    assert names["k2b"]["name"] == "Office of Civic Data"
+    bill = [a for t, a in names.items() if t.endswith("Bill")]
+    assert bill and bill[0]["actor_type"] == "programme"
+
+
+def test_bracketed_place_is_not_a_short_form(nlp: Any) -> None:
+    text = "Harbour Works (UK) Limited joined. The UK government also joined, with the UK Treasury."
+    names = _names(extract_entities([_chunk(text)], nlp))
+    assert names.get("UK", "UK") == "UK"
+
+
+def test_headings_notes_and_bylines_name_no_actor(nlp: Any) -> None:
+    from pipeline.types import Block, Document, Page
+
+    parts = [
+        ("heading", "What did the Lakeside Transit Authority change?"),
+        ("author", "Jo Park"),
+        ("paragraph", "Senior Fellow, Innovation and Delivery, Westbrook University"),
+        ("paragraph", "The Harbour Energy Agency bought ten ferries in 2021."),
+        ("footnote", "1 Lee, K. (2020). Ferries and Fares. Westbrook Press."),
+    ]
+    text, blocks, pos = "", [], 0
+    for kind, t in parts:
+        if text:
+            text += "\n\n"
+            pos += 2
+        blocks.append(Block(text=t, pdf_page=3, kind=kind, start=pos, end=pos + len(t)))  # type: ignore[arg-type]
+        text += t
+        pos += len(t)
+    doc = Document(path="x.pdf", sha256="sha", title="Doc", pages=[Page(3, "3", blocks)],
+                   parser="test", text=text)  # fmt: skip
+    chunk = _chunk(text)
+    names = set(_names(extract_entities([chunk], nlp, document=doc)).values())
+    assert "Harbour Energy Agency" in names
+    assert "Jo Park" in names  # a byline credits a person
+    assert "Westbrook University" in names  # and the body named in the affiliation
+    assert not {"Lakeside Transit Authority", "Innovation and Delivery", "Westbrook Press"} & names

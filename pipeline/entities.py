@@ -30,7 +30,7 @@ from pipeline.actors import (
 )
 from pipeline.canonical import _canonicalize, align_actor_names
 from pipeline.quantities import _Found, find_money, find_numbers, parse_number
-from pipeline.targets import find_targets
+from pipeline.targets import GOAL_NOUNS, find_targets
 from pipeline.types import Chunk, Document, Entity
 
 __all__ = [
@@ -145,6 +145,44 @@ def _is_contents(table: str) -> bool:
     return len(rows) >= 3 and numbered >= 0.6 * len(rows)
 
 
+def goal_columns(document: Document | None) -> list[tuple[int, int]]:
+    """Spans of ``document.text`` that are cells of a table column headed by a goal noun
+    ("Missions", "Objectives", "Targets"): statements the document presents as its goals."""
+    out: list[tuple[int, int]] = []
+    if document is None:
+        return out
+    for page in document.pages:
+        for b in page.blocks:
+            if b.kind != "table":
+                continue
+            rows, pos = [], 0
+            for line in b.text.split("\n"):
+                rows.append((pos, line))
+                pos += len(line) + 1
+            if len(rows) < 2:
+                continue
+            header = rows[0][1].split(" | ")
+            # the column's head noun: the last word before any bracket ("9 Missions (2020-)")
+            heads = [re.findall(r"[a-z]+", c.split("(")[0].lower())[-1:] for c in header]
+            cols = {k for k, h in enumerate(heads) if h and h[0] in GOAL_NOUNS}
+            for off, line in rows[1:]:
+                if line == rows[0][1]:
+                    continue  # the header printed again on the next page
+                cell_start = off
+                for k, cell in enumerate(line.split(" | ")):
+                    if k in cols and cell.strip():
+                        out.append((b.start + cell_start, b.start + cell_start + len(cell)))
+                    cell_start += len(cell) + 3
+    return out
+
+
+def goal_cells(chunk: Chunk, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The goal cells (``goal_columns``) that lie in ``chunk``, in its own offsets."""
+    return [
+        (a - chunk.start, b - chunk.start) for a, b in spans if chunk.start <= a and b <= chunk.end
+    ]
+
+
 def _zone_locator(
     chunk: Chunk, zones: Sequence[tuple[int, int, str]], document: Document | None
 ) -> Callable[[int], str | None]:
@@ -211,6 +249,7 @@ def extract_entities(
     finder = _ActorFinder(lower_vocab)
     locate = _page_locator(document)
     zones = block_zones(document)
+    tables = goal_columns(document)
     per_chunk: list[list[_Found]] = []
     actor_items: dict[str, list[tuple[int, str | None, _Mention]]] = defaultdict(list)
     actor_owner: dict[int, int] = {}
@@ -223,7 +262,7 @@ def extract_entities(
     ):
         money = find_money(chunk.text)
         percents, numbers = find_numbers(doc, money)
-        targets = find_targets(doc, [*money, *percents, *numbers])
+        targets = find_targets(doc, [*money, *percents, *numbers], goal_cells(chunk, tables))
         per_chunk.append([*money, *percents, *numbers, *targets])
         zone_of = _zone_locator(chunk, zones, document)
         for m in finder.find(doc):

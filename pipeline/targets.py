@@ -20,6 +20,8 @@ from typing import Any
 from pipeline.lexicons import load
 from pipeline.quantities import _QUALIFIER_BEFORE_RE, _Found, _tokens_in, doc_text
 
+GOAL_NOUNS = load("goal_nouns")
+
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
     "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
@@ -43,7 +45,7 @@ _LEVEL_WORD_RE = re.compile(
     r"|\bzero\s+(?:emissions|waste|deaths|poverty|hunger)\b",
     re.I,
 )
-_GOAL_NOUNS = load("goal_nouns")
+_GOAL_NOUNS = GOAL_NOUNS
 _INTENT_VERBS = load("intent_verbs")
 _DEONTIC = load("deontic_verbs")
 _FUTURE_MODALS = {"will", "shall", "'ll", "wo"}  # "wo" is spaCy's token of "won't"
@@ -64,7 +66,9 @@ _STANDARD_RE = re.compile(
 _CLAUSE_CUT_RE = re.compile(
     r"\s+by\s+\w+ing\b|\s+through\s+\w+ing\b|[;(]|\s[–—]\s|,\s+(?:which|who|while|but)\b"
 )
-_SEG_SPLIT_RE = re.compile(r":\s+|;\s*|\n\s*\n|\s\|\s|\n(?=\s*[•▪●◦\-–]\s)")
+# cut at colons, semicolons, blank lines, table cells ("a | b"), bullets
+_SEG_SPLIT_RE = re.compile(r":\s+|;\s*|\n\s*\n|\s?\|\s|\n(?=\s*[•▪●◦\-–]\s)")
+_TABLE_SPLIT_RE = re.compile(r":\s+|;\s*|\n|\s?\|\s")  # in a table every line is a row
 _STOP_LEADING_RE = re.compile(r"^[\s\"'“”‘’(•▪●◦\-–—]+(?:and\s+|or\s+)?")
 
 
@@ -72,10 +76,11 @@ def _segments(doc: Any) -> list[tuple[int, int]]:
     """Sentences cut further at colons, semicolons, table cells and blank lines."""
     out: list[tuple[int, int]] = []
     text = doc_text(doc)
+    split = _TABLE_SPLIT_RE if " | " in text else _SEG_SPLIT_RE
     for sent in doc.sents:
         s0, e0 = sent.start_char, sent.end_char
         pos = s0
-        for m in _SEG_SPLIT_RE.finditer(text, s0, e0):
+        for m in split.finditer(text, s0, e0):
             if m.start() > pos:
                 out.append((pos, m.start()))
             pos = m.end()
@@ -204,8 +209,14 @@ def _obliged(doc: Any, start: int, end: int) -> bool:
     return False
 
 
-def find_targets(doc: Any, levels: Sequence[_Found]) -> list[_Found]:
-    """Commitments to a level and/or by a time, in prose, list items and table cells."""
+def find_targets(
+    doc: Any, levels: Sequence[_Found], goal_spans: Sequence[tuple[int, int]] = ()
+) -> list[_Found]:
+    """Commitments to a level and/or by a time, in prose, list items and table cells.
+
+    ``goal_spans`` are parts of the text the document presents as goals (the cells of a
+    table column headed "Missions", "Objectives", ...): a statement there is a target even
+    without a level or a time."""
     text = doc_text(doc)
     out: list[_Found] = []
     for s0, e0 in _segments(doc):
@@ -219,7 +230,8 @@ def find_targets(doc: Any, levels: Sequence[_Found]) -> list[_Found]:
         for m in _LEVEL_WORD_RE.finditer(seg_text):
             seg_levels.append(_Found("level", s0 + m.start(), s0 + m.end(), {}))
         standard = _STANDARD_RE.search(seg_text)
-        if not (dl or hz or seg_levels or standard):
+        presented = any(a <= s0 and e0 <= b for a, b in goal_spans)
+        if not (dl or hz or seg_levels or standard or presented):
             continue  # no time and no level: nothing to commit to (and no tokens to read)
         seg_levels.sort(key=lambda f: f.start)
         span = _tokens_in(doc, s0, e0)
@@ -260,6 +272,7 @@ def find_targets(doc: Any, levels: Sequence[_Found]) -> list[_Found]:
             or governed
             or thresholds
             or (standard and (anchors or headline or _starts_with_verb(toks)))
+            or (presented and len(toks) >= 4)
         ):
             continue
         if standard and not seg_levels:

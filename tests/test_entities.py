@@ -359,3 +359,27 @@ def test_headings_notes_and_bylines_name_no_actor(nlp: Any) -> None:
     assert "Jo Park" in names  # a byline credits a person
     assert "Westbrook University" in names  # and the body named in the affiliation
     assert not {"Lakeside Transit Authority", "Innovation and Delivery", "Westbrook Press"} & names
+
+
+def test_cells_under_a_goals_column_are_targets(nlp: Any) -> None:
+    from pipeline.types import Block, Document, Page
+
+    table = (
+        "Our 3 Goals (2022-2026) | Notes\n"
+        "Safe Streets Make every junction near a school safe to cross. | Led by the city\n"
+        "Clean Air By 2026, no child breathes air above the legal limit. | Shared"
+    )
+    block = Block(table, 2, kind="table", start=0, end=len(table))
+    doc = Document(
+        path="x.pdf",
+        sha256="sha",
+        title="Doc",
+        parser="test",
+        text=table,
+        pages=[Page(2, "2", [block])],
+    )
+    targets = _of(extract_entities([_chunk(table)], nlp, document=doc), "target")
+    texts = " / ".join(t.text for t in targets)
+    assert "junction near a school" in texts  # an aim without a level, presented as a goal
+    assert any(t.attrs["deadline"] == 2026 for t in targets)
+    assert "Led by" not in texts and "Shared" not in texts

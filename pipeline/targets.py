@@ -330,6 +330,21 @@ def _clause(
     else:
         firsts = [doc[i] for i in sorted(anchors) if s0 <= doc[i].idx < e0]
         verb = next((t for t in firsts if t.tag_ in {"VB", "VBG"}), None)
+        if verb is None:
+            # what a goal noun names: "the mission of becoming ...", "a plan to build ..."
+            for t in firsts:
+                if t.lower_ not in _GOAL_NOUNS:
+                    continue
+                for c in t.subtree:
+                    if (
+                        c.tag_ in {"VB", "VBG"}
+                        and c.i > t.i
+                        and c.head.i in {t.i, *(x.i for x in t.children)}
+                    ):
+                        verb = c
+                        break
+                if verb is not None:
+                    break
         if verb is not None:
             start = verb.idx
     end = e0

@@ -322,13 +322,6 @@ def _canonicalize(
         acr_only = all(m.hint == "acronym" for m in ms)
         if acr_only and not any(_fold(m.text) in spacy_labelled for m in ms) and len(ms) < 2:
             strong = False
-        if not strong and not persons and atype == "programme":
-            cw = canon.split()
-            if 2 <= len(cw) <= 3 and all(
-                _fold(w) not in places and w.lower() not in lower_vocab and not w.isupper()
-                for w in cw
-            ):
-                atype, strong = "person", True  # "Ada Obi": a name no model tagged
         if not strong and len(ms) < 2:
             continue
         if acr_only and len(ms) < 2 and not any(m.label for m in ms):

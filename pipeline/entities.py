@@ -106,9 +106,10 @@ def block_zones(document: Document | None) -> list[tuple[int, int, str]]:
     """Spans of ``document.text`` where an actor is not introduced, with why.
 
     Read from the structure the document declares (block kinds): ``heading`` (titles,
-    headings, a table of contents), ``footnote``, and ``byline`` (author blocks, the
-    affiliation line under each, and the captions on a page with authors before its first
-    heading: "With contributions from ..."). Prose names actors; these only label or credit.
+    headings, a table of contents, a table's first row), ``footnote``, and ``byline``
+    (author blocks, the affiliation line under each, and the captions on a page with authors
+    before its first heading: "With contributions from ..."). Prose names actors; these
+    only label or credit.
     """
     out: list[tuple[int, int, str]] = []
     if document is None:
@@ -120,6 +121,9 @@ def block_zones(document: Document | None) -> list[tuple[int, int, str]]:
         for k, b in enumerate(blocks):
             if b.kind in _HEADING_KINDS or (b.kind == "table" and _is_contents(b.text)):
                 out.append((b.start, b.end, "heading"))
+            elif b.kind == "table":  # its first row labels the columns
+                head = b.text.split("\n", 1)[0]
+                out.append((b.start, b.start + len(head), "heading"))
                 seen_heading = seen_heading or b.kind == "heading"
             elif b.kind == "footnote":
                 out.append((b.start, b.end, "footnote"))

@@ -115,7 +115,7 @@ def _is_suffix_of_any(f: str, folds: Iterable[str]) -> bool:
 
 
 def _canonicalize(
-    items: list[tuple[int, str | None, _Mention]], lower_vocab: set[str]
+    items: list[tuple[int, str | None, _Mention]],
 ) -> dict[int, tuple[str, str, list[str]]]:
     """Give each mention (by position in ``items``) a canonical name, type and mention list.
 

@@ -299,7 +299,7 @@ def extract_entities(
         for f in found:
             entities.append(make(chunk, f.type, f.start, f.end, f.attrs))
     for items in actor_items.values():
-        canon = _canonicalize(items, lower_vocab)
+        canon = _canonicalize(items)
         places = {_fold(m.text) for _i, _c, m in items if m.label in {"GPE", "LOC"}}
         roles: dict[str, str] = {}
         for i, _c, m in items:

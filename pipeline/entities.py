@@ -207,6 +207,21 @@ def _zone_locator(
     return zone
 
 
+_DEMONYM_ENDINGS = ("ers", "er", "ians", "ian", "ans", "an", "ese", "is", "i", "ites", "ite")
+
+
+def _is_demonym(name: str, places: set[str]) -> bool:
+    """A people named after a place the document names ("Lagosians" of "Lagos", "Ghanaian"
+    of "Ghana"): inhabitants, not an actor."""
+    f = _fold(name)
+    return any(
+        (f.startswith(p) and f[len(p) :] in _DEMONYM_ENDINGS)
+        or (p[-1] in "ae" and f.startswith(p[:-1]) and f[len(p) - 1 :] in _DEMONYM_ENDINGS)
+        for p in places
+        if len(p) >= 4
+    )
+
+
 def _fits_zone(m: _Mention, zone: str | None) -> bool:
     """Headings and notes introduce no actor; a byline credits people, not the bodies named
     in their affiliations."""
@@ -309,6 +324,8 @@ def extract_entities(
             if i not in canon:
                 continue
             name, atype, surfaces = canon[i]
+            if _is_demonym(name, places):
+                continue
             if atype == "person":
                 atype = _person_or_else(name, lower_vocab, title_vocab, places)
                 if atype is None:

@@ -383,3 +383,13 @@ def test_cells_under_a_goals_column_are_targets(nlp: Any) -> None:
     assert "junction near a school" in texts  # an aim without a level, presented as a goal
     assert any(t.attrs["deadline"] == 2026 for t in targets)
     assert "Led by" not in texts and "Shared" not in texts
+
+
+def test_inhabitants_of_a_named_place_are_not_actors(nlp: Any) -> None:
+    text = (
+        "Ghana's Ministry of Finance set up the fund in Accra. Ghanaians and many Accrans "
+        "welcomed it, and the Ministry of Finance reported to Parliament."
+    )
+    names = set(_names(extract_entities([_chunk(text)], nlp)).values())
+    assert "Ministry of Finance" in names
+    assert not {"Ghanaians", "Accrans"} & names

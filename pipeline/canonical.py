@@ -241,6 +241,8 @@ def _canonicalize(
             if ok:
                 key[i] = (case, f)
                 uf.union(key[i], folds[most_frequent(ok)])
+                if len(words) >= 3:
+                    uf.union(key[i], f)  # a long name is one name in every case
                 continue
             # "Barcelona Housing Plan": a place, then a short form of a name in this case
             if len(words) >= 3:

@@ -86,6 +86,7 @@ class _Mention:
     label: str | None = None
     definite: bool = False  # written "the X"
     acts: bool = False  # the subject or agent of a clause, or the owner of something
+    support: bool = False  # read in a heading: helps name an actor, is not reported
 
 
 def _verb_or_preposition_starts(doc: Any) -> frozenset[int]:

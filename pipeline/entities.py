@@ -287,7 +287,10 @@ def extract_entities(
         for m in finder.find(doc):
             if not _keep_mention(m, lower_vocab, title_vocab):
                 continue
-            if not _fits_zone(m, zone_of(m.start)):
+            zone = zone_of(m.start)
+            if zone == "heading":
+                m.support = True  # "... through Public Data Rails (PDR)": defines, is no mention
+            elif not _fits_zone(m, zone):
                 continue
             actor_items[chunk.doc_sha256].append((n_items, chunk.case, m))
             actor_owner[n_items] = ci
@@ -321,7 +324,7 @@ def extract_entities(
             if i in canon and m.role and canon[i][0] not in roles:
                 roles[canon[i][0]] = m.role
         for i, _c, m in items:
-            if i not in canon:
+            if i not in canon or m.support:
                 continue
             name, atype, surfaces = canon[i]
             if _is_demonym(name, places):

@@ -279,11 +279,13 @@ def extract_entities(
     for ci, (chunk, doc) in enumerate(
         zip(chunks, nlp.pipe(parse_texts, batch_size=batch_size, disable=disable), strict=True)
     ):
+        zone_of = _zone_locator(chunk, zones, document)
         money = find_money(chunk.text)
         percents, numbers = find_numbers(doc, money)
+        # a count in a heading or a table of contents is a label or a page number
+        numbers = [f for f in numbers if zone_of(f.start) != "heading"]
         targets = find_targets(doc, [*money, *percents, *numbers], goal_cells(chunk, tables))
         per_chunk.append([*money, *percents, *numbers, *targets])
-        zone_of = _zone_locator(chunk, zones, document)
         for m in finder.find(doc):
             if not _keep_mention(m, lower_vocab, title_vocab):
                 continue

@@ -393,3 +393,20 @@ def test_inhabitants_of_a_named_place_are_not_actors(nlp: Any) -> None:
     names = set(_names(extract_entities([_chunk(text)], nlp)).values())
     assert "Ministry of Finance" in names
     assert not {"Ghanaians", "Accrans"} & names
+
+
+def test_contents_page_numbers_are_not_counts(nlp: Any) -> None:
+    from pipeline.types import Block, Document, Page
+
+    toc = "4 | Foreword\n9 | Ports | Three harbours\n27 | Rail | Night trains"
+    prose = "The operator runs 40 ferries and 12 depots."
+    text = toc + "\n\n" + prose
+    blocks = [
+        Block(toc, 1, kind="table", start=0, end=len(toc)),
+        Block(prose, 1, kind="paragraph", start=len(toc) + 2, end=len(text)),
+    ]
+    doc = Document(
+        path="x.pdf", sha256="s", title="D", parser="t", text=text, pages=[Page(1, "i", blocks)]
+    )
+    numbers = {e.text for e in _of(extract_entities([_chunk(text)], nlp, document=doc), "number")}
+    assert numbers == {"40", "12"}

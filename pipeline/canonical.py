@@ -48,8 +48,8 @@ def _strip_titles(words: list[str]) -> list[str]:
 def _abbreviates(short: str, long: str) -> bool:
     """True when ``short`` stands for ``long``: its initials ("NDB" ~ National Development
     Bank), the initials after a leading word of three letters or more ("DB" is too short to
-    tell), or word by word, each part written out or as initials ("UCL IIPP" ~ "UCL
-    Institute for Innovation and Public Purpose")."""
+    tell), or word by word, each part written out or as initials ("NTU CURH" ~ "NTU
+    Centre for Urban Resilience and Housing")."""
     s = short.upper()
     if s == _initials(long):
         return True
@@ -105,7 +105,7 @@ def _is_acronym(t: str) -> bool:
 
 
 def _is_compound_acronym(t: str) -> bool:
-    """ "UCL IIPP", "UCL-IIPP": short forms joined, each in capitals."""
+    """ "NTU CURH", "NTU-CURH": short forms joined, each in capitals."""
     parts = [p for p in re.split(r"[\s-]+", t) if p]
     return len(parts) >= 2 and all(p.isupper() and len(p) >= 2 for p in parts)
 
@@ -159,7 +159,7 @@ def _canonicalize(
     for i, _c, m in items:
         if m.label == "PERSON" and len(folds[i].split()) >= 2:
             longer = [j for j in nonperson_long if folds[j].startswith(folds[i] + " ")]
-            if longer and _type_from_head(mention[longer[0]].text.split()):
+            if longer:
                 m.hint, m.label = "truncated", None
                 uf.union(key[i], folds[most_frequent(longer)])
     # what each name's short form would be: its initials, and those after a long first word
@@ -228,7 +228,7 @@ def _canonicalize(
         if m.hint == "alias" and m.label:
             uf.union(key[i], _fold(m.label))
             continue
-        # 4. short forms within the case: "the Bank", "City Council", "Care System"
+        # 4. short forms within the case: "the Bank", "City Council", "Water Plan"
         if m.hint != "person" and m.label != "PERSON":
             longs = longer_forms(i, by_case[case])
             ok = []
@@ -244,7 +244,7 @@ def _canonicalize(
                 if len(words) >= 3:
                     uf.union(key[i], f)  # a long name is one name in every case
                 continue
-            # "Barcelona Housing Plan": a place, then a short form of a name in this case
+            # "Lagos Transit Plan": a place, then a short form of a name in this case
             if len(words) >= 3:
                 for p in range(1, len(words) - 1):
                     pf = _fold(" ".join(words[:p]))
@@ -284,17 +284,19 @@ def _canonicalize(
     out: dict[int, tuple[str, str, list[str]]] = {}
     for members in clusters.values():
         ms = [mention[i] for i in members]
-        persons = [m for m in ms if (m.hint == "person" or m.label == "PERSON")
+        # names read in prose name the actor; a heading's form only when there is no other
+        named = [m for m in ms if not m.support] or ms
+        persons = [m for m in named if (m.hint == "person" or m.label == "PERSON")
                    and len(_strip_titles(m.text.split())) >= 2]  # fmt: skip
-        longs = [m for m in ms if len(m.text.split()) >= 2 and m.hint not in {"alias"}]
+        longs = [m for m in named if len(m.text.split()) >= 2 and m.hint not in {"alias"}]
         if persons:
             canon = max(
                 persons, key=lambda m: (len(_strip_titles(m.text.split())), freq[_fold(m.text)])
             ).text
             atype = "person"
         else:
-            pool = longs or ms
-            member_folds = {_fold(m.text) for m in ms}
+            pool = longs or named
+            member_folds = {_fold(m.text) for m in named}
             fuller = [m for m in pool if not _is_suffix_of_any(_fold(m.text), member_folds)]
             pool = fuller or pool
             canon = max(

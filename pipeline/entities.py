@@ -3,7 +3,7 @@
 spaCy's small English model finds people, organisations and places; it misreads money
 forms that policy casebooks use (``R7,5 billion``, ``£800 million - £1 billion``) and has no
 notion of a *target*, so those come from rules over the parsed tokens.  Actors get one
-canonical name per document: defined acronyms, initials, surnames, titles ("Mayor López")
+canonical name per document: defined acronyms, initials, surnames, titles ("Mayor Ruiz")
 and short forms ("the Bank", "City Council") are merged into the long name they stand for.
 
 This module runs the stages; each job has its own module: ``pipeline.quantities`` (money,
@@ -29,7 +29,7 @@ from pipeline.actors import (
     _type_from_head,
 )
 from pipeline.canonical import _canonicalize, align_actor_names
-from pipeline.quantities import _Found, find_money, find_numbers, parse_number
+from pipeline.quantities import _Found, _overlaps, find_money, find_numbers, parse_number
 from pipeline.targets import GOAL_NOUNS, find_targets
 from pipeline.types import Chunk, Document, Entity
 
@@ -222,6 +222,42 @@ def _is_demonym(name: str, places: set[str]) -> bool:
     )
 
 
+def _surname_mentions(
+    chunks: Sequence[Chunk],
+    items: list[tuple[int, str | None, _Mention]],
+    owner: dict[int, int],
+    lower_vocab: set[str],
+    sha: str,
+) -> list[tuple[int, _Mention]]:
+    """Lone surnames of the document's people not already inside a mention."""
+    surnames = {
+        m.text.split()[-1]
+        for _i, _c, m in items
+        if (m.label == "PERSON" or m.hint == "person")
+        and 2 <= len(m.text.split()) <= 4
+        and m.text.split()[-1][:1].isupper()
+        and m.text.split()[-1].lower() not in lower_vocab
+        and len(m.text.split()[-1]) > 2
+    }
+    if not surnames:
+        return []
+    pattern = re.compile(
+        r"(?<![\w-])(" + "|".join(map(re.escape, sorted(surnames))) + r")(?![\w-])"
+    )
+    taken: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for i, _c, m in items:
+        taken[owner[i]].append((m.start, m.end))
+    out = []
+    for ci, chunk in enumerate(chunks):
+        if chunk.doc_sha256 != sha:
+            continue
+        for hit in pattern.finditer(chunk.text):
+            s, e = hit.span()
+            if not _overlaps(s, e, taken[ci]):
+                out.append((ci, _Mention(s, e, hit.group(), "person", "surname")))
+    return out
+
+
 def _fits_zone(m: _Mention, zone: str | None) -> bool:
     """Headings and notes introduce no actor; a byline credits people, not the bodies named
     in their affiliations."""
@@ -297,6 +333,15 @@ def extract_entities(
             actor_items[chunk.doc_sha256].append((n_items, chunk.case, m))
             actor_owner[n_items] = ci
             n_items += 1
+    # surnames alone ("..., Obi said"): the model misses many; a capitalised word that is the
+    # last name of a person named in full elsewhere in the document is that person
+    for sha, items in actor_items.items():
+        found = _surname_mentions(chunks, items, actor_owner, lower_vocab, sha)
+        for ci, m in found:
+            if _fits_zone(m, _zone_locator(chunks[ci], zones, document)(m.start)):
+                items.append((n_items, chunks[ci].case, m))
+                actor_owner[n_items] = ci
+                n_items += 1
     entities: list[Entity] = []
 
     def make(chunk: Chunk, etype: str, s: int, e: int, attrs: dict[str, Any]) -> Entity:

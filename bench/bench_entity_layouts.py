@@ -116,6 +116,7 @@ def main() -> None:
     """Extract every typesetting and print overlap and label accuracy per type."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("pdfs", nargs="*", type=Path, default=PDFS)
+    ap.add_argument("--diffs", type=int, default=8, help="Differences listed per type.")
     args = ap.parse_args()
     nlp = load_nlp()
     results = {}
@@ -142,7 +143,7 @@ def main() -> None:
         if name == base_name:
             continue
         for t in ("target", "actor"):
-            for k in sorted(base.get(t, set()) ^ keys.get(t, set()), key=str)[:8]:
+            for k in sorted(base.get(t, set()) ^ keys.get(t, set()), key=str)[: args.diffs]:
                 side = "only base" if k in base.get(t, set()) else "only this"
                 print(f"  {name} {t} {side}: {k}")
 

@@ -284,23 +284,21 @@ def _canonicalize(
     out: dict[int, tuple[str, str, list[str]]] = {}
     for members in clusters.values():
         ms = [mention[i] for i in members]
-        # names read in prose name the actor; a heading's form only when there is no other
-        named = [m for m in ms if not m.support] or ms
-        persons = [m for m in named if (m.hint == "person" or m.label == "PERSON")
+        persons = [m for m in ms if (m.hint == "person" or m.label == "PERSON")
                    and len(_strip_titles(m.text.split())) >= 2]  # fmt: skip
-        longs = [m for m in named if len(m.text.split()) >= 2 and m.hint not in {"alias"}]
+        longs = [m for m in ms if len(m.text.split()) >= 2 and m.hint not in {"alias"}]
         if persons:
             canon = max(
                 persons, key=lambda m: (len(_strip_titles(m.text.split())), freq[_fold(m.text)])
             ).text
             atype = "person"
         else:
-            pool = longs or named
-            member_folds = {_fold(m.text) for m in named}
+            pool = longs or ms
+            member_folds = {_fold(m.text) for m in ms}
             fuller = [m for m in pool if not _is_suffix_of_any(_fold(m.text), member_folds)]
             pool = fuller or pool
             canon = max(
-                pool, key=lambda m: (not m.text.isupper(), freq[_fold(m.text)], len(m.text))
+                pool, key=lambda m: (not m.text.isupper(), freq[_fold(m.text)], len(m.text), m.text)
             ).text
             f = _fold(canon)
             head_type = _type_from_head(canon.split())

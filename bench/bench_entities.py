@@ -6,6 +6,13 @@ only, so each is mapped to the case whose chunks contain most of that part's own
 (target evidence, amount texts, actor mentions); ``front`` is the chunks with
 ``part_kind == "front"``.  Nothing here or in the library names a case.
 
+The rules were written from general English and from reading the cases that have no gold
+(``--show`` prints what is found in any case, for judging by reading); every gold part is
+therefore out of sample, and figures are printed per part.
+
+Speed is the issue's bar: extraction over the real chunks against a bare ``nlp.pipe`` over the
+same texts, in the same run, each timed ``--repeat`` times alternately (best of each).
+
 ``--compare`` also scores the manifest stand-in chunks that ``tests/test_entities.py`` uses, to
 show what the real chunker changes.  ``--check`` exits 1 when a quality or speed bar is missed.
 
@@ -38,9 +45,9 @@ FRONT = "front"
 BARS: dict[str, tuple[float, float | None]] = {
     "amounts": (0.95, 0.90),
     "targets": (0.85, 0.80),
-    "actors": (0.80, None),
+    "actors": (0.90, 0.80),
 }
-MAX_EXTRACT_S = 10.0
+MAX_RATIO = 1.2  # extraction time / bare nlp.pipe time
 
 
 def gold_strings(part: dict[str, Any]) -> list[str]:
@@ -99,16 +106,21 @@ def _fmt(v: float | None) -> str:
 
 
 def time_extraction(
-    chunks: Sequence[Chunk], nlp: Any, batch_size: int, document: Any = None
+    chunks: Sequence[Chunk], nlp: Any, batch_size: int, document: Any = None, repeat: int = 1
 ) -> tuple[list[Entity], float, float]:
-    """(entities, bare nlp.pipe seconds, full extraction seconds)."""
-    t0 = time.perf_counter()
-    for _ in nlp.pipe([c.text for c in chunks], batch_size=batch_size):
-        pass
-    bare = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    ents = extract_entities(chunks, nlp, batch_size=batch_size, document=document)
-    return ents, bare, time.perf_counter() - t0
+    """(entities, bare nlp.pipe seconds, full extraction seconds), best of ``repeat``
+    alternating runs so that load from other processes falls on both alike."""
+    bare, full = float("inf"), float("inf")
+    ents: list[Entity] = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _doc in nlp.pipe([c.text for c in chunks], batch_size=batch_size):
+            pass
+        bare = min(bare, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        ents = extract_entities(chunks, nlp, batch_size=batch_size, document=document)
+        full = min(full, time.perf_counter() - t0)
+    return ents, bare, full
 
 
 def score_table(
@@ -131,7 +143,7 @@ def score_table(
     return scores
 
 
-def check_bars(scores: dict[str, Any], extract_s: float) -> list[str]:
+def check_bars(scores: dict[str, Any], ratio: float) -> list[str]:
     """The bars the issue sets, as failure messages (empty when all are met)."""
     fails = []
     for etype, (min_r, min_p) in BARS.items():
@@ -140,9 +152,28 @@ def check_bars(scores: dict[str, Any], extract_s: float) -> list[str]:
             fails.append(f"{etype} recall {s['recall']:.3f} < {min_r}")
         if min_p is not None and s["precision"] is not None and s["precision"] < min_p:
             fails.append(f"{etype} precision {s['precision']:.3f} < {min_p}")
-    if extract_s > MAX_EXTRACT_S:
-        fails.append(f"extraction {extract_s:.1f} s > {MAX_EXTRACT_S} s")
+    if ratio > MAX_RATIO:
+        fails.append(f"extraction {ratio:.2f}x a bare nlp.pipe > {MAX_RATIO}x")
     return fails
+
+
+def show_case(ents: Sequence[Entity], case_part: str) -> None:
+    """Print the targets and actors found in the case whose title contains ``case_part``."""
+    sel = [e for e in ents if e.case and case_part.lower() in e.case.lower()]
+    print(f"\n=== {case_part}: targets")
+    for e in sel:
+        if e.type == "target":
+            a = e.attrs
+            print(f"  p{e.page_label} [{a['deadline']} | {a['value']} | {a['horizon']}] {e.text}")
+    names: dict[str, set[str]] = defaultdict(set)
+    kinds: dict[str, str] = {}
+    for e in sel:
+        if e.type == "actor":
+            names[e.attrs["name"]].add(e.text)
+            kinds[e.attrs["name"]] = e.attrs["actor_type"]
+    print(f"=== {case_part}: {len(names)} actors")
+    for n in sorted(names):
+        print(f"  {kinds[n]:12} {n}  <- {sorted(names[n] - {n})}")
 
 
 def main() -> None:
@@ -154,6 +185,11 @@ def main() -> None:
     ap.add_argument("--compare", action="store_true", help="Also score the manifest stand-ins.")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--check", action="store_true", help="Exit 1 when a bar is missed.")
+    ap.add_argument("--repeat", type=int, default=2, help="Timed runs of each (best counts).")
+    ap.add_argument(
+        "--show", action="append", default=[], help="Print a case's targets and actors (repeat)."
+    )
+    ap.add_argument("--misses", action="store_true", help="List the gold items missed.")
     args = ap.parse_args()
 
     from index.ingest import prepare
@@ -169,13 +205,14 @@ def main() -> None:
     list(nlp.pipe(["warm up"]))
     words = sum(len(c.text.split()) for c in chunks)
     ents, bare_s, full_s = time_extraction(
-        chunks, nlp, args.batch_size, document=prep.structure.document
+        chunks, nlp, args.batch_size, document=prep.structure.document, repeat=args.repeat
     )
 
     print(f"{args.pdf.name}: read+structure+chunk {prep_s:.2f} s, spaCy load {load_s:.2f} s")
     print(f"{len(chunks)} real chunks, {words} words")
     print(f"bare nlp.pipe   {bare_s:6.2f} s  {words / bare_s:8.0f} words/s")
     print(f"extract         {full_s:6.2f} s  {words / full_s:8.0f} words/s")
+    print(f"ratio           {full_s / bare_s:6.2f}x (bar {MAX_RATIO}x)")
     print("entities by type:", dict(Counter(e.type for e in ents)))
 
     part_of, account = part_lookup(chunks, gold)
@@ -194,11 +231,15 @@ def main() -> None:
         runs["manifest"] = (ments, lambda e: mpart.get(e.chunk_id))
     scores = score_table(runs, gold)
     for name, s in scores.items():
+        if not args.misses:
+            break
         print(f"\nmisses ({name}):")
         for p, misses in s["misses"].items():
             for m in misses:
                 print(f"  {p}: {m}")
-    fails = check_bars(scores["real"], full_s)
+    for case_part in args.show:
+        show_case(ents, case_part)
+    fails = check_bars(scores["real"], full_s / bare_s)
     print("\nbars:", "all met" if not fails else "; ".join(fails))
     if args.check and fails:
         sys.exit(1)

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from index.store import CasebookIndexError, FilterNoMatch
-from pipeline.entities import _currency as _currency_code
-from pipeline.entities import parse_number
+from pipeline.quantities import _currency as _currency_code
+from pipeline.quantities import parse_number
 from pipeline.types import Entity
 
 if TYPE_CHECKING:

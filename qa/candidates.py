@@ -72,7 +72,7 @@ def sentences(hits: Sequence[Hit]) -> list[Sentence]:
 def pattern_spans(kind: str, text: str) -> list[tuple[int, int]]:
     """Spans of ``kind`` found by the figure, date and name patterns."""
     if kind == "amount":
-        from pipeline.entities import find_money  # the extractor's money rules, one copy
+        from pipeline.quantities import find_money  # the extractor's money rules, one copy
 
         spans = []
         for f in find_money(text):

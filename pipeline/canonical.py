@@ -1,0 +1,360 @@
+"""Canonical actor names: acronyms, surnames, titles and short forms merged per document."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from pipeline.actors import (
+    _ACRONYM_RE,
+    _CONNECTORS,
+    _NAME_PARTICLES,
+    _TITLE_WORDS,
+    _fold,
+    _initials,
+    _Mention,
+    _type_from_head,
+)
+from pipeline.types import Entity
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[Any, Any] = {}
+
+    def find(self, x: Any) -> Any:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: Any, b: Any) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra] = rb
+
+
+def _strip_titles(words: list[str]) -> list[str]:
+    k = 0
+    while k < len(words) - 1 and words[k].lower().strip(".") in _TITLE_WORDS:
+        k += 1
+    return words[k:]
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """True when ``short`` stands for ``long``: its initials ("NDB" ~ National Development
+    Bank), the initials after a leading word of three letters or more ("DB" is too short to
+    tell), or word by word, each part written out or as initials ("NTU CURH" ~ "NTU
+    Centre for Urban Resilience and Housing")."""
+    s = short.upper()
+    if s == _initials(long):
+        return True
+    rest = long.split()[1:]
+    if len(s) >= 3 and rest and s == _initials(" ".join(rest)):
+        return True
+    parts = [p for p in re.split(r"[\s-]+", short) if p]
+    if len(parts) < 2:
+        return False
+    words = [w for w in long.split() if w[:1].isupper()]
+
+    def match(pi: int, wi: int) -> bool:
+        if pi == len(parts):
+            return wi == len(words)
+        p = parts[pi].upper()
+        if wi < len(words) and words[wi].upper() == p and match(pi + 1, wi + 1):
+            return True
+        return any(
+            "".join(w[0] for w in words[wi:wj]).upper() == p and match(pi + 1, wj)
+            for wj in range(wi + 2, len(words) + 1)
+        )
+
+    return match(0, 0)
+
+
+def _typo_pair(a: str, b: str) -> bool:
+    """Two spellings of one name: same words, each off by at most one letter or one swap
+    ("Jon Smiht" ~ "Jon Smith")."""
+    wa, wb = a.split(), b.split()
+    if a == b or len(wa) != len(wb) or len(a) < 8:
+        return False
+    return all(x == y or (x[0] == y[0] and _osa(x, y) <= 1) for x, y in zip(wa, wb, strict=True))
+
+
+def _osa(a: str, b: str) -> int:
+    """Edit distance with adjacent swaps (optimal string alignment)."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+def _is_acronym(t: str) -> bool:
+    return " " not in t and bool(_ACRONYM_RE.match(t)) and sum(ch.isupper() for ch in t) >= 2
+
+
+def _is_compound_acronym(t: str) -> bool:
+    """ "NTU CURH", "NTU-CURH": short forms joined, each in capitals."""
+    parts = [p for p in re.split(r"[\s-]+", t) if p]
+    return len(parts) >= 2 and all(p.isupper() and len(p) >= 2 for p in parts)
+
+
+def _is_suffix_of_any(f: str, folds: Iterable[str]) -> bool:
+    return any(g != f and g.endswith(" " + f) for g in folds)
+
+
+def _canonicalize(
+    items: list[tuple[int, str | None, _Mention]],
+) -> dict[int, tuple[str, str, list[str]]]:
+    """Give each mention (by position in ``items``) a canonical name, type and mention list.
+
+    ``items`` are (position, case, mention) of one document.  Proper names, acronyms and
+    surnames are merged document-wide; short forms ("the Bank", "City Council") only within
+    their case, where the long form they abbreviate is written.
+    """
+    uf = _UnionFind()
+    folds = {i: _fold(m.text) for i, _c, m in items}
+    by_case: dict[str | None, list[int]] = defaultdict(list)
+    for i, case, _m in items:
+        by_case[case].append(i)
+    mention = {i: m for i, _c, m in items}
+    freq = Counter(folds.values())
+    places = {folds[i] for i, _c, m in items if m.label in {"GPE", "LOC"} or m.hint == "place"}
+    spacy_labelled = {folds[i] for i, _c, m in items if m.source == "spacy"}
+    proper = {
+        folds[i]
+        for i, _c, m in items
+        if len(m.text.split()) >= 2 and m.hint not in {"acronym", "collective", "alias"}
+    }
+    key: dict[int, Any] = {i: folds[i] for i, _c, _m in items}
+
+    def longer_forms(i: int, pool: Iterable[int]) -> list[int]:
+        f = folds[i]
+        return [
+            j for j in pool
+            if folds[j] != f and folds[j].endswith(" " + f) and mention[j].hint != "acronym"
+        ]  # fmt: skip
+
+    def most_frequent(js: list[int]) -> int:
+        return max(js, key=lambda j: (freq[folds[j]], len(folds[j])))
+
+    # a "person" that is the first words of a longer non-person name is that name cut short
+    # (a line break, a byline): "Northern Energy" of "Northern Energy Fund"
+    nonperson_long = [
+        j for j, _c, mj in items
+        if mj.label != "PERSON" and mj.hint not in {"person", "acronym", "alias"}
+        and len(folds[j].split()) >= 3
+    ]  # fmt: skip
+    for i, _c, m in items:
+        if m.label == "PERSON" and len(folds[i].split()) >= 2:
+            longer = [j for j in nonperson_long if folds[j].startswith(folds[i] + " ")]
+            if longer:
+                m.hint, m.label = "truncated", None
+                uf.union(key[i], folds[most_frequent(longer)])
+    # what each name's short form would be: its initials, and those after a long first word
+    initials: dict[int, set[str]] = {}
+    for j, _c, mj in items:
+        rest = _initials(" ".join(mj.text.split()[1:]))
+        initials[j] = {_initials(mj.text)} | ({rest} if len(rest) >= 3 else set())
+    persons_full = [
+        i for i, _c, m in items
+        if (m.hint == "person" or m.label == "PERSON") and len(_strip_titles(m.text.split())) >= 2
+    ]  # fmt: skip
+    for i, case, m in items:
+        f = folds[i]
+        words = m.text.split()
+        if m.hint == "truncated":
+            continue
+        # 1. acronyms: defined in the text, else initials of a long name
+        if (
+            m.hint == "acronym"
+            or m.source == "defined"
+            or _is_acronym(m.text)
+            or _is_compound_acronym(m.text)
+        ):
+            if m.source == "defined" and m.label:
+                uf.union(key[i], _fold(m.label))
+                continue
+            acr = m.text.rstrip("s") if m.text.endswith("s") and m.text[:-1].isupper() else m.text
+            compound = _is_compound_acronym(acr)
+            hits = []
+            for pool in (by_case[case], [j for j, _c, _m in items]):
+                hits = [
+                    j for j in pool
+                    if folds[j] in proper and folds[j] != f and mention[j].hint != "person"
+                    and (acr.upper() in initials[j]
+                         or (compound and _abbreviates(acr, mention[j].text)))
+                ]  # fmt: skip
+                if hits:
+                    break
+            if hits:
+                uf.union(key[i], folds[most_frequent(hits)])
+            continue
+        # 2. persons: surname or "Mayor Surname" -> the full name
+        stripped = _strip_titles(words)
+        is_person_like = (m.hint == "person" or m.label in {"PERSON", "ORG"}) and f not in places
+        has_particle = any(w.lower() in _NAME_PARTICLES for w in stripped)
+        short_name = (
+            len(stripped) == 1
+            or stripped[0].lower() in _NAME_PARTICLES
+            or len(stripped) < len(words)
+            or (len(stripped) <= 3 and has_particle)
+        )
+        if is_person_like and short_name:
+            sf = _fold(" ".join(stripped))
+            for pool in (by_case[case], persons_full):
+                hits = [
+                    j for j in pool
+                    if j in persons_full and folds[j] != f and folds[j].endswith(" " + sf)
+                ]  # fmt: skip
+                if len({folds[j] for j in hits}) == 1:
+                    uf.union(key[i], folds[hits[0]])
+                    mention[i].hint = "person"
+                    break
+            if mention[i].hint == "person":
+                continue
+        # 3. aliases: a role phrase standing for a person
+        if m.hint == "alias" and m.label:
+            uf.union(key[i], _fold(m.label))
+            continue
+        # 4. short forms within the case: "the Bank", "City Council", "Water Plan"
+        if m.hint != "person" and m.label != "PERSON":
+            longs = longer_forms(i, by_case[case])
+            ok = []
+            for j in longs:
+                prefix = folds[j][: -len(f) - 1]
+                if prefix.split()[-1] in _CONNECTORS:
+                    continue  # "Office for the Care Plan": the plan is its object, not it
+                if (m.definite and len(words) <= 3) or prefix in places or prefix in proper:
+                    ok.append(j)
+            if ok:
+                key[i] = (case, f)
+                uf.union(key[i], folds[most_frequent(ok)])
+                if len(words) >= 3:
+                    uf.union(key[i], f)  # a long name is one name in every case
+                continue
+            # "Lagos Transit Plan": a place, then a short form of a name in this case
+            if len(words) >= 3:
+                for p in range(1, len(words) - 1):
+                    pf = _fold(" ".join(words[:p]))
+                    rest = _fold(" ".join(words[p:]))
+                    if pf in places:
+                        same = [
+                            j
+                            for j in by_case[case]
+                            if folds[j] == rest or folds[j].endswith(" " + rest)
+                        ]
+                        same = [j for j in same if folds[j] != f]
+                        if same:
+                            uf.union(key[i], folds[most_frequent(same)])
+                        break
+    # 4b. one person spelt two ways in the document ("Jon Smiht" ~ "Jon Smith")
+    full = sorted({folds[i] for i in persons_full})
+    for a_i, a in enumerate(full):
+        for b in full[a_i + 1 :]:
+            if _typo_pair(a, b):
+                uf.union(a, b)
+    # 5. programme names differing only in their generic head ("... Plan" / "... Mission")
+    for _case, idxs in by_case.items():
+        stems: dict[str, list[int]] = defaultdict(list)
+        for i in idxs:
+            ws = folds[i].split()
+            if len(ws) >= 3 and ws[-1] in {"plan", "mission", "programme", "program", "strategy"}:
+                stem = ws[:-1]
+                if len(stem) >= 3 and stem[0] in places:
+                    stem = stem[1:]  # "<City> Right to Work Plan" ~ "Right to Work Mission"
+                stems[" ".join(stem)].append(i)
+        for js in stems.values():
+            for j in js[1:]:
+                uf.union(key[js[0]], key[j])
+    clusters: dict[Any, list[int]] = defaultdict(list)
+    for i, _c, _m in items:
+        clusters[uf.find(key[i])].append(i)
+    out: dict[int, tuple[str, str, list[str]]] = {}
+    for members in clusters.values():
+        ms = [mention[i] for i in members]
+        persons = [m for m in ms if (m.hint == "person" or m.label == "PERSON")
+                   and len(_strip_titles(m.text.split())) >= 2]  # fmt: skip
+        longs = [m for m in ms if len(m.text.split()) >= 2 and m.hint not in {"alias"}]
+        if persons:
+            canon = max(
+                persons, key=lambda m: (len(_strip_titles(m.text.split())), freq[_fold(m.text)])
+            ).text
+            atype = "person"
+        else:
+            pool = longs or ms
+            member_folds = {_fold(m.text) for m in ms}
+            fuller = [m for m in pool if not _is_suffix_of_any(_fold(m.text), member_folds)]
+            pool = fuller or pool
+            canon = max(
+                pool, key=lambda m: (not m.text.isupper(), freq[_fold(m.text)], len(m.text), m.text)
+            ).text
+            f = _fold(canon)
+            head_type = _type_from_head(canon.split())
+            if head_type:
+                atype = head_type
+            elif f in places or any(m.label in {"GPE", "LOC"} for m in ms):
+                atype = "place"
+            elif any(m.label == "PERSON" for m in ms) and len(canon.split()) >= 2:
+                atype = "person"
+            elif any(
+                m.label in {"ORG", "FAC", "NORP"} or m.hint in {"acronym", "collective"} for m in ms
+            ):
+                atype = "organisation"
+            else:
+                atype = "programme"
+        # weak clusters: an unlabelled capitalised phrase seen once is more likely a title
+        strong = any(
+            m.source in {"spacy", "defined", "law", "line", "collective", "alias"}
+            or m.hint in {"person", "collective"}
+            or _type_from_head(m.text.split())
+            for m in ms
+        )
+        acr_only = all(m.hint == "acronym" for m in ms)
+        if acr_only and not any(_fold(m.text) in spacy_labelled for m in ms) and len(ms) < 2:
+            strong = False
+        if not strong and len(ms) < 2:
+            continue
+        if acr_only and len(ms) < 2 and not any(m.label for m in ms):
+            continue
+        surfaces = sorted({re.sub(r"\s+", " ", m.text) for m in ms}, key=lambda s: (-len(s), s))
+        canon = re.sub(r"\s+", " ", canon)
+        for i in members:
+            out[i] = (canon, atype, surfaces)
+    return out
+
+
+def align_actor_names(fresh: Sequence[Entity], known: Sequence[Entity]) -> list[Entity]:
+    """Give actors found in a few changed chunks the canonical names of the rest of the book.
+
+    Names are merged per document (``extract_entities``); a chunk extracted on its own
+    does not see the acronym or long name defined elsewhere, so a mention whose surface
+    form is a known mention of an already named actor takes that actor's name and type.
+    """
+    by_surface: dict[str, dict[str, Any]] = {}
+    for e in known:
+        if e.type != "actor":
+            continue
+        for surface in [e.attrs.get("name"), *(e.attrs.get("mentions") or [])]:
+            if isinstance(surface, str):
+                by_surface.setdefault(_fold(surface), e.attrs)
+    out = []
+    for e in fresh:
+        hit = by_surface.get(_fold(e.text)) if e.type == "actor" else None
+        if hit is not None:
+            attrs = {**e.attrs, "name": hit.get("name"), "actor_type": hit.get("actor_type")}
+            attrs["role"] = e.attrs.get("role") or hit.get("role")
+            e = replace(e, attrs=attrs)
+        out.append(e)
+    return out

@@ -7,7 +7,6 @@ and structure detection (headings, titles, quotes) needs the font size and weigh
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import re
@@ -21,6 +20,7 @@ from pathlib import Path
 import pypdf
 from pypdf.errors import FileNotDecryptedError
 
+from pipeline.offsets import assign_offsets
 from pipeline.types import Block, Document, Line, Page
 from sources.errors import (
     DamagedPDFError,
@@ -32,7 +32,7 @@ from sources.errors import (
     SourceError,
     WrongPasswordError,
 )
-from sources.text import join_lines
+from sources.joining import join_lines, sha256_bytes
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +98,6 @@ class _Widths:
             return len(text) * size * AVG_GLYPH_EM
         default = table.get("default", 500.0) or 500.0
         return sum(table.get(ch, default) for ch in text) * size / 1000.0
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def read_pdf(path: str | Path, password: str | None = None) -> Document:
@@ -191,45 +187,10 @@ def read_pdf(path: str | Path, password: str | None = None) -> Document:
     return doc
 
 
-def continues(a: Block, b: Block) -> bool:
-    """Whether ``b`` carries on the sentence ``a`` broke off (at a column or page end)."""
-    return (
-        a.kind == "paragraph"
-        and b.kind == "paragraph"
-        and abs(a.size - b.size) < 0.3
-        and a.bold == b.bold
-        and a.italic == b.italic
-        and not a.text.rstrip().endswith((".", "!", "?", ":", '"', "”", "’"))
-        and b.text[:1].islower()
-    )
-
-
 def _short(e: BaseException) -> str:
     """A one-line reason from a parser exception."""
     text = " ".join(str(e).split()) or type(e).__name__
     return text[:160]
-
-
-def assign_offsets(doc: Document) -> None:
-    """Lay out all block texts as one string so chunks can cite character offsets.
-
-    Blocks are separated by a blank line, except a block that continues a sentence
-    broken by a column or page end, which follows after a single space.
-    """
-    parts: list[str] = []
-    pos = 0
-    prev: Block | None = None
-    for page in doc.pages:
-        for block in page.blocks:
-            if prev is not None:
-                sep = " " if continues(prev, block) else "\n\n"
-                parts.append(sep)
-                pos += len(sep)
-            block.start, block.end = pos, pos + len(block.text)
-            parts.append(block.text)
-            pos = block.end
-            prev = block
-    doc.text = "".join(parts)
 
 
 # --- lines --------------------------------------------------------------------------------

@@ -1,0 +1,131 @@
+"""A part (front matter, case, back matter): its title, bylines, sections and kind."""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+from pipeline.types import Block, Document, Part, Section
+from pipeline.typography import Typography
+
+_NAME = re.compile(
+    r"^[A-ZÀ-Þ][\w'’.-]+(?: (?:[A-ZÀ-Þ][\w'’.-]+|de|da|van|von|der|del|la|le|y|di))+$"
+)
+
+
+def build_part(
+    blocks: list[Block], first_page: int, last_page: int, typo: Typography, doc: Document
+) -> Part:
+    # Short lines printed above the title on its page (a tag such as "SECTOR | PLACE")
+    # opened the part; the title is the run of title-size blocks that follows them.
+    i = 0
+    while i < len(blocks) and blocks[i].kind != "title" and blocks[i].pdf_page == first_page:
+        i += 1
+    if i == len(blocks) or blocks[i].kind != "title":
+        i = 0
+    tag = " · ".join(b.text for b in blocks[:i]) or None
+    title_blocks: list[Block] = []
+    while (
+        i < len(blocks) and blocks[i].kind == "title" and blocks[i].pdf_page == blocks[0].pdf_page
+    ):
+        title_blocks.append(blocks[i])
+        i += 1
+    # The title proper is set in the largest size; smaller title-size lines are subtitles.
+    top = max((b.size for b in title_blocks), default=0.0)
+    title = " ".join(b.text for b in title_blocks if b.size >= top - 0.5) or doc.title
+    rest = blocks[i:]
+
+    _mark_name_lines(rest)
+    authors, contributors = _authors(rest, first_page)
+    part = Part(
+        kind="front",
+        title=_clean_title(title),
+        first_page=first_page,
+        last_page=last_page,
+        authors=authors,
+        tag=tag,
+        contributors=contributors,
+    )
+    levels = {"heading": 1, "subheading": 2}
+    if not any(b.kind == "heading" for b in rest):
+        levels = {"subheading": 1}
+    current: list[Section] = []  # stack of open sections by level
+    for b in rest:
+        level = levels.get(b.kind)
+        if level is None or (level == 2 and not current):
+            if level == 2 and not current:
+                # A sub-heading before any section heading opens a section of its own.
+                level = 1
+            else:
+                target = current[-1].blocks if current else part.blocks
+                target.append(b)
+                continue
+        sec = Section(heading=b.text, level=level, first_page=b.pdf_page, last_page=b.pdf_page)
+        sec.blocks.append(b)
+        while current and current[-1].level >= level:
+            current.pop()
+        if current:
+            current[-1].subsections.append(sec)
+        else:
+            part.sections.append(sec)
+        current.append(sec)
+    for sec in part.sections:
+        _close_pages(sec)
+    return part
+
+
+def _close_pages(sec: Section) -> tuple[int, int]:
+    pages = [b.pdf_page for b in sec.blocks]
+    for sub in sec.subsections:
+        pages.extend(_close_pages(sub))
+    sec.first_page, sec.last_page = min(pages), max(pages)
+    return sec.first_page, sec.last_page
+
+
+def _mark_name_lines(blocks: list[Block]) -> None:
+    """A short bold personal name followed by a short plain line (an affiliation) is a byline."""
+    for b, nxt in pairwise(blocks):
+        text = b.text.strip()
+        if (
+            b.bold
+            and b.kind in ("subheading", "paragraph")
+            and 2 <= len(text.split()) <= 5
+            and _NAME.match(text)
+            and not nxt.bold
+            and nxt.pdf_page == b.pdf_page
+            and len(nxt.text.split()) <= 20
+            and abs(nxt.x0 - b.x0) < 3
+        ):
+            b.kind = "author"
+
+
+def _authors(blocks: list[Block], title_page: int) -> tuple[list[str], str | None]:
+    """Bylines on the part's title page, and a "with contributions from" note."""
+    authors: list[str] = []
+    contributors = None
+    for b in blocks:
+        if b.pdf_page != title_page or b.kind == "heading":
+            break
+        if b.kind == "author":
+            authors.append(b.text.strip())
+        elif re.match(r"^with contributions? (from|by)", b.text, re.I):
+            contributors = re.sub(r"^with contributions? (from|by):?\s*", "", b.text, flags=re.I)
+    return authors, contributors
+
+
+def _clean_title(title: str) -> str:
+    return re.sub(r"\s+", " ", title).strip()
+
+
+def assign_kinds(parts: list[Part]) -> None:
+    """Cases name authors or hold several sections; others are front or back matter."""
+    for p in parts:
+        headed = sum(1 for s in p.sections if s.blocks and s.blocks[0].kind == "heading")
+        if (p.authors and headed >= 1) or headed >= 3:
+            p.kind = "case"
+    case_idx = [i for i, p in enumerate(parts) if p.kind == "case"]
+    if not case_idx:
+        return
+    for i, p in enumerate(parts):
+        if p.kind != "case":
+            p.kind = "front" if i < case_idx[0] else "back"

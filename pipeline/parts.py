@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from pipeline.bylines import ABOUT_AUTHORS, authors_at_end, authors_from_blocks
+from pipeline.numbering import depth, split_number
 from pipeline.types import Block, Document, Part, Section
 from pipeline.typography import Typography
 
@@ -14,8 +16,17 @@ _NAME = re.compile(
 
 
 def build_part(
-    blocks: list[Block], first_page: int, last_page: int, typo: Typography, doc: Document
+    blocks: list[Block],
+    first_page: int,
+    last_page: int,
+    typo: Typography,
+    doc: Document,
+    vocab: set[str] | None = None,
 ) -> Part:
+    """One part from its blocks: tag, title, authors and the tree of its sections.
+
+    ``vocab`` holds the words the document prints in lower case (see ``pipeline.bylines``).
+    """
     # Short lines printed above the title on its page (a tag such as "SECTOR | PLACE")
     # opened the part; the title is the run of title-size blocks that follows them.
     i = 0
@@ -36,7 +47,7 @@ def build_part(
     rest = blocks[i:]
 
     _mark_name_lines(rest)
-    authors, contributors = _authors(rest, first_page)
+    authors, contributors = _authors(rest, blocks[i - 1].pdf_page if i else first_page, vocab)
     part = Part(
         kind="front",
         title=_clean_title(title),
@@ -60,7 +71,16 @@ def build_part(
                 target = current[-1].blocks if current else part.blocks
                 target.append(b)
                 continue
-        sec = Section(heading=b.text, level=level, first_page=b.pdf_page, last_page=b.pdf_page)
+        number, heading = split_number(b.text)
+        if b.kind == "heading" and depth(number) > level:
+            level = depth(number)  # "2.3" nests under "2" whatever its type size
+        sec = Section(
+            heading=heading,
+            level=level,
+            first_page=b.pdf_page,
+            last_page=b.pdf_page,
+            number=number,
+        )
         sec.blocks.append(b)
         while current and current[-1].level >= level:
             current.pop()
@@ -71,6 +91,10 @@ def build_part(
         current.append(sec)
     for sec in part.sections:
         _close_pages(sec)
+    if not part.authors:
+        about = [s for s in part.sections if ABOUT_AUTHORS.match(s.heading)]
+        if about:
+            part.authors = authors_at_end(about[-1].blocks[1:], vocab or set())
     return part
 
 
@@ -99,18 +123,23 @@ def _mark_name_lines(blocks: list[Block]) -> None:
             b.kind = "author"
 
 
-def _authors(blocks: list[Block], title_page: int) -> tuple[list[str], str | None]:
-    """Bylines on the part's title page, and a "with contributions from" note."""
-    authors: list[str] = []
+def _authors(
+    blocks: list[Block], title_page: int, vocab: set[str] | None
+) -> tuple[list[str], str | None]:
+    """Bylines between the title and the first heading (on the title page or the next),
+    and a "with contributions from" note."""
+    opening: list[Block] = []
     contributors = None
     for b in blocks:
-        if b.pdf_page != title_page or b.kind == "heading":
+        if b.pdf_page > title_page + 1 or b.kind == "heading" or len(opening) >= 12:
             break
-        if b.kind == "author":
-            authors.append(b.text.strip())
-        elif re.match(r"^with contributions? (from|by)", b.text, re.I):
+        if b.pdf_page > title_page and opening:
+            break  # the title page had its own lines: the byline is among them
+        if re.match(r"^with contributions? (from|by)", b.text, re.I):
             contributors = re.sub(r"^with contributions? (from|by):?\s*", "", b.text, flags=re.I)
-    return authors, contributors
+        else:
+            opening.append(b)
+    return authors_from_blocks(opening, vocab or set()), contributors
 
 
 def _clean_title(title: str) -> str:

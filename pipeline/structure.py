@@ -10,6 +10,7 @@ a section heading, or when it holds three or more section headings.
 from __future__ import annotations
 
 from pipeline.blocks import classify_block, merge_quotes
+from pipeline.bylines import lowercase_vocabulary
 from pipeline.offsets import assign_offsets
 from pipeline.parts import assign_kinds, build_part
 from pipeline.types import Document, Part, Section, Structure
@@ -26,6 +27,7 @@ def detect_structure(doc: Document) -> Structure:
             b.kind = classify_block(b, typo)  # type: ignore[assignment]
     merge_quotes(doc)
     assign_offsets(doc)
+    vocab = lowercase_vocabulary([doc.text])
 
     blocks = [b for page in doc.pages for b in page.blocks]
     # Part starts: the first title-size block of a page (consecutive title blocks join).
@@ -51,7 +53,8 @@ def detect_structure(doc: Document) -> Structure:
             continue
         first_page = part_blocks[0].pdf_page if k else 1
         last_page = (blocks[e].pdf_page - 1) if e < len(blocks) else doc.page_count
-        parts.append(build_part(part_blocks, first_page, max(first_page, last_page), typo, doc))
+        last = max(first_page, last_page)
+        parts.append(build_part(part_blocks, first_page, last, typo, doc, vocab))
     assign_kinds(parts)
     return Structure(document=doc, parts=parts)
 
@@ -84,6 +87,7 @@ def outline(structure: Structure) -> dict:
     def section(sec: Section) -> dict:
         return {
             "heading": sec.heading,
+            "number": sec.number,
             **pages(sec.first_page, sec.last_page),
             "subsections": [section(s) for s in sec.subsections],
         }

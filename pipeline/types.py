@@ -125,6 +125,7 @@ class Section:
     last_page: int
     blocks: list[Block] = field(default_factory=list)
     subsections: list[Section] = field(default_factory=list)
+    number: str | None = None  # the printed number ("2.3"), split off the heading
 
 
 @dataclass

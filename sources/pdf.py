@@ -321,8 +321,20 @@ def _page_labels(
     return labels
 
 
+def _numbers(text: str) -> list[str]:
+    """The numbers a margin line prints (arabic, or roman as a word of its own)."""
+    return [
+        t
+        for t in re.findall(r"[0-9]+|\b[ivxlcdm]+\b", text.lower())
+        if t.isdigit() or _ROMAN.match(t)
+    ]
+
+
 def _running_key(text: str) -> str:
-    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", text.strip().lower()))
+    """A margin line's text, numbers masked: "Chapter 3 · page 12" → "chapter # · page #"."""
+    low = re.sub(r"\s+", " ", text.strip().lower())
+    low = re.sub(r"\b[ivxlcdm]+\b", lambda m: "#" if _ROMAN.match(m.group()) else m.group(), low)
+    return re.sub(r"\d+", "#", low)
 
 
 def _strip_running_lines(
@@ -337,11 +349,26 @@ def _strip_running_lines(
     n = len(raw)
     body = body_size(ln for lines in raw for ln in lines)
     groups: dict[tuple[str, int], set[int]] = defaultdict(set)
+    numbers: dict[tuple[str, int], list[tuple[int, list[str]]]] = defaultdict(list)
     for i, lines in enumerate(raw):
         height = sizes[i][1]
         for ln in lines:
             if _in_margin(ln, height) and ln.size <= body * 1.1:
-                groups[(_running_key(ln.text), round(ln.top / 4))].add(i)
+                key = (_running_key(ln.text), round(ln.top / 4))
+                groups[key].add(i)
+                numbers[key].append((i, _numbers(ln.text)))
+
+    def numbering_runs(key: tuple[str, int]) -> bool:
+        """A repeated line with numbers in it runs only if a number repeats (a chapter
+        number) or follows the page labels: "CASE 1" … "CASE 6", one per opening page, is
+        a kicker, content."""
+        seen = numbers[key]
+        if "#" not in key[0]:
+            return True
+        firsts = [tuple(nums) for _, nums in seen]
+        tracks = sum(1 for i, nums in seen if labels[i] and labels[i] in nums)
+        return len(set(firsts)) < len(firsts) or tracks * 2 >= len(seen)
+
     min_pages = 3 if n >= 6 else 2
     alone = Counter(
         (_running_key(lines[0].text), round(lines[0].top / 4)) for lines in raw if len(lines) == 1
@@ -350,7 +377,7 @@ def _strip_running_lines(
     running = {
         key
         for key, pages in groups.items()
-        if len(pages) >= min_pages and alone[key] * 2 < len(pages)
+        if len(pages) >= min_pages and alone[key] * 2 < len(pages) and numbering_runs(key)
     }
 
     out: list[list[Line]] = []
@@ -358,6 +385,12 @@ def _strip_running_lines(
         height = sizes[i][1]
         keep = list(lines)
         removed_tops: list[float] = []
+        # The number is read off the running line that prints it, not off another line that
+        # happens to hold the same number ("CASE 1" above a title on page 1).
+        label_elsewhere = labels[i] is not None and any(
+            (_running_key(ln.text), round(ln.top / 4)) in running and labels[i] in _numbers(ln.text)
+            for ln in lines
+        )
         # Peel from the outside in: the outermost remaining line in each band.
         changed = True
         while changed and keep:
@@ -377,7 +410,7 @@ def _strip_running_lines(
                     keep.remove(ln)
                     removed_tops.append(ln.top)
                     changed = True
-                elif stripped != ln.text:
+                elif stripped != ln.text and not label_elsewhere:
                     keep[keep.index(ln)] = Line(
                         stripped, ln.x0, ln.x1, ln.top, ln.size, ln.bold, ln.italic
                     )
@@ -390,6 +423,12 @@ def _strip_label(text: str, label: str | None) -> str:
     """The line without the printed page number at its start or end."""
     if label is None:
         return text
+    # "page 12", "p. 12", "12 of 80" go with the number.
+    text = re.sub(
+        rf"(?i)(\b(page|p\.|pg\.?)\s*)?\b{re.escape(label)}\b(\s+of\s+\d+)?",
+        lambda m: label if m.group(1) or m.group(3) else m.group(0),
+        text,
+    )
     toks = text.split()
     bare = [t.strip("—–-|·•()[]{}.,:;") for t in toks]
     if bare and bare[-1] == label:

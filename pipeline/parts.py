@@ -7,6 +7,7 @@ from itertools import pairwise
 
 from pipeline.bylines import ABOUT_AUTHORS, authors_at_end, authors_from_blocks
 from pipeline.numbering import depth, split_number
+from pipeline.outline import Anchor
 from pipeline.types import Block, Document, Part, Section
 from pipeline.typography import Typography
 
@@ -89,21 +90,91 @@ def build_part(
         else:
             part.sections.append(sec)
         current.append(sec)
+    _finish(part, vocab)
+    return part
+
+
+def _finish(part: Part, vocab: set[str] | None) -> None:
+    """Section page ranges; authors from an "About the authors" section when none opened it."""
     for sec in part.sections:
         _close_pages(sec)
     if not part.authors:
         about = [s for s in part.sections if ABOUT_AUTHORS.match(s.heading)]
         if about:
             part.authors = authors_at_end(about[-1].blocks[1:], vocab or set())
-    return part
 
 
 def _close_pages(sec: Section) -> tuple[int, int]:
     pages = [b.pdf_page for b in sec.blocks]
     for sub in sec.subsections:
         pages.extend(_close_pages(sub))
-    sec.first_page, sec.last_page = min(pages), max(pages)
+    if pages:
+        sec.first_page, sec.last_page = min(pages), max(pages)
     return sec.first_page, sec.last_page
+
+
+def part_end_page(blocks: list[Block], end: int, doc: Document) -> int:
+    """The last page of a part whose blocks stop before ``blocks[end]``: the page before
+    the next part's, or that same page when the next part starts mid-page."""
+    if end >= len(blocks):
+        return doc.page_count
+    nxt = blocks[end].pdf_page
+    return nxt if end > 0 and blocks[end - 1].pdf_page == nxt else nxt - 1
+
+
+def parts_from_outline(
+    anchors: list[Anchor],
+    blocks: list[Block],
+    doc: Document,
+    typo: Typography,
+    vocab: set[str],
+) -> list[Part]:
+    """Parts and nested sections exactly as the bookmarks declare them.
+
+    Top-level bookmarks are parts; deeper ones are sections at their depth below it. Text
+    before the first bookmark is a part of its own, read by typography.
+    """
+    top = min(a.level for a in anchors)
+    tops = [k for k, a in enumerate(anchors) if a.level == top]
+    parts: list[Part] = []
+    first = anchors[tops[0]].index
+    if first > 0:
+        end = part_end_page(blocks, first, doc)
+        parts.append(build_part(blocks[:first], 1, max(1, end), typo, doc, vocab))
+    for n, k in enumerate(tops):
+        a = anchors[k]
+        nxt = tops[n + 1] if n + 1 < len(tops) else len(anchors)
+        end = anchors[nxt].index if nxt < len(anchors) else len(blocks)
+        children = anchors[k + 1 : nxt]
+        body = a.index + 1 if a.matched and a.index < end else a.index
+        if body > a.index:
+            blocks[a.index].kind = "title"
+        intro_end = children[0].index if children else end
+        part = Part(
+            kind="front",
+            title=a.title,
+            first_page=a.pdf_page,
+            last_page=max(a.pdf_page, part_end_page(blocks, end, doc)),
+            blocks=blocks[body:intro_end],
+        )
+        _mark_name_lines(part.blocks)
+        part.authors, part.contributors = _authors(part.blocks, a.pdf_page, vocab)
+        stack: list[Section] = []
+        for m, c in enumerate(children):
+            c_end = children[m + 1].index if m + 1 < len(children) else end
+            level = c.level - top
+            number, heading = split_number(c.title)
+            sec = Section(heading, level, c.pdf_page, c.pdf_page, number=number)
+            sec.blocks = blocks[max(c.index, body) : c_end]
+            if c.matched and sec.blocks and sec.blocks[0] is blocks[c.index]:
+                blocks[c.index].kind = "heading" if level == 1 else "subheading"
+            while stack and stack[-1].level >= level:
+                stack.pop()
+            (stack[-1].subsections if stack else part.sections).append(sec)
+            stack.append(sec)
+        _finish(part, vocab)
+        parts.append(part)
+    return parts
 
 
 def _mark_name_lines(blocks: list[Block]) -> None:

@@ -12,15 +12,20 @@ from __future__ import annotations
 from pipeline.blocks import classify_block, merge_quotes
 from pipeline.bylines import lowercase_vocabulary
 from pipeline.offsets import assign_offsets
-from pipeline.parts import assign_kinds, build_part
-from pipeline.types import Document, Part, Section, Structure
+from pipeline.outline import Anchor, contents_anchors, outline_anchors
+from pipeline.parts import assign_kinds, build_part, part_end_page, parts_from_outline
+from pipeline.types import Block, Document, Part, Section, Structure, StructureSource
 from pipeline.typography import Typography, measure_typography
 
 __all__ = ["Typography", "detect_structure", "iter_sections", "measure_typography", "outline"]
 
 
 def detect_structure(doc: Document) -> Structure:
-    """Split a document into parts and sections; sets each block's ``kind``."""
+    """Split a document into parts and sections; sets each block's ``kind``.
+
+    What the document declares decides first: its bookmarks (parts, and sections when they
+    nest), else a printed contents page (where parts begin), else typography alone.
+    """
     typo = measure_typography(doc)
     for page in doc.pages:
         for b in page.blocks:
@@ -28,35 +33,110 @@ def detect_structure(doc: Document) -> Structure:
     merge_quotes(doc)
     assign_offsets(doc)
     vocab = lowercase_vocabulary([doc.text])
-
     blocks = [b for page in doc.pages for b in page.blocks]
-    # Part starts: the first title-size block of a page (consecutive title blocks join).
+    typographic = _title_starts(blocks)
+
+    source: StructureSource = "typography"
+    starts = typographic
+    titles: dict[int, str] = {}
+    declared = outline_anchors(doc, blocks)
+    if declared is not None:
+        source = "outline"
+        top = min(a.level for a in declared)
+        if any(a.level > top for a in declared):
+            parts = parts_from_outline(declared, blocks, doc, typo, vocab)
+            assign_kinds(parts)
+            return Structure(document=doc, parts=parts, source=source)
+        starts, titles = _declared_starts(declared, blocks, [])
+    elif (listed := contents_anchors(doc, blocks)) is not None:
+        source = "contents"
+        starts, titles = _declared_starts(listed, blocks, typographic)
+    parts = _parts_from_starts(starts, blocks, doc, typo, vocab)
+    for part, s in zip(parts, [s for s in starts if s < len(blocks)], strict=False):
+        # A bookmark's title is the part's name; a contents entry names it only when no
+        # title is printed on its first page (the printed one is complete and in case).
+        printed = any(b.kind == "title" for b in part_blocks_on_first_page(part, blocks, s))
+        if s in titles and (source == "outline" or not printed):
+            part.title = titles[s]
+    assign_kinds(parts)
+    return Structure(document=doc, parts=parts, source=source)
+
+
+def part_blocks_on_first_page(part: Part, blocks: list[Block], start: int) -> list[Block]:
+    """The part's blocks on its first page (from its start block on)."""
+    out = []
+    for b in blocks[start:]:
+        if b.pdf_page != blocks[start].pdf_page:
+            break
+        out.append(b)
+    return out
+
+
+def _title_starts(blocks: list[Block]) -> list[int]:
+    """Where parts begin by typography: a title-size block, with the short lines set above it
+    on its page (a tag, a kicker). A second part may begin on a page (mid-page) when a
+    paragraph of running text separates it from the previous title."""
     starts: list[int] = []
     for i, b in enumerate(blocks):
-        if b.kind != "title" or (starts and blocks[starts[-1]].pdf_page == b.pdf_page):
+        if b.kind != "title":
             continue
-        # Short lines printed above the title on its page (a tag, a label) open the part.
-        j = i
-        while (
-            j > 0 and blocks[j - 1].pdf_page == b.pdf_page and len(blocks[j - 1].text.split()) <= 12
-        ):
-            j -= 1
-        starts.append(j)
+        if starts and blocks[starts[-1]].pdf_page == b.pdf_page:
+            between = blocks[starts[-1] : i]
+            if not any(_running_text(x) for x in between):
+                continue  # the title of the part just opened, continued
+        starts.append(_walk_back(blocks, i))
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
+    return starts
 
+
+def _running_text(b: Block) -> bool:
+    return b.kind in ("paragraph", "list_item") and len(b.text.split()) > 25
+
+
+def _walk_back(blocks: list[Block], i: int) -> int:
+    """Short lines printed above a title on its page open the part with it."""
+    j = i
+    while (
+        j > 0
+        and blocks[j - 1].pdf_page == blocks[i].pdf_page
+        and len(blocks[j - 1].text.split()) <= 12
+        and blocks[j - 1].kind not in ("title", "heading", "table")
+    ):
+        j -= 1
+    return j
+
+
+def _declared_starts(
+    anchors: list[Anchor], blocks: list[Block], typographic: list[int]
+) -> tuple[list[int], dict[int, str]]:
+    """Part starts from declared entries, plus typographic starts outside what they cover
+    (before the first entry, after the last entry's page: front and back matter)."""
+    starts: dict[int, str] = {}
+    for a in anchors:
+        if a.index < len(blocks):
+            s = _walk_back(blocks, a.index) if a.matched else a.index
+            starts.setdefault(s, a.title)
+    first, last = min(starts, default=0), max(starts, default=0)
+    last_page = blocks[last].pdf_page if starts else 0
+    extra = [s for s in typographic if s < first or blocks[s].pdf_page > last_page]
+    return sorted({0, *starts, *extra}), starts
+
+
+def _parts_from_starts(
+    starts: list[int], blocks: list[Block], doc: Document, typo: Typography, vocab: set[str]
+) -> list[Part]:
     parts: list[Part] = []
+    starts = [s for s in starts if s < len(blocks)]
     for k, s in enumerate(starts):
         e = starts[k + 1] if k + 1 < len(starts) else len(blocks)
         part_blocks = blocks[s:e]
         if not part_blocks:
             continue
         first_page = part_blocks[0].pdf_page if k else 1
-        last_page = (blocks[e].pdf_page - 1) if e < len(blocks) else doc.page_count
-        last = max(first_page, last_page)
-        parts.append(build_part(part_blocks, first_page, last, typo, doc, vocab))
-    assign_kinds(parts)
-    return Structure(document=doc, parts=parts)
+        last = part_end_page(blocks, e, doc)
+        parts.append(build_part(part_blocks, first_page, max(first_page, last), typo, doc, vocab))
+    return parts
 
 
 def iter_sections(part: Part) -> list[tuple[list[str], Section]]:
@@ -98,6 +178,7 @@ def outline(structure: Structure) -> dict:
         "path": doc.path,
         "pages": doc.page_count,
         "parser": doc.parser,
+        "structure_source": structure.source,
         "parts": [
             {
                 "kind": p.kind,

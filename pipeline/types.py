@@ -94,6 +94,15 @@ class Page:
         return "\n\n".join(b.text for b in self.blocks)
 
 
+@dataclass(frozen=True)
+class OutlineEntry:
+    """One bookmark of the PDF's outline, as plain data (sources/ reads it, pipeline/ uses it)."""
+
+    title: str
+    pdf_page: int  # 1-based
+    level: int  # 1 = top level
+
+
 @dataclass
 class Document:
     """A parsed source file: pages plus the provenance an index needs to refuse mixing."""
@@ -106,6 +115,7 @@ class Document:
     kind: Literal["pdf", "text"] = "pdf"
     text: str = ""  # all blocks joined; Block.start/end index into it
     warnings: list[str] = field(default_factory=list)
+    outline: list[OutlineEntry] = field(default_factory=list)  # bookmarks, pre-order
 
     @property
     def page_count(self) -> int:
@@ -143,10 +153,14 @@ class Part:
     sections: list[Section] = field(default_factory=list)
 
 
+StructureSource = Literal["outline", "contents", "typography"]
+
+
 @dataclass
 class Structure:
     document: Document
     parts: list[Part]
+    source: StructureSource = "typography"  # which signal decided the parts
 
 
 @dataclass

@@ -21,7 +21,7 @@ import pypdf
 from pypdf.errors import FileNotDecryptedError
 
 from pipeline.offsets import assign_offsets
-from pipeline.types import Block, Document, Line, Page
+from pipeline.types import Block, Document, Line, OutlineEntry, Page
 from sources.errors import (
     DamagedPDFError,
     EmptyFileError,
@@ -181,7 +181,12 @@ def read_pdf(path: str | Path, password: str | None = None) -> Document:
 
     title = _title(reader, pages, path)
     doc = Document(
-        path=str(path), sha256=sha256_bytes(data), title=title, pages=pages, parser=PARSER
+        path=str(path),
+        sha256=sha256_bytes(data),
+        title=title,
+        pages=pages,
+        parser=PARSER,
+        outline=_outline(reader, n_pages),
     )
     assign_offsets(doc)
     return doc
@@ -260,6 +265,36 @@ def _line(frags: list[_Frag]) -> Line:
     main = max(frags, key=lambda f: len(f.text))
     x1 = max(f.x1 for f in frags)
     return Line(text, frags[0].x0, x1, frags[0].top, main.size, main.bold, main.italic)
+
+
+def _outline(reader: pypdf.PdfReader, n_pages: int) -> list[OutlineEntry]:
+    """The PDF's bookmarks as plain entries (title, 1-based page, depth), in outline order.
+
+    A bookmark whose destination cannot be resolved is left out with a debug note; an
+    unreadable outline gives none (structure then comes from the printed text).
+    """
+    out: list[OutlineEntry] = []
+
+    def walk(items: list, level: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+                continue
+            try:
+                page = reader.get_destination_page_number(item)
+                title = " ".join(str(item.title or "").split())
+            except Exception as e:  # a broken destination: skip the bookmark, keep the rest
+                log.debug("outline entry skipped: %s", e)
+                continue
+            if title and page is not None and 0 <= page < n_pages:
+                out.append(OutlineEntry(title=title, pdf_page=page + 1, level=level))
+
+    try:
+        walk(reader.outline, 1)
+    except Exception as e:
+        log.debug("ignoring unreadable outline: %s", e)
+        return []
+    return out
 
 
 # --- page labels and running headers/footers ------------------------------------------------

@@ -15,10 +15,30 @@ pytest.importorskip("reportlab")
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-WORDS = (
-    "policy public value mission budget council housing energy fund target city region "
-    "programme health care school transport market growth partner evidence outcome"
-).split()
+WORDS = [
+    "policy",
+    "public",
+    "value",
+    "mission",
+    "budget",
+    "council",
+    "housing",
+    "energy",
+    "fund",
+    "target",
+    "city",
+    "region",
+    "programme",
+    "health",
+    "care",
+    "school",
+    "transport",
+    "market",
+    "growth",
+    "partner",
+    "evidence",
+    "outcome",
+]
 
 
 def _para(rng: random.Random, n: int = 60) -> list[str]:

@@ -22,7 +22,8 @@ def classify_block(b: Block, typo: Typography) -> str:
     if (
         typo.heading
         and abs(b.size - typo.heading) < 0.3
-        and (b.bold or b.size >= typo.body * 1.3)
+        and (b.bold or b.size >= typo.body * 1.2)
+        and (typo.heading_family is None or b.family == typo.heading_family)
         and not b.italic
         and words <= 30
     ):

@@ -37,6 +37,7 @@ class Line:
     size: float
     bold: bool = False
     italic: bool = False
+    font: str = ""  # the font family, without subset prefix and style ("DejaVuSans")
 
 
 @dataclass
@@ -69,6 +70,14 @@ class Block:
     def italic(self) -> bool:
         chars = sum(len(ln.text) for ln in self.lines) or 1
         return sum(len(ln.text) for ln in self.lines if ln.italic) / chars > 0.6
+
+    @property
+    def family(self) -> str:
+        """The block's dominant font family (by characters); "" when unknown."""
+        weights: dict[str, int] = {}
+        for ln in self.lines:
+            weights[ln.font] = weights.get(ln.font, 0) + len(ln.text)
+        return max(weights, key=lambda f: weights[f]) if weights else ""
 
     @property
     def x0(self) -> float:

@@ -5,40 +5,59 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from pipeline.types import Document
+from pipeline.types import Block, Document
 
 
 @dataclass(frozen=True)
 class Typography:
-    """The document's size levels, measured from its blocks."""
+    """The document's levels, measured from its blocks."""
 
     body: float
     heading: float | None  # top-level section heading size
     title: float  # the smallest part-title size
+    body_family: str = ""
+    heading_family: str | None = None  # set when headings stand out by family, not size
+
+
+def _prominent(b: Block, body: float, body_family: str) -> bool:
+    """Set apart from running text: larger, or bold and a little larger, or bold in another
+    family (headings set at body size in a sans beside a serif text)."""
+    if b.italic or b.kind == "table" or len(b.text.split()) > 30:
+        return False
+    if b.size >= body * 1.2:
+        return True
+    if b.bold and b.size > body * 1.04:
+        return True
+    return bool(b.bold and b.family and body_family and b.family != body_family)
 
 
 def measure_typography(doc: Document) -> Typography:
-    """Body, section-heading and part-title sizes of this document."""
+    """Body, section-heading and part-title levels of this document.
+
+    Body = the size (and family) of most text. The section-heading level is the most
+    frequent style among prominent short blocks; part titles are prominent sizes clearly
+    above it (≥ 1.12×), so a title only moderately larger than headings still counts.
+    """
     chars: Counter[float] = Counter()
+    fams: Counter[str] = Counter()
     for page in doc.pages:
         for b in page.blocks:
             if b.kind != "table":
                 chars[round(b.size, 1)] += len(b.text)
+                fams[b.family] += len(b.text)
     body = chars.most_common(1)[0][0] if chars else 10.0
-    # Bold, non-italic, short blocks above body size are heading candidates, counted by block.
-    heads: Counter[float] = Counter()
+    body_family = fams.most_common(1)[0][0] if fams else ""
+    heads: Counter[tuple[float, str | None]] = Counter()
     for page in doc.pages:
         for b in page.blocks:
-            # Bold above body size, or clearly larger even if not bold (some typesettings
-            # mark headings by size alone).
-            prominent = (b.bold and b.size > body * 1.15) or b.size >= body * 1.3
-            if prominent and not b.italic and len(b.text.split()) <= 30:
-                heads[round(b.size, 1)] += 1
-    heading = None
+            if _prominent(b, body, body_family):
+                # Family is part of the level only where it is what sets the block apart.
+                fam = b.family if b.size <= body * 1.04 and b.family != body_family else None
+                heads[(round(b.size, 1), fam)] += 1
+    heading, heading_family = None, None
     if heads:
-        # The most frequent heading size; part titles are the rarer, larger ones.
-        heading = max(heads, key=lambda s: (heads[s], -s))
-        if heads[heading] < 2:
-            heading = None
-    title = heading * 1.3 if heading else body * 1.6
-    return Typography(body=body, heading=heading, title=title)
+        key = max(heads, key=lambda k: (heads[k], -k[0]))
+        if heads[key] >= 2:
+            heading, heading_family = key
+    title = max(heading * 1.12, body * 1.3) if heading else body * 1.6
+    return Typography(body, heading, title, body_family, heading_family)

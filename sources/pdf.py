@@ -54,6 +54,7 @@ class _Frag:
     bold: bool
     italic: bool
     width: float  # advance width in points
+    font: str = ""
 
     @property
     def x1(self) -> float:
@@ -201,6 +202,16 @@ def _short(e: BaseException) -> str:
 # --- lines --------------------------------------------------------------------------------
 
 
+def _font_family(font_dict: object) -> str:
+    """The family of a font: its /BaseFont without subset tag ("ABCDEF+") or style suffix."""
+    try:
+        name = str(font_dict.get("/BaseFont", "") or "") if font_dict is not None else ""  # type: ignore[attr-defined]
+    except (AttributeError, KeyError, TypeError):
+        return ""
+    name = name.lstrip("/").split("+")[-1]
+    return re.split(r"[-,]", name)[0]
+
+
 def _font_style(font_dict: object) -> tuple[bool, bool]:
     name = ""
     try:
@@ -226,11 +237,12 @@ def _page_lines(page: pypdf.PageObject, page_top: float, widths: _Widths) -> lis
         scale = (abs(tm[3]) or abs(tm[0]) or 1.0) * (abs(cm[3]) or abs(cm[0]) or 1.0)
         size = round(float(font_size) * scale, 1) or 1.0
         bold, italic = _font_style(font_dict)
+        family = _font_family(font_dict)
         for k, part in enumerate(text.split("\n")):
             if part.strip():
                 top = round(page_top - y + k * size * 1.2, 1)
                 w = widths.width(part.strip(), font_dict, size)
-                frags.append(_Frag(part.strip(), round(x, 1), top, size, bold, italic, w))
+                frags.append(_Frag(part.strip(), round(x, 1), top, size, bold, italic, w, family))
 
     page.extract_text(visitor_text=visit)
     lines: list[Line] = []
@@ -264,7 +276,7 @@ def _line(frags: list[_Frag]) -> Line:
     text = re.sub(r"\s+", " ", text).strip()
     main = max(frags, key=lambda f: len(f.text))
     x1 = max(f.x1 for f in frags)
-    return Line(text, frags[0].x0, x1, frags[0].top, main.size, main.bold, main.italic)
+    return Line(text, frags[0].x0, x1, frags[0].top, main.size, main.bold, main.italic, main.font)
 
 
 def _outline(reader: pypdf.PdfReader, n_pages: int) -> list[OutlineEntry]:
@@ -447,7 +459,7 @@ def _strip_running_lines(
                     changed = True
                 elif stripped != ln.text and not label_elsewhere:
                     keep[keep.index(ln)] = Line(
-                        stripped, ln.x0, ln.x1, ln.top, ln.size, ln.bold, ln.italic
+                        stripped, ln.x0, ln.x1, ln.top, ln.size, ln.bold, ln.italic, ln.font
                     )
                     changed = True
         out.append(keep)

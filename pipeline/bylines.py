@@ -86,7 +86,9 @@ def authors_from_blocks(blocks: list[Block], vocab: set[str]) -> list[str]:
     if found:
         return _unique(found)
     for b in blocks:
-        rows = b.text.split("\n") if b.kind == "table" else [b.text]
+        # A table's rows, or the printed lines of a block (bylines set one under another
+        # in running-text style are joined into one block by layout).
+        rows = b.text.split("\n") if b.kind == "table" else [ln.text for ln in b.lines]
         for row in rows:
             cell = row.split(" | ")[0]
             if len(row.split()) > 30 or cell.rstrip().endswith("."):

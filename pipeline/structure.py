@@ -95,14 +95,20 @@ def _running_text(b: Block) -> bool:
 
 
 def _walk_back(blocks: list[Block], i: int) -> int:
-    """Short lines printed above a title on its page open the part with it."""
+    """Short label lines printed above a title on its page (a tag, a "CASE 3" kicker) open
+    the part with it; the end of the previous part (a sentence, a caption, a list item,
+    when a part starts mid-page) does not."""
     j = i
-    while (
-        j > 0
-        and blocks[j - 1].pdf_page == blocks[i].pdf_page
-        and len(blocks[j - 1].text.split()) <= 12
-        and blocks[j - 1].kind not in ("title", "heading", "table")
-    ):
+    while j > 0:
+        prev = blocks[j - 1]
+        text = prev.text.rstrip()
+        if (
+            prev.pdf_page != blocks[i].pdf_page
+            or len(text.split()) > 12
+            or prev.kind not in ("paragraph", "subheading")
+            or text.endswith((".", "!", "?", ":", ";", ",", '"', "”", "’"))
+        ):
+            break
         j -= 1
     return j
 

@@ -319,6 +319,10 @@ def _in_margin(line: Line, height: float) -> bool:
 def _number_tokens(text: str) -> list[str]:
     """Page-number candidates on a margin line: its first and last tokens (or all of a short
     line), stripped of decoration such as "— 17 —" or "Page 17 |"."""
+    # "Page 3 of 62", "p. 3/62": the page's own number is the one before "of" or "/".
+    m = re.search(r"\b([0-9]{1,4}|[ivxlcdm]{1,7})\s*(?:of|/)\s*[0-9]{1,4}\b", text, re.I)
+    if m:
+        return [m.group(1)]
     toks = [t.strip("—–-|·•()[]{}.,:;") for t in text.split()]
     toks = [t for t in toks if t]
     if not toks:

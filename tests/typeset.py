@@ -35,6 +35,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
     PageBreak,
@@ -473,6 +474,7 @@ class _Doc(BaseDocTemplate):
         self.part_names = part_names
         self.part_kinds = part_kinds
         self.labels: dict[int, str | None] = {}
+        self.part_last: dict[int, int] = {}  # the last page each part printed on
         self._front = 0  # front-matter pages numbered so far (roman)
         self._arabic = 0
         self.total_pages = 0  # known on a second pass ("Page N of M")
@@ -609,6 +611,9 @@ class _Doc(BaseDocTemplate):
 
     def afterFlowable(self, flowable) -> None:
         page = self.page
+        if isinstance(flowable, (Paragraph, Table, _BottomNotes)):
+            part = getattr(self.canv, "_casebook_part", 0)
+            self.part_last[part] = max(self.part_last.get(part, 0), page)
         texts = self.page_texts.setdefault(page, [])
         key = getattr(flowable, "_truth", None)
         if key is not None:
@@ -756,7 +761,9 @@ def render_variant(
     case_no = 0
     for k, p in enumerate(parts):
         if k and lk.mid_page and p["case"] and case_no:
+            # The part (and its marker) moves to a new page unless its opening lines fit.
             story.append(Spacer(1, lk.body * 3))
+            story.append(CondPageBreak(lk.title * 3 + lk.body * 8))
             mid_page.add(k)
         elif k:
             story.append(PageBreak())
@@ -873,9 +880,11 @@ def render_variant(
     firsts = {key[1]: page for page, key in doc.events if key[0] == "part"}
     for k, info in enumerate(part_info):
         info["first_page"] = firsts[k]
-        nxt = firsts[k + 1] - (0 if k + 1 in mid_page else 1) if k + 1 < len(part_info) else 0
-        info["last_page"] = nxt if k + 1 < len(part_info) else n_pages
-        info["starts_mid_page"] = k in mid_page
+        if k + 1 < len(part_info):
+            info["last_page"] = max(firsts[k + 1] - 1, doc.part_last.get(k, 0))
+        else:
+            info["last_page"] = n_pages
+        info["starts_mid_page"] = k > 0 and doc.part_last.get(k - 1) == firsts[k]
         info["sections"] = [
             {"heading": key[2], "first_page": page}
             for page, key in doc.events

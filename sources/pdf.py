@@ -431,6 +431,10 @@ def _strip_running_lines(
         if len(pages) >= min_pages and alone[key] * 2 < len(pages) and numbering_runs(key)
     }
 
+    slot_pages: dict[int, set[int]] = defaultdict(set)
+    for key in running:
+        slot_pages[key[1]] |= groups[key]
+    slots = {slot for slot, pages in slot_pages.items() if len(pages) >= max(min_pages, n // 3)}
     out: list[list[Line]] = []
     for i, lines in enumerate(raw):
         height = sizes[i][1]
@@ -457,7 +461,10 @@ def _strip_running_lines(
                 # Text on the baseline of a running line or page number runs with it
                 # (e.g. a part name printed beside the running title).
                 beside = ln.size <= body * 1.1 and any(abs(ln.top - t) < 2 for t in removed_tops)
-                if key in running or not stripped or beside:
+                # The slot of a running line (its exact baseline in the margin) holds
+                # running text on every page, even a part name printed on one page only.
+                in_slot = key[1] in slots and ln.size <= body * 1.1 and len(ln.text.split()) <= 12
+                if key in running or not stripped or beside or in_slot:
                     keep.remove(ln)
                     removed_tops.append(ln.top)
                     changed = True

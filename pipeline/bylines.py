@@ -85,6 +85,7 @@ def authors_from_blocks(blocks: list[Block], vocab: set[str]) -> list[str]:
         found += by_line(b.text, vocab)
     if found:
         return _unique(found)
+    candidates: list[tuple[str, float]] = []
     for b in blocks:
         # A table's rows, or the printed lines of a block (bylines set one under another
         # in running-text style are joined into one block by layout).
@@ -97,8 +98,11 @@ def authors_from_blocks(blocks: list[Block], vocab: set[str]) -> list[str]:
             rest = cell[len(name) :].strip() if name else ""
             # A name alone, or followed by its role after a comma or in another cell.
             if name and (not rest or rest.startswith(",") or " | " in row or b.bold):
-                found.append(name)
-    return _unique(found)
+                candidates.append((name, b.x0))
+    # Set as a grid that was not read as a table, names stand in the first column; a role
+    # ("Associate Professor, …") in the next column is not a name.
+    left = min((x for _, x in candidates), default=0.0)
+    return _unique([name for name, x in candidates if x <= left + 3])
 
 
 def authors_at_end(blocks: list[Block], vocab: set[str]) -> list[str]:

@@ -197,15 +197,13 @@ def _mark_name_lines(blocks: list[Block]) -> None:
 def _authors(
     blocks: list[Block], title_page: int, vocab: set[str] | None
 ) -> tuple[list[str], str | None]:
-    """Bylines between the title and the first heading (on the title page or the next),
-    and a "with contributions from" note."""
+    """Bylines between the title and the first heading (on the title page or the next: an
+    author table may run over the page end), and a "with contributions from" note."""
     opening: list[Block] = []
     contributors = None
     for b in blocks:
         if b.pdf_page > title_page + 1 or b.kind == "heading" or len(opening) >= 12:
             break
-        if b.pdf_page > title_page and opening:
-            break  # the title page had its own lines: the byline is among them
         if re.match(r"^with contributions? (from|by)", b.text, re.I):
             contributors = re.sub(r"^with contributions? (from|by):?\s*", "", b.text, flags=re.I)
         else:

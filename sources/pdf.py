@@ -359,7 +359,20 @@ def _page_labels(
                 want = str(i + 1 + offset)
                 if want in toks:
                     labels[i] = want
-    # Roman numerals (front matter) on pages without an arabic label.
+    # Roman numerals (front matter) on pages without an arabic label: like arabic numbers,
+    # a run whose value minus the page index is constant.
+    roman_offsets: Counter[int] = Counter()
+    for i, toks in enumerate(cands):
+        if labels[i] is None:
+            for t in {t.lower() for t in toks if not t.isdecimal() and len(t) <= 6}:
+                roman_offsets[_roman_value(t) - (i + 1)] += 1
+    if roman_offsets:
+        r_off, r_support = roman_offsets.most_common(1)[0]
+        if r_support >= 3:
+            for i, toks in enumerate(cands):
+                hits = [t for t in toks if not t.isdecimal() and _roman_value(t) == i + 1 + r_off]
+                if labels[i] is None and hits:
+                    labels[i] = hits[0].lower()
     for i, toks in enumerate(cands):
         if labels[i] is None:
             romans = [t for t in toks if not t.isdecimal()]
@@ -379,6 +392,17 @@ def _numbers(text: str) -> list[str]:
         for t in re.findall(r"[0-9]+|\b[ivxlcdm]+\b", text.lower())
         if t.isdigit() or _ROMAN.match(t)
     ]
+
+
+def _roman_value(text: str) -> int:
+    """The value of a lower- or upper-case roman numeral ("xiv" → 14)."""
+    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+    total = 0
+    low = text.lower()
+    for k, ch in enumerate(low):
+        v = values[ch]
+        total += -v if k + 1 < len(low) and values[low[k + 1]] > v else v
+    return total
 
 
 def _running_key(text: str) -> str:

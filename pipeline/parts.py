@@ -75,6 +75,8 @@ def build_part(
         number, heading = split_number(b.text)
         if b.kind == "heading" and depth(number) > level:
             level = depth(number)  # "2.3" nests under "2" whatever its type size
+        if b.kind != "heading":
+            heading = b.text  # a numbered sub-heading is an item of a list ("1. …"): kept
         sec = Section(
             heading=heading,
             level=level,

@@ -51,6 +51,12 @@ def detect_structure(doc: Document) -> Structure:
     elif (listed := contents_anchors(doc, blocks)) is not None:
         source = "contents"
         starts, titles = _declared_starts(listed, blocks, typographic)
+        parts = _parts_from_starts(starts, blocks, doc, typo, vocab)
+        assign_kinds(parts)
+        # A title-size block inside a listed case does not split it (the contents says where
+        # the next part begins); unlisted parts between front-matter entries stay.
+        inner = _inside_listed_cases(starts, titles, parts)
+        starts = [s for s in starts if s not in inner]
     parts = _parts_from_starts(starts, blocks, doc, typo, vocab)
     for part, s in zip(parts, [s for s in starts if s < len(blocks)], strict=False):
         # A bookmark's title is the part's name; a contents entry names it only when no
@@ -116,17 +122,28 @@ def _walk_back(blocks: list[Block], i: int) -> int:
 def _declared_starts(
     anchors: list[Anchor], blocks: list[Block], typographic: list[int]
 ) -> tuple[list[int], dict[int, str]]:
-    """Part starts from declared entries, plus typographic starts outside what they cover
-    (before the first entry, after the last entry's page: front and back matter)."""
+    """Part starts from declared entries together with the typographic ones, and the
+    declared title of each declared start."""
     starts: dict[int, str] = {}
     for a in anchors:
         if a.index < len(blocks):
             s = _walk_back(blocks, a.index) if a.matched else a.index
             starts.setdefault(s, a.title)
-    first, last = min(starts, default=0), max(starts, default=0)
-    last_page = blocks[last].pdf_page if starts else 0
-    extra = [s for s in typographic if s < first or blocks[s].pdf_page > last_page]
-    return sorted({0, *starts, *extra}), starts
+    return sorted({0, *starts, *typographic}), starts
+
+
+def _inside_listed_cases(starts: list[int], listed: dict[int, str], parts: list[Part]) -> set[int]:
+    """Typographic part starts that fall inside a listed case (not the last listed part,
+    whose end the contents does not give)."""
+    last = max(listed, default=-1)
+    inner: set[int] = set()
+    owner: Part | None = None
+    for s, part in zip(starts, parts, strict=False):
+        if s in listed:
+            owner = part if s != last else None
+        elif owner is not None and owner.kind == "case":
+            inner.add(s)
+    return inner
 
 
 def _parts_from_starts(

@@ -196,3 +196,16 @@ def test_wild_bookmarked_pdf_follows_its_outline():
     assert [p.first_page for p in parts] == [e.pdf_page for e in tops]
     second = [e for e in doc.outline if e.level == 2]
     assert sum(len(p.sections) for p in parts) == len(second)
+
+
+def test_pipeline_needs_no_pypdf():
+    """sources/ hands the outline and labels over as plain data: pipeline/ never imports pypdf."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pipeline.structure, pipeline.chunks, sources.text; "
+        "print('pypdf' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

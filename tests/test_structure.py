@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pipeline.numbering import split_number
 from pipeline.structure import iter_sections, outline
 from pipeline.tokenize import MAX_WORD_PIECES, count_word_pieces
 
@@ -68,11 +67,8 @@ def test_subheadings_and_numbered_lessons_nest_under_sections(casebook_structure
         for s in p.sections
         for s in s.subsections
     ]
-    # Printed numbers ("1. Build capacity") are split off headings into Section.number.
     want = [
-        norm(split_number(b["text"])[1])
-        for b in manifest["blocks"]
-        if b["kind"] == "subheading" and b["case_id"]
+        norm(b["text"]) for b in manifest["blocks"] if b["kind"] == "subheading" and b["case_id"]
     ]
     assert not set(subs) & set(want)
     assert sum(w in nested for w in want) / len(want) >= 0.85

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pipeline.types import Block, Document
-from pipeline.typography import Typography
+from pipeline.typography import Typography, all_caps
 
 QUOTE_OPEN = "\"“'‘«"
 _FOOTNOTE = re.compile(r"^([0-9]{1,3}|[¹²³⁴⁵⁶⁷⁸⁹⁰]+)\s*\S")
@@ -22,7 +22,11 @@ def classify_block(b: Block, typo: Typography) -> str:
     if (
         typo.heading
         and abs(b.size - typo.heading) < 0.3
-        and (b.bold or b.size >= typo.body * 1.2)
+        and (
+            (all_caps(b) and not b.bold)
+            if typo.heading_caps
+            else (b.bold or b.size >= typo.body * 1.2)
+        )
         and (typo.heading_family is None or b.family == typo.heading_family)
         and not b.italic
         and words <= 30

@@ -217,10 +217,21 @@ def _clean_title(title: str) -> str:
     return re.sub(r"\s+", " ", title).strip()
 
 
+def _has_running_text(sec: Section) -> bool:
+    return any(
+        b.kind in ("paragraph", "list_item") and len(b.text.split()) > 25 for b in sec.blocks
+    ) or any(_has_running_text(s) for s in sec.subsections)
+
+
 def assign_kinds(parts: list[Part]) -> None:
     """Cases name authors or hold several sections; others are front or back matter."""
     for p in parts:
-        headed = sum(1 for s in p.sections if s.blocks and s.blocks[0].kind == "heading")
+        # A section counts when it is headed and holds running text (not a list of names).
+        headed = sum(
+            1
+            for s in p.sections
+            if s.blocks and s.blocks[0].kind == "heading" and _has_running_text(s)
+        )
         if (p.authors and headed >= 1) or headed >= 3:
             p.kind = "case"
     case_idx = [i for i, p in enumerate(parts) if p.kind == "case"]

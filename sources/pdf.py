@@ -454,6 +454,21 @@ def _strip_running_lines(
         for key, pages in groups.items()
         if len(pages) >= min_pages and alone[key] * 2 < len(pages) and numbering_runs(key)
     }
+    # Running lines live where running text does not: a height at which lines that repeat
+    # nowhere else (body text) stand on many pages is the body's, e.g. the first line under
+    # the header, even when the same heading happens to open several pages there.
+    territory: Counter[int] = Counter()
+    for i, lines in enumerate(raw):
+        height = sizes[i][1]
+        slots_here = {
+            round(ln.top / 4) + d
+            for ln in lines
+            if _in_margin(ln, height)
+            and len(groups.get((_running_key(ln.text), round(ln.top / 4)), ())) < min_pages
+            for d in (-1, 0, 1)
+        }
+        territory.update(slots_here)
+    running = {key for key in running if territory[key[1]] * 2 < len(groups[key])}
 
     slot_pages: dict[int, set[int]] = defaultdict(set)
     for key in running:
@@ -574,6 +589,11 @@ def reading_order(lines: list[Line], width: float) -> list[Line]:
     return ordered
 
 
+def _caps(text: str) -> bool:
+    """A line in capitals with at least a few words' worth of letters."""
+    return sum(c.isalpha() for c in text) >= 2 and text.isupper()
+
+
 def _starts_item(text: str) -> bool:
     return bool(text) and (text[0] in BULLETS and len(text) > 1 and text[1] == " ")
 
@@ -603,7 +623,12 @@ def group_blocks(lines: list[Line], pitches: dict[float, float] | None = None) -
     for prev, ln in pairwise(lines):
         gap = ln.top - prev.top
         size_change = (
-            abs(ln.size - prev.size) > 0.45 or ln.bold != prev.bold or ln.italic != prev.italic
+            abs(ln.size - prev.size) > 0.45
+            or ln.bold != prev.bold
+            or ln.italic != prev.italic
+            # A heading set in capitals at body size: starts, or ends, a block of its own.
+            or (_caps(ln.text) and not _caps(prev.text) and sum(c.isalpha() for c in ln.text) >= 8)
+            or (_caps(prev.text) and not _caps(ln.text) and _caps(groups[-1][0].text))
         )
         normal = pitches.get(round(prev.size, 1)) or prev.size * 1.3
         same = abs(prev.size - ln.size) < 0.2

@@ -155,6 +155,7 @@ class _Look:
     mid_page: bool = False  # cases after the first start on the page where the last ends
     roman_front: bool = False  # front matter i, ii, …; arabic restarts at 1 on the first case
     alternate: bool = False  # running header: book title on even pages, part on odd pages
+    caps_headings: bool = False  # section headings in capitals at body size, regular weight
 
 
 BYLINES = ("bold", "oneline", "by", "table", "end")
@@ -202,6 +203,8 @@ def random_look(seed: int, prefer_ttf: bool = True, **fixed: Any) -> _Look:
         roman_front=rng.random() < 0.5,
         alternate=rng.random() < 0.5,
     )
+    if rng.random() < 0.15:
+        look.caps_headings, look.heading, look.plain_headings = True, body, True
     for k, v in fixed.items():
         setattr(look, k, v)
     return look
@@ -834,6 +837,8 @@ def render_variant(
                         shown = f"{sec_no}. {text}" if lk.numbered else text
                     else:
                         shown = text
+                    if lk.caps_headings:
+                        shown = shown.upper()
                     story.append(_P(shown, st["heading"], truth=("heading", k, text)))
                 first_heading_done = True
             elif kind == "subheading":

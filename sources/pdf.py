@@ -336,19 +336,27 @@ def _page_labels(
 ) -> list[str | None]:
     """Printed labels: the PDF's /PageLabels when present, else numbers printed in a margin."""
     n = len(raw)
-    try:
-        root = reader.trailer["/Root"]
-        if "/PageLabels" in root:
-            return [str(lbl) for lbl in reader.page_labels]
-    except Exception as e:
-        log.debug("ignoring unreadable /PageLabels: %s", e)
-    # Arabic numbers: the printed number minus the page index is constant for most pages.
-    offsets: Counter[int] = Counter()
     cands: list[list[str]] = []
     for i, lines in enumerate(raw):
         height = sizes[i][1]
-        toks = [t for ln in lines if _in_margin(ln, height) for t in _number_tokens(ln.text)]
-        cands.append(toks)
+        cands.append([t for ln in lines if _in_margin(ln, height) for t in _number_tokens(ln.text)])
+    declared: list[str] | None = None
+    try:
+        root = reader.trailer["/Root"]
+        if "/PageLabels" in root:
+            declared = [str(lbl) for lbl in reader.page_labels]
+    except Exception as e:
+        log.debug("ignoring unreadable /PageLabels: %s", e)
+    if declared is not None:
+        # The /PageLabels name every page; a page whose margins print no number at all (a
+        # cover) prints none, when the other pages do print theirs.
+        printed = sum(1 for lbl, toks in zip(declared, cands, strict=True) if lbl in toks)
+        if printed * 2 >= n:
+            return [lbl if toks else None for lbl, toks in zip(declared, cands, strict=True)]
+        return declared
+    # Arabic numbers: the printed number minus the page index is constant for most pages.
+    offsets: Counter[int] = Counter()
+    for i, toks in enumerate(cands):
         for t in {t for t in toks if t.isdecimal()}:
             offsets[int(t) - (i + 1)] += 1
     labels: list[str | None] = [None] * n

@@ -34,12 +34,27 @@ def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
 
 
-def relabel(gold: Path, manifest: dict, out: Path) -> tuple[int, int]:
-    """Copy ``gold`` with each question's evidence labels read from ``manifest``; returns
+def _overlaps(quote: str, text: str) -> bool:
+    q = quote.split()
+    return bool(q) and (
+        quote in text
+        or (len(text) > 40 and text in quote)
+        or " ".join(q[:8]) in text
+        or " ".join(q[-8:]) in text
+    )
+
+
+def relabel(gold: Path, base: dict, manifest: dict, out: Path) -> tuple[int, int]:
+    """Copy ``gold`` with each evidence page moved to ``manifest``'s typesetting.
+
+    The manifests hold the same blocks (same ``index``): the blocks of the gold's own
+    evidence pages in ``base`` (the 2024 manifest) that hold an evidence quote are looked up
+    in ``manifest``, and their printed labels there become the evidence labels. Returns
     (questions with evidence pages, of them re-labelled)."""
-    blocks = [
+    by_index = {b["index"]: b for b in manifest["blocks"]}
+    base_blocks = [
         (_norm((b.get("printed_text") or b["text"]) + " " + (b.get("affiliation") or "")), b)
-        for b in manifest["blocks"]
+        for b in base["blocks"]
     ]
     n = done = 0
     lines = []
@@ -48,22 +63,22 @@ def relabel(gold: Path, manifest: dict, out: Path) -> tuple[int, int]:
             continue
         item = json.loads(line)
         pages = item.get("evidence_pages") or {}
-        if pages.get("print"):
+        ref = pages.get("print") or {}
+        if ref.get("pdf_pages"):
             n += 1
-            labels: list[str] = []
-            pdf_pages: list[int] = []
+            want = set(ref["pdf_pages"])
+            labels: set[str] = set()
+            pdf_pages: set[int] = set()
             for quote in item.get("evidence", []):
                 q = _norm(quote)
-                for text, b in blocks:
-                    if q and (q in text or (len(text) > 40 and text in q)):
-                        labels += [lb for lb in b["page_labels"] if lb]
-                        pdf_pages += b["pages"]
+                for text, b in base_blocks:
+                    if want & set(b["pages"]) and _overlaps(q, text):
+                        there = by_index[b["index"]]
+                        labels.update(lb for lb in there["page_labels"] if lb)
+                        pdf_pages.update(there["pages"])
             if labels:
                 done += 1
-                pages["print"] = {
-                    "pdf_pages": sorted(set(pdf_pages)),
-                    "page_labels": sorted(set(labels)),
-                }
+                pages["print"] = {"pdf_pages": sorted(pdf_pages), "page_labels": sorted(labels)}
         lines.append(json.dumps(item, ensure_ascii=False))
     out.write_text("\n".join(lines) + "\n")
     return n, done
@@ -99,8 +114,9 @@ def main() -> None:
         relabelled = "as written"
         if name != "2024":
             manifest = json.loads(pdf.with_suffix(".manifest.json").read_text())
+            base = json.loads(LAYOUTS["2024"].with_suffix(".manifest.json").read_text())
             gold = Path(f"/tmp/casebook-layout-{name}-{args.gold.name}")
-            n, done = relabel(args.gold, manifest, gold)
+            n, done = relabel(args.gold, base, manifest, gold)
             relabelled = f"{done}/{n} re-labelled"
         out = json.loads(run(["eval", str(gold), "--index", str(index), "--json"]))
         m = out.get("metrics", out)

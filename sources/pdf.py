@@ -339,7 +339,17 @@ def _page_labels(
     cands: list[list[str]] = []
     for i, lines in enumerate(raw):
         height = sizes[i][1]
-        cands.append([t for ln in lines if _in_margin(ln, height) for t in _number_tokens(ln.text)])
+        # Lines in the margin bands, and the page's outermost short lines wherever they sit
+        # (LaTeX prints the number well above the bottom edge).
+        outer = _outermost(lines)
+        cands.append(
+            [
+                t
+                for ln in lines
+                if _in_margin(ln, height) or (ln in outer and len(ln.text.split()) <= 4)
+                for t in _number_tokens(ln.text)
+            ]
+        )
     declared: list[str] | None = None
     try:
         root = reader.trailer["/Root"]
@@ -411,6 +421,15 @@ def _roman_value(text: str) -> int:
         v = values[ch]
         total += -v if k + 1 < len(low) and values[low[k + 1]] > v else v
     return total
+
+
+def _outermost(lines: list[Line]) -> list[Line]:
+    """The top-most and bottom-most lines of a page."""
+    if not lines:
+        return []
+    top = min(ln.top for ln in lines)
+    bottom = max(ln.top for ln in lines)
+    return [ln for ln in lines if abs(ln.top - top) < 2 or abs(ln.top - bottom) < 2]
 
 
 def _running_key(text: str) -> str:
@@ -501,7 +520,8 @@ def _strip_running_lines(
             bottom_edge = max(ln.top for ln in keep)
             for ln in list(keep):
                 outer = abs(ln.top - top_edge) < 2 or abs(ln.top - bottom_edge) < 2
-                if not outer or not _in_margin(ln, height):
+                only_label = labels[i] is not None and not _strip_label(ln.text, labels[i])
+                if not outer or not (_in_margin(ln, height) or only_label):
                     continue
                 key = (_running_key(ln.text), round(ln.top / 4))
                 stripped = _strip_label(ln.text, labels[i])

@@ -208,8 +208,33 @@ def _font_family(font_dict: object) -> str:
         name = str(font_dict.get("/BaseFont", "") or "") if font_dict is not None else ""  # type: ignore[attr-defined]
     except (AttributeError, KeyError, TypeError):
         return ""
-    name = name.lstrip("/").split("+")[-1]
-    return re.split(r"[-,]", name)[0]
+    return family_of(name)
+
+
+# Style words font names append to the family ("Arial-BoldMT", "Calibri,Italic").
+_STYLE_SUFFIX = re.compile(
+    r"(bold|black|heavy|semibold|demibold|demi|medium|light|italic|oblique|regular|roman|book|"
+    r"condensed|narrow|mt|ps|psmt|std|pro|bd|it)$",
+    re.I,
+)
+
+
+def family_of(base_font: str) -> str:
+    """A font's family from its /BaseFont: no subset tag, style words or size digits.
+
+    "ABCDEF+Arial-BoldMT" and "ArialMT" are both "arial"; TeX's CMBX10 and CMR10 are both
+    "cm" (Computer Modern), CMSS10 is "cmss" (its sans).
+    """
+    name = base_font.lstrip("/").split("+")[-1]
+    tex = re.match(r"^(cm|lm)(ss|tt)?", name, re.I)
+    if tex:
+        return (tex.group(1) + (tex.group(2) or "")).lower()
+    name = re.split(r"[-,]", name)[0]
+    prev = None
+    while name and name != prev:
+        prev = name
+        name = _STYLE_SUFFIX.sub("", name)
+    return re.sub(r"\d+$", "", name).lower()
 
 
 def _font_style(font_dict: object) -> tuple[bool, bool]:
@@ -487,11 +512,14 @@ def _strip_running_lines(
     territory: Counter[int] = Counter()
     for i, lines in enumerate(raw):
         height = sizes[i][1]
+        tops = sorted({ln.top for ln in lines})
         slots_here = {
             round(ln.top / 4) + d
             for ln in lines
             if _in_margin(ln, height)
             and len(groups.get((_running_key(ln.text), round(ln.top / 4)), ())) < min_pages
+            # running text has a line right above or below it; a header stands alone
+            and any(0.5 < abs(t - ln.top) <= 1.6 * ln.size for t in tops)
             for d in (-1, 0, 1)
         }
         territory.update(slots_here)

@@ -7,6 +7,7 @@ and structure detection (headings, titles, quotes) needs the font size and weigh
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
@@ -219,6 +220,7 @@ _STYLE_SUFFIX = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=512)
 def family_of(base_font: str) -> str:
     """A font's family from its /BaseFont: no subset tag, style words or size digits.
 
@@ -548,9 +550,12 @@ def _strip_running_lines(
             bottom_edge = max(ln.top for ln in keep)
             for ln in list(keep):
                 outer = abs(ln.top - top_edge) < 2 or abs(ln.top - bottom_edge) < 2
-                only_label = labels[i] is not None and not _strip_label(ln.text, labels[i])
-                if not outer or not (_in_margin(ln, height) or only_label):
+                if not outer:
                     continue
+                if not _in_margin(ln, height) and (
+                    labels[i] is None or _strip_label(ln.text, labels[i])
+                ):
+                    continue  # outside the margins only a line that is just the number goes
                 key = (_running_key(ln.text), round(ln.top / 4))
                 stripped = _strip_label(ln.text, labels[i])
                 # Text on the baseline of a running line or page number runs with it
@@ -647,7 +652,7 @@ def reading_order(lines: list[Line], width: float) -> list[Line]:
 
 def _caps(text: str) -> bool:
     """A line in capitals with at least a few words' worth of letters."""
-    return sum(c.isalpha() for c in text) >= 2 and text.isupper()
+    return text.isupper() and sum(c.isalpha() for c in text) >= 2
 
 
 def _starts_item(text: str) -> bool:

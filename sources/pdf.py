@@ -255,6 +255,7 @@ def _font_style(font_dict: object) -> tuple[bool, bool]:
 def _page_lines(page: pypdf.PageObject, page_top: float, widths: _Widths) -> list[Line]:
     """Visual lines of one page: stream fragments on one baseline, close in x, are one line."""
     frags: list[_Frag] = []
+    styles: dict[int, tuple[bool, bool, str]] = {}
 
     def visit(text: str, cm: list[float], tm: list[float], font_dict: object, font_size: float):
         if not text or not text.strip():
@@ -263,8 +264,10 @@ def _page_lines(page: pypdf.PageObject, page_top: float, widths: _Widths) -> lis
         y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
         scale = (abs(tm[3]) or abs(tm[0]) or 1.0) * (abs(cm[3]) or abs(cm[0]) or 1.0)
         size = round(float(font_size) * scale, 1) or 1.0
-        bold, italic = _font_style(font_dict)
-        family = _font_family(font_dict)
+        style = styles.get(id(font_dict))
+        if style is None:  # a page uses a few fonts for thousands of fragments
+            style = styles[id(font_dict)] = (*_font_style(font_dict), _font_family(font_dict))
+        bold, italic, family = style
         for k, part in enumerate(text.split("\n")):
             if part.strip():
                 top = round(page_top - y + k * size * 1.2, 1)

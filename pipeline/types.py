@@ -37,6 +37,7 @@ class Line:
     size: float
     bold: bool = False
     italic: bool = False
+    font: str = ""  # the font family, without subset prefix and style ("DejaVuSans")
 
 
 @dataclass
@@ -71,6 +72,14 @@ class Block:
         return sum(len(ln.text) for ln in self.lines if ln.italic) / chars > 0.6
 
     @property
+    def family(self) -> str:
+        """The block's dominant font family (by characters); "" when unknown."""
+        weights: dict[str, int] = {}
+        for ln in self.lines:
+            weights[ln.font] = weights.get(ln.font, 0) + len(ln.text)
+        return max(weights, key=lambda f: weights[f]) if weights else ""
+
+    @property
     def x0(self) -> float:
         return min((ln.x0 for ln in self.lines), default=0.0)
 
@@ -94,6 +103,15 @@ class Page:
         return "\n\n".join(b.text for b in self.blocks)
 
 
+@dataclass(frozen=True)
+class OutlineEntry:
+    """One bookmark of the PDF's outline, as plain data (sources/ reads it, pipeline/ uses it)."""
+
+    title: str
+    pdf_page: int  # 1-based
+    level: int  # 1 = top level
+
+
 @dataclass
 class Document:
     """A parsed source file: pages plus the provenance an index needs to refuse mixing."""
@@ -106,6 +124,7 @@ class Document:
     kind: Literal["pdf", "text"] = "pdf"
     text: str = ""  # all blocks joined; Block.start/end index into it
     warnings: list[str] = field(default_factory=list)
+    outline: list[OutlineEntry] = field(default_factory=list)  # bookmarks, pre-order
 
     @property
     def page_count(self) -> int:
@@ -125,6 +144,7 @@ class Section:
     last_page: int
     blocks: list[Block] = field(default_factory=list)
     subsections: list[Section] = field(default_factory=list)
+    number: str | None = None  # the printed number ("2.3"), split off the heading
 
 
 @dataclass
@@ -142,10 +162,14 @@ class Part:
     sections: list[Section] = field(default_factory=list)
 
 
+StructureSource = Literal["outline", "contents", "typography"]
+
+
 @dataclass
 class Structure:
     document: Document
     parts: list[Part]
+    source: StructureSource = "typography"  # which signal decided the parts
 
 
 @dataclass

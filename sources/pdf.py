@@ -7,7 +7,7 @@ and structure detection (headings, titles, quotes) needs the font size and weigh
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import io
 import logging
 import re
@@ -21,7 +21,8 @@ from pathlib import Path
 import pypdf
 from pypdf.errors import FileNotDecryptedError
 
-from pipeline.types import Block, Document, Line, Page
+from pipeline.offsets import assign_offsets
+from pipeline.types import Block, Document, Line, OutlineEntry, Page
 from sources.errors import (
     DamagedPDFError,
     EmptyFileError,
@@ -32,7 +33,7 @@ from sources.errors import (
     SourceError,
     WrongPasswordError,
 )
-from sources.text import join_lines
+from sources.joining import join_lines, sha256_bytes
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class _Frag:
     bold: bool
     italic: bool
     width: float  # advance width in points
+    font: str = ""
 
     @property
     def x1(self) -> float:
@@ -98,10 +100,6 @@ class _Widths:
             return len(text) * size * AVG_GLYPH_EM
         default = table.get("default", 500.0) or 500.0
         return sum(table.get(ch, default) for ch in text) * size / 1000.0
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def read_pdf(path: str | Path, password: str | None = None) -> Document:
@@ -185,23 +183,15 @@ def read_pdf(path: str | Path, password: str | None = None) -> Document:
 
     title = _title(reader, pages, path)
     doc = Document(
-        path=str(path), sha256=sha256_bytes(data), title=title, pages=pages, parser=PARSER
+        path=str(path),
+        sha256=sha256_bytes(data),
+        title=title,
+        pages=pages,
+        parser=PARSER,
+        outline=_outline(reader, n_pages),
     )
     assign_offsets(doc)
     return doc
-
-
-def continues(a: Block, b: Block) -> bool:
-    """Whether ``b`` carries on the sentence ``a`` broke off (at a column or page end)."""
-    return (
-        a.kind == "paragraph"
-        and b.kind == "paragraph"
-        and abs(a.size - b.size) < 0.3
-        and a.bold == b.bold
-        and a.italic == b.italic
-        and not a.text.rstrip().endswith((".", "!", "?", ":", '"', "”", "’"))
-        and b.text[:1].islower()
-    )
 
 
 def _short(e: BaseException) -> str:
@@ -210,29 +200,43 @@ def _short(e: BaseException) -> str:
     return text[:160]
 
 
-def assign_offsets(doc: Document) -> None:
-    """Lay out all block texts as one string so chunks can cite character offsets.
-
-    Blocks are separated by a blank line, except a block that continues a sentence
-    broken by a column or page end, which follows after a single space.
-    """
-    parts: list[str] = []
-    pos = 0
-    prev: Block | None = None
-    for page in doc.pages:
-        for block in page.blocks:
-            if prev is not None:
-                sep = " " if continues(prev, block) else "\n\n"
-                parts.append(sep)
-                pos += len(sep)
-            block.start, block.end = pos, pos + len(block.text)
-            parts.append(block.text)
-            pos = block.end
-            prev = block
-    doc.text = "".join(parts)
-
-
 # --- lines --------------------------------------------------------------------------------
+
+
+def _font_family(font_dict: object) -> str:
+    """The family of a font: its /BaseFont without subset tag ("ABCDEF+") or style suffix."""
+    try:
+        name = str(font_dict.get("/BaseFont", "") or "") if font_dict is not None else ""  # type: ignore[attr-defined]
+    except (AttributeError, KeyError, TypeError):
+        return ""
+    return family_of(name)
+
+
+# Style words font names append to the family ("Arial-BoldMT", "Calibri,Italic").
+_STYLE_SUFFIX = re.compile(
+    r"(bold|black|heavy|semibold|demibold|demi|medium|light|italic|oblique|regular|roman|book|"
+    r"condensed|narrow|mt|ps|psmt|std|pro|bd|it)$",
+    re.I,
+)
+
+
+@functools.lru_cache(maxsize=512)
+def family_of(base_font: str) -> str:
+    """A font's family from its /BaseFont: no subset tag, style words or size digits.
+
+    "ABCDEF+Arial-BoldMT" and "ArialMT" are both "arial"; TeX's CMBX10 and CMR10 are both
+    "cm" (Computer Modern), CMSS10 is "cmss" (its sans).
+    """
+    name = base_font.lstrip("/").split("+")[-1]
+    tex = re.match(r"^(cm|lm)(ss|tt)?", name, re.I)
+    if tex:
+        return (tex.group(1) + (tex.group(2) or "")).lower()
+    name = re.split(r"[-,]", name)[0]
+    prev = None
+    while name and name != prev:
+        prev = name
+        name = _STYLE_SUFFIX.sub("", name)
+    return re.sub(r"\d+$", "", name).lower()
 
 
 def _font_style(font_dict: object) -> tuple[bool, bool]:
@@ -251,6 +255,7 @@ def _font_style(font_dict: object) -> tuple[bool, bool]:
 def _page_lines(page: pypdf.PageObject, page_top: float, widths: _Widths) -> list[Line]:
     """Visual lines of one page: stream fragments on one baseline, close in x, are one line."""
     frags: list[_Frag] = []
+    styles: dict[int, tuple[bool, bool, str]] = {}
 
     def visit(text: str, cm: list[float], tm: list[float], font_dict: object, font_size: float):
         if not text or not text.strip():
@@ -259,12 +264,15 @@ def _page_lines(page: pypdf.PageObject, page_top: float, widths: _Widths) -> lis
         y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
         scale = (abs(tm[3]) or abs(tm[0]) or 1.0) * (abs(cm[3]) or abs(cm[0]) or 1.0)
         size = round(float(font_size) * scale, 1) or 1.0
-        bold, italic = _font_style(font_dict)
+        style = styles.get(id(font_dict))
+        if style is None:  # a page uses a few fonts for thousands of fragments
+            style = styles[id(font_dict)] = (*_font_style(font_dict), _font_family(font_dict))
+        bold, italic, family = style
         for k, part in enumerate(text.split("\n")):
             if part.strip():
                 top = round(page_top - y + k * size * 1.2, 1)
                 w = widths.width(part.strip(), font_dict, size)
-                frags.append(_Frag(part.strip(), round(x, 1), top, size, bold, italic, w))
+                frags.append(_Frag(part.strip(), round(x, 1), top, size, bold, italic, w, family))
 
     page.extract_text(visitor_text=visit)
     lines: list[Line] = []
@@ -298,7 +306,37 @@ def _line(frags: list[_Frag]) -> Line:
     text = re.sub(r"\s+", " ", text).strip()
     main = max(frags, key=lambda f: len(f.text))
     x1 = max(f.x1 for f in frags)
-    return Line(text, frags[0].x0, x1, frags[0].top, main.size, main.bold, main.italic)
+    return Line(text, frags[0].x0, x1, frags[0].top, main.size, main.bold, main.italic, main.font)
+
+
+def _outline(reader: pypdf.PdfReader, n_pages: int) -> list[OutlineEntry]:
+    """The PDF's bookmarks as plain entries (title, 1-based page, depth), in outline order.
+
+    A bookmark whose destination cannot be resolved is left out with a debug note; an
+    unreadable outline gives none (structure then comes from the printed text).
+    """
+    out: list[OutlineEntry] = []
+
+    def walk(items: list, level: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+                continue
+            try:
+                page = reader.get_destination_page_number(item)
+                title = " ".join(str(item.title or "").split())
+            except Exception as e:  # a broken destination: skip the bookmark, keep the rest
+                log.debug("outline entry skipped: %s", e)
+                continue
+            if title and page is not None and 0 <= page < n_pages:
+                out.append(OutlineEntry(title=title, pdf_page=page + 1, level=level))
+
+    try:
+        walk(reader.outline, 1)
+    except Exception as e:
+        log.debug("ignoring unreadable outline: %s", e)
+        return []
+    return out
 
 
 # --- page labels and running headers/footers ------------------------------------------------
@@ -311,6 +349,10 @@ def _in_margin(line: Line, height: float) -> bool:
 def _number_tokens(text: str) -> list[str]:
     """Page-number candidates on a margin line: its first and last tokens (or all of a short
     line), stripped of decoration such as "— 17 —" or "Page 17 |"."""
+    # "Page 3 of 62", "p. 3/62": the page's own number is the one before "of" or "/".
+    m = re.search(r"\b([0-9]{1,4}|[ivxlcdm]{1,7})\s*(?:of|/)\s*[0-9]{1,4}\b", text, re.I)
+    if m:
+        return [m.group(1)]
     toks = [t.strip("—–-|·•()[]{}.,:;") for t in text.split()]
     toks = [t for t in toks if t]
     if not toks:
@@ -324,19 +366,37 @@ def _page_labels(
 ) -> list[str | None]:
     """Printed labels: the PDF's /PageLabels when present, else numbers printed in a margin."""
     n = len(raw)
-    try:
-        root = reader.trailer["/Root"]
-        if "/PageLabels" in root:
-            return [str(lbl) for lbl in reader.page_labels]
-    except Exception as e:
-        log.debug("ignoring unreadable /PageLabels: %s", e)
-    # Arabic numbers: the printed number minus the page index is constant for most pages.
-    offsets: Counter[int] = Counter()
     cands: list[list[str]] = []
     for i, lines in enumerate(raw):
         height = sizes[i][1]
-        toks = [t for ln in lines if _in_margin(ln, height) for t in _number_tokens(ln.text)]
-        cands.append(toks)
+        # Lines in the margin bands, and the page's outermost short lines wherever they sit
+        # (LaTeX prints the number well above the bottom edge).
+        outer = _outermost(lines)
+        cands.append(
+            [
+                t
+                for ln in lines
+                if _in_margin(ln, height) or (ln in outer and len(ln.text.split()) <= 4)
+                for t in _number_tokens(ln.text)
+            ]
+        )
+    declared: list[str] | None = None
+    try:
+        root = reader.trailer["/Root"]
+        if "/PageLabels" in root:
+            declared = [str(lbl) for lbl in reader.page_labels]
+    except Exception as e:
+        log.debug("ignoring unreadable /PageLabels: %s", e)
+    if declared is not None:
+        # The /PageLabels name every page; a page whose margins print no number at all (a
+        # cover) prints none, when the other pages do print theirs.
+        printed = sum(1 for lbl, toks in zip(declared, cands, strict=True) if lbl in toks)
+        if printed * 2 >= n:
+            return [lbl if toks else None for lbl, toks in zip(declared, cands, strict=True)]
+        return declared
+    # Arabic numbers: the printed number minus the page index is constant for most pages.
+    offsets: Counter[int] = Counter()
+    for i, toks in enumerate(cands):
         for t in {t for t in toks if t.isdecimal()}:
             offsets[int(t) - (i + 1)] += 1
     labels: list[str | None] = [None] * n
@@ -347,7 +407,20 @@ def _page_labels(
                 want = str(i + 1 + offset)
                 if want in toks:
                     labels[i] = want
-    # Roman numerals (front matter) on pages without an arabic label.
+    # Roman numerals (front matter) on pages without an arabic label: like arabic numbers,
+    # a run whose value minus the page index is constant.
+    roman_offsets: Counter[int] = Counter()
+    for i, toks in enumerate(cands):
+        if labels[i] is None:
+            for t in {t.lower() for t in toks if not t.isdecimal() and len(t) <= 6}:
+                roman_offsets[_roman_value(t) - (i + 1)] += 1
+    if roman_offsets:
+        r_off, r_support = roman_offsets.most_common(1)[0]
+        if r_support >= 3:
+            for i, toks in enumerate(cands):
+                hits = [t for t in toks if not t.isdecimal() and _roman_value(t) == i + 1 + r_off]
+                if labels[i] is None and hits:
+                    labels[i] = hits[0].lower()
     for i, toks in enumerate(cands):
         if labels[i] is None:
             romans = [t for t in toks if not t.isdecimal()]
@@ -360,8 +433,40 @@ def _page_labels(
     return labels
 
 
+def _numbers(text: str) -> list[str]:
+    """The numbers a margin line prints (arabic, or roman as a word of its own)."""
+    return [
+        t
+        for t in re.findall(r"[0-9]+|\b[ivxlcdm]+\b", text.lower())
+        if t.isdigit() or _ROMAN.match(t)
+    ]
+
+
+def _roman_value(text: str) -> int:
+    """The value of a lower- or upper-case roman numeral ("xiv" → 14)."""
+    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+    total = 0
+    low = text.lower()
+    for k, ch in enumerate(low):
+        v = values[ch]
+        total += -v if k + 1 < len(low) and values[low[k + 1]] > v else v
+    return total
+
+
+def _outermost(lines: list[Line]) -> list[Line]:
+    """The top-most and bottom-most lines of a page."""
+    if not lines:
+        return []
+    top = min(ln.top for ln in lines)
+    bottom = max(ln.top for ln in lines)
+    return [ln for ln in lines if abs(ln.top - top) < 2 or abs(ln.top - bottom) < 2]
+
+
 def _running_key(text: str) -> str:
-    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", text.strip().lower()))
+    """A margin line's text, numbers masked: "Chapter 3 · page 12" → "chapter # · page #"."""
+    low = re.sub(r"\s+", " ", text.strip().lower())
+    low = re.sub(r"\b[ivxlcdm]+\b", lambda m: "#" if _ROMAN.match(m.group()) else m.group(), low)
+    return re.sub(r"\d+", "#", low)
 
 
 def _strip_running_lines(
@@ -376,11 +481,26 @@ def _strip_running_lines(
     n = len(raw)
     body = body_size(ln for lines in raw for ln in lines)
     groups: dict[tuple[str, int], set[int]] = defaultdict(set)
+    numbers: dict[tuple[str, int], list[tuple[int, list[str]]]] = defaultdict(list)
     for i, lines in enumerate(raw):
         height = sizes[i][1]
         for ln in lines:
             if _in_margin(ln, height) and ln.size <= body * 1.1:
-                groups[(_running_key(ln.text), round(ln.top / 4))].add(i)
+                key = (_running_key(ln.text), round(ln.top / 4))
+                groups[key].add(i)
+                numbers[key].append((i, _numbers(ln.text)))
+
+    def numbering_runs(key: tuple[str, int]) -> bool:
+        """A repeated line with numbers in it runs only if a number repeats (a chapter
+        number) or follows the page labels: "CASE 1" … "CASE 6", one per opening page, is
+        a kicker, content."""
+        seen = numbers[key]
+        if "#" not in key[0]:
+            return True
+        firsts = [tuple(nums) for _, nums in seen]
+        tracks = sum(1 for i, nums in seen if labels[i] and labels[i] in nums)
+        return len(set(firsts)) < len(firsts) or tracks * 2 >= len(seen)
+
     min_pages = 3 if n >= 6 else 2
     alone = Counter(
         (_running_key(lines[0].text), round(lines[0].top / 4)) for lines in raw if len(lines) == 1
@@ -389,14 +509,42 @@ def _strip_running_lines(
     running = {
         key
         for key, pages in groups.items()
-        if len(pages) >= min_pages and alone[key] * 2 < len(pages)
+        if len(pages) >= min_pages and alone[key] * 2 < len(pages) and numbering_runs(key)
     }
+    # Running lines live where running text does not: a height at which lines that repeat
+    # nowhere else (body text) stand on many pages is the body's, e.g. the first line under
+    # the header, even when the same heading happens to open several pages there.
+    territory: Counter[int] = Counter()
+    for i, lines in enumerate(raw):
+        height = sizes[i][1]
+        tops = sorted({ln.top for ln in lines})
+        slots_here = {
+            round(ln.top / 4) + d
+            for ln in lines
+            if _in_margin(ln, height)
+            and len(groups.get((_running_key(ln.text), round(ln.top / 4)), ())) < min_pages
+            # running text has a line right above or below it; a header stands alone
+            and any(0.5 < abs(t - ln.top) <= 1.6 * ln.size for t in tops)
+            for d in (-1, 0, 1)
+        }
+        territory.update(slots_here)
+    running = {key for key in running if territory[key[1]] * 2 < len(groups[key])}
 
+    slot_pages: dict[int, set[int]] = defaultdict(set)
+    for key in running:
+        slot_pages[key[1]] |= groups[key]
+    slots = {slot for slot, pages in slot_pages.items() if len(pages) >= max(min_pages, n // 3)}
     out: list[list[Line]] = []
     for i, lines in enumerate(raw):
         height = sizes[i][1]
         keep = list(lines)
         removed_tops: list[float] = []
+        # The number is read off the running line that prints it, not off another line that
+        # happens to hold the same number ("CASE 1" above a title on page 1).
+        label_elsewhere = labels[i] is not None and any(
+            (_running_key(ln.text), round(ln.top / 4)) in running and labels[i] in _numbers(ln.text)
+            for ln in lines
+        )
         # Peel from the outside in: the outermost remaining line in each band.
         changed = True
         while changed and keep:
@@ -405,20 +553,27 @@ def _strip_running_lines(
             bottom_edge = max(ln.top for ln in keep)
             for ln in list(keep):
                 outer = abs(ln.top - top_edge) < 2 or abs(ln.top - bottom_edge) < 2
-                if not outer or not _in_margin(ln, height):
+                if not outer:
                     continue
+                if not _in_margin(ln, height) and (
+                    labels[i] is None or _strip_label(ln.text, labels[i])
+                ):
+                    continue  # outside the margins only a line that is just the number goes
                 key = (_running_key(ln.text), round(ln.top / 4))
                 stripped = _strip_label(ln.text, labels[i])
                 # Text on the baseline of a running line or page number runs with it
                 # (e.g. a part name printed beside the running title).
                 beside = ln.size <= body * 1.1 and any(abs(ln.top - t) < 2 for t in removed_tops)
-                if key in running or not stripped or beside:
+                # The slot of a running line (its exact baseline in the margin) holds
+                # running text on every page, even a part name printed on one page only.
+                in_slot = key[1] in slots and ln.size <= body * 1.1 and len(ln.text.split()) <= 12
+                if key in running or not stripped or beside or in_slot:
                     keep.remove(ln)
                     removed_tops.append(ln.top)
                     changed = True
-                elif stripped != ln.text:
+                elif stripped != ln.text and not label_elsewhere:
                     keep[keep.index(ln)] = Line(
-                        stripped, ln.x0, ln.x1, ln.top, ln.size, ln.bold, ln.italic
+                        stripped, ln.x0, ln.x1, ln.top, ln.size, ln.bold, ln.italic, ln.font
                     )
                     changed = True
         out.append(keep)
@@ -429,6 +584,12 @@ def _strip_label(text: str, label: str | None) -> str:
     """The line without the printed page number at its start or end."""
     if label is None:
         return text
+    # "page 12", "p. 12", "12 of 80" go with the number.
+    text = re.sub(
+        rf"(?i)(\b(page|p\.|pg\.?)\s*)?\b{re.escape(label)}\b(\s+of\s+\d+)?",
+        lambda m: label if m.group(1) or m.group(3) else m.group(0),
+        text,
+    )
     toks = text.split()
     bare = [t.strip("—–-|·•()[]{}.,:;") for t in toks]
     if bare and bare[-1] == label:
@@ -492,6 +653,11 @@ def reading_order(lines: list[Line], width: float) -> list[Line]:
     return ordered
 
 
+def _caps(text: str) -> bool:
+    """A line in capitals with at least a few words' worth of letters."""
+    return text.isupper() and sum(c.isalpha() for c in text) >= 2
+
+
 def _starts_item(text: str) -> bool:
     return bool(text) and (text[0] in BULLETS and len(text) > 1 and text[1] == " ")
 
@@ -521,7 +687,12 @@ def group_blocks(lines: list[Line], pitches: dict[float, float] | None = None) -
     for prev, ln in pairwise(lines):
         gap = ln.top - prev.top
         size_change = (
-            abs(ln.size - prev.size) > 0.45 or ln.bold != prev.bold or ln.italic != prev.italic
+            abs(ln.size - prev.size) > 0.45
+            or ln.bold != prev.bold
+            or ln.italic != prev.italic
+            # A heading set in capitals at body size: starts, or ends, a block of its own.
+            or (_caps(ln.text) and not _caps(prev.text) and sum(c.isalpha() for c in ln.text) >= 8)
+            or (_caps(prev.text) and not _caps(ln.text) and _caps(groups[-1][0].text))
         )
         normal = pitches.get(round(prev.size, 1)) or prev.size * 1.3
         same = abs(prev.size - ln.size) < 0.2

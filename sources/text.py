@@ -5,51 +5,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pipeline.offsets import assign_offsets
 from pipeline.types import Block, Document, Line, Page
 from sources import TEXT_SUFFIXES
 from sources.errors import EmptyFileError, NoTextError, UnsupportedFileError
+from sources.joining import join_lines, sha256_bytes
 
-_HYPHEN_END = re.compile(r"([A-Za-zÀ-ÿ]+)-$")
-_WORD_START = re.compile(r"^([a-zà-ÿ][\w'-]*)")
-
-
-def join_lines(lines: list[str], vocab: set[str] | None = None) -> str:
-    """Join lines broken by the layout into running text, undoing end-of-line hyphenation.
-
-    ``foo-`` + ``bar`` becomes ``foobar`` unless the document prints ``foo-bar`` elsewhere
-    (a real compound) or never prints ``foobar`` but both halves are words of their own.
-    """
-    vocab = vocab or set()
-    out = ""
-    for raw in lines:
-        line = raw.strip()
-        if not line:
-            continue
-        if not out:
-            out = line
-            continue
-        m = _HYPHEN_END.search(out)
-        n = _WORD_START.match(line)
-        if m and n and not out.endswith("--"):
-            head, tail = m.group(1), n.group(1).rstrip(".,;:)")
-            joined, compound = (head + tail).lower(), f"{head}-{tail}".lower()
-            if compound in vocab and joined not in vocab:
-                out += line
-            elif joined in vocab or head.lower() not in vocab or tail.lower() not in vocab:
-                out = out[:-1] + line
-            else:
-                out += line
-        elif out.endswith("/"):
-            out += line
-        else:
-            out += " " + line
-    return re.sub(r"[ \t]+", " ", out)
+__all__ = ["join_lines", "read_text"]
 
 
 def read_text(path: str | Path) -> Document:
     """A UTF-8 text file as a one-page document; blank lines separate paragraphs."""
-    from sources.pdf import assign_offsets, sha256_bytes
-
     path = Path(path)
     if path.suffix.lower() not in TEXT_SUFFIXES:
         raise UnsupportedFileError(path)

@@ -20,6 +20,7 @@ Styles:
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
     PageBreak,
@@ -141,8 +143,80 @@ class _Look:
     note: float
     table: float
     columns: int
-    number_pos: str  # "right", "centre-dash", "left"
+    number_pos: str  # "right", "centre-dash", "left", "bottom-centre", "bottom-outer", …
     plain_headings: bool = False  # headings and titles set by size alone, not bold
+    # Randomised styles (``style="random"``, a seed) vary these too:
+    heading_color: str = "#000000"
+    title_plain: bool = False  # title in regular weight
+    byline: str = "bold"  # "bold", "oneline", "by", "table", "end"
+    numbered: bool = False  # "1. Heading"
+    kicker: bool = False  # "CASE n" above each case title
+    sector_tag: bool = True
+    mid_page: bool = False  # cases after the first start on the page where the last ends
+    roman_front: bool = False  # front matter i, ii, …; arabic restarts at 1 on the first case
+    alternate: bool = False  # running header: book title on even pages, part on odd pages
+    caps_headings: bool = False  # section headings in capitals at body size, regular weight
+
+
+BYLINES = ("bold", "oneline", "by", "table", "end")
+NUMBER_POSITIONS = (
+    "right",
+    "centre-dash",
+    "left",
+    "bottom-centre",
+    "bottom-outer",
+    "top-outer",
+    "page-n",
+    "n-of-m",
+)
+
+
+def random_look(seed: int, prefer_ttf: bool = True, **fixed: Any) -> _Look:
+    """A typesetting drawn at random: family, sizes and their ratios, weights, colour, byline
+    form, numbering, kicker, label position and form, mid-page case starts. ``fixed`` pins
+    any field (e.g. ``byline="end"``)."""
+    rng = random.Random(seed)
+    body = rng.choice([9.0, 9.5, 10.0, 10.5, 11.0])
+    plain = rng.random() < 0.35
+    heading = round(body * (rng.uniform(1.25, 1.6) if plain else rng.uniform(1.1, 1.5)), 1)
+    title = round(heading * rng.uniform(1.2, 1.7), 1)
+    look = _Look(
+        fonts=_fonts(rng.choice(["serif", "sans"]), prefer_ttf),
+        body=body,
+        heading=heading,
+        title=title,
+        sub=body,
+        quote=round(body * 1.15, 1),
+        caption=round(body * 0.85, 1),
+        note=round(body * 0.75, 1),
+        table=round(body * 0.8, 1),
+        columns=1,
+        number_pos=rng.choice(NUMBER_POSITIONS),
+        plain_headings=plain,
+        heading_color=rng.choice(["#000000", "#1f3a7a", "#7a1f1f", "#2e6b30"]),
+        title_plain=rng.random() < 0.3,
+        byline=rng.choice(BYLINES),
+        numbered=rng.random() < 0.5,
+        kicker=rng.random() < 0.5,
+        sector_tag=rng.random() < 0.6,
+        mid_page=rng.random() < 0.4,
+        roman_front=rng.random() < 0.5,
+        alternate=rng.random() < 0.5,
+    )
+    if rng.random() < 0.15:
+        look.caps_headings, look.heading, look.plain_headings = True, body, True
+    for k, v in fixed.items():
+        setattr(look, k, v)
+    return look
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, sym in ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out += sym
+            n -= value
+    return out
 
 
 def _look(style: str, prefer_ttf: bool) -> _Look:
@@ -194,13 +268,14 @@ def _styles(lk: _Look) -> dict[str, ParagraphStyle]:
         fontName=f["regular"] if lk.plain_headings else f["bold"],
         fontSize=lk.heading,
         leading=lk.heading * 1.25,
+        textColor=colors.HexColor(lk.heading_color),
         spaceBefore=lk.body * 1.2,
         spaceAfter=lk.body * 0.6,
         keepWithNext=1,
     )
     s["title"] = ParagraphStyle(
         "title",
-        fontName=f["regular"] if lk.plain_headings else f["bold"],
+        fontName=f["regular"] if lk.plain_headings or lk.title_plain else f["bold"],
         fontSize=lk.title,
         leading=lk.title * 1.2,
         spaceAfter=lk.body * 1.5,
@@ -224,6 +299,12 @@ def _styles(lk: _Look) -> dict[str, ParagraphStyle]:
         spaceAfter=lk.body * 0.7,
     )
     s["contrib"] = ParagraphStyle("contrib", parent=s["affil"], spaceBefore=lk.body * 0.5)
+    s["byline"] = ParagraphStyle(
+        "byline", fontName=f["italic"], fontSize=lk.body, leading=lk.body * 1.3, spaceAfter=lk.body
+    )
+    s["oneline"] = ParagraphStyle(
+        "oneline", fontName=f["regular"], fontSize=lk.body, leading=lk.body * 1.3
+    )
     s["quote"] = ParagraphStyle(
         "quote",
         fontName=f["italic"],
@@ -290,6 +371,29 @@ def _styles(lk: _Look) -> dict[str, ParagraphStyle]:
     )
     s["coverp"] = ParagraphStyle("coverp", parent=s["body"], alignment=TA_CENTER)
     return s
+
+
+def _bylines(
+    people: list[tuple[str, str]], form: str, st: dict[str, ParagraphStyle], width: float
+) -> list[Flowable]:
+    """The authors under a case title, in one of the printed conventions."""
+    if form == "bold":
+        out: list[Flowable] = []
+        for name, aff in people:
+            out.append(_P(name, st["author"]))
+            if aff:
+                out.append(_P(aff, st["affil"]))
+        return out
+    if form == "oneline":
+        return [_P(f"{name}, {aff}" if aff else name, st["oneline"]) for name, aff in people]
+    if form == "by":
+        named = [f"{name} ({aff})" if aff else name for name, aff in people]
+        text = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+        return [_P(f"By {text}", st["byline"])]
+    if form == "table":
+        rows = "\n".join(["Author | Role", *(f"{name} | {aff}" for name, aff in people)])
+        return [Spacer(1, 4), _table(rows, st, width), Spacer(1, 8)]
+    return []  # "end": an "About the authors" section closes the case
 
 
 # --- flowables that report where they landed ---------------------------------------------------
@@ -373,6 +477,10 @@ class _Doc(BaseDocTemplate):
         self.part_names = part_names
         self.part_kinds = part_kinds
         self.labels: dict[int, str | None] = {}
+        self.part_last: dict[int, int] = {}  # the last page each part printed on
+        self._front = 0  # front-matter pages numbered so far (roman)
+        self._arabic = 0
+        self.total_pages = 0  # known on a second pass ("Page N of M")
         self.page_part: dict[int, int] = {}
         self.page_texts: dict[int, list[str]] = {}
         self.events: list[tuple[int, Any]] = []  # (page, key)
@@ -428,21 +536,34 @@ class _Doc(BaseDocTemplate):
         y = H - 44
         canv.saveState()
         name = self.part_names[part]
+        if lk.roman_front and self.part_kinds[part] != "case" and not self._arabic:
+            self._front += 1
+            label = _roman(self._front)
+        else:
+            self._arabic += 1
+            label = str(self._arabic) if lk.roman_front else str(n)
+        self.labels[n] = label
+        if lk.number_pos not in ("right", "centre-dash", "left"):
+            self._decorate_random(canv, n, name, label)
+            canv.restoreState()
+            return
+        if lk.alternate:  # book title on even pages, the part's name on odd pages
+            name = HEADER_LEFT if n % 2 == 0 else name
         if lk.number_pos == "right":
             canv.setFont(fonts["italic"], 9)
             canv.drawString(m_l, y, HEADER_LEFT)
             canv.drawRightString(W - m_r - 30, y, name)
             canv.setFont(fonts["regular"], 10)
-            canv.drawRightString(W - m_r, y, str(n))
+            canv.drawRightString(W - m_r, y, label)
         elif lk.number_pos == "centre-dash":
             canv.setFont(fonts["italic"], 9)
             canv.drawString(m_l, y, HEADER_LEFT)
             canv.drawRightString(W - m_r, y, name)
             canv.setFont(fonts["regular"], 10)
-            canv.drawCentredString(W / 2, y, f"— {n} —")
+            canv.drawCentredString(W / 2, y, f"— {label} —")
         else:  # two-col-alt: number top left, header text right
             canv.setFont(fonts["bold"], 9)
-            canv.drawString(m_l, y, str(n))
+            canv.drawString(m_l, y, label)
             canv.setFont(fonts["regular"], 8)
             canv.drawRightString(W - m_r, y, f"{TWO_COL_HEADER} | {name}")
         canv.setLineWidth(0.5)
@@ -451,10 +572,51 @@ class _Doc(BaseDocTemplate):
             canv.setFont(fonts["regular"], 8)
             canv.drawCentredString(W / 2, 34, FOOTER)
         canv.restoreState()
-        self.labels[n] = str(n)
+
+    def _decorate_random(self, canv, n: int, name: str, label: str) -> None:
+        """Header, footer and number for the randomised label positions."""
+        lk, fonts = self.lk, self.lk.fonts
+        W, _ = A4
+        m_l, m_r, *_ = self.margins
+        top, bottom = A4[1] - 44, 34
+        odd = n % 2 == 1
+        pos = lk.number_pos
+        header = (HEADER_LEFT if not odd else name) if lk.alternate else None
+        canv.setFont(fonts["italic"], 9)
+        if header is not None:
+            if pos == "top-outer":
+                canv.drawCentredString(W / 2, top, header)
+            elif odd:
+                canv.drawRightString(W - m_r, top, header)
+            else:
+                canv.drawString(m_l, top, header)
+        elif pos == "top-outer":
+            canv.drawCentredString(W / 2, top, f"{HEADER_LEFT} · {name}")
+        else:
+            canv.drawString(m_l, top, HEADER_LEFT)
+            canv.drawRightString(W - m_r, top, name)
+        canv.setFont(fonts["regular"], 9)
+        if pos == "bottom-centre":
+            canv.drawCentredString(W / 2, bottom, label)
+        elif pos in ("bottom-outer", "top-outer"):
+            yy = bottom if pos == "bottom-outer" else top
+            if odd:
+                canv.drawRightString(W - m_r, yy, label)
+            else:
+                canv.drawString(m_l, yy, label)
+        elif pos == "page-n":
+            canv.drawCentredString(W / 2, bottom, f"{FOOTER} · page {label}")
+        elif pos == "n-of-m":
+            canv.drawRightString(W - m_r, bottom, f"Page {label} of {self.total_pages}")
+        if pos not in ("bottom-centre", "page-n"):
+            canv.setFont(fonts["regular"], 8)
+            canv.drawCentredString(W / 2, bottom if pos != "n-of-m" else bottom - 12, FOOTER)
 
     def afterFlowable(self, flowable) -> None:
         page = self.page
+        if isinstance(flowable, (Paragraph, Table, _BottomNotes)):
+            part = getattr(self.canv, "_casebook_part", 0)
+            self.part_last[part] = max(self.part_last.get(part, 0), page)
         texts = self.page_texts.setdefault(page, [])
         key = getattr(flowable, "_truth", None)
         if key is not None:
@@ -552,10 +714,24 @@ def _parts(manifest: dict) -> list[dict]:
 
 
 def render_variant(
-    manifest: dict, out: Path, *, style: str = "single", prefer_ttf: bool = True
+    manifest: dict,
+    out: Path,
+    *,
+    style: str = "single",
+    prefer_ttf: bool = True,
+    look: _Look | None = None,
+    total_pages: int = 0,
 ) -> dict:
-    """Typeset the manifest's blocks into ``out``; return the truth of what was rendered."""
-    lk = _look(style, prefer_ttf)
+    """Typeset the manifest's blocks into ``out``; return the truth of what was rendered.
+
+    ``look`` (from ``random_look(seed)``) replaces the named style's look.
+    """
+    lk = look or _look(style, prefer_ttf)
+    if look is not None and look.number_pos == "n-of-m" and not total_pages:
+        first = render_variant(manifest, out, style=style, look=look, total_pages=-1)
+        return render_variant(
+            manifest, out, style=style, look=look, total_pages=first["page_count"]
+        )
     st = _styles(lk)
     parts = _parts(manifest)
     names = [
@@ -577,14 +753,22 @@ def render_variant(
         topMargin=78,
         bottomMargin=66,
     )
+    doc.total_pages = max(total_pages, 0)
     width = doc.frame_width = A4[0] - doc.margins[0] - doc.margins[1]
     if lk.columns == 2:
         width = (A4[0] - doc.margins[0] - doc.margins[1] - 18) / 2
 
     story: list[Flowable] = []
     part_info: list[dict] = []
+    mid_page: set[int] = set()  # parts that start on the page where the previous one ends
+    case_no = 0
     for k, p in enumerate(parts):
-        if k:
+        if k and lk.mid_page and p["case"] and case_no:
+            # The part (and its marker) moves to a new page unless its opening lines fit.
+            story.append(Spacer(1, lk.body * 3))
+            story.append(CondPageBreak(lk.title * 3 + lk.body * 8))
+            mid_page.add(k)
+        elif k:
             story.append(PageBreak())
         mark = _Mark(k)
         mark._truth = ("part", k)  # type: ignore[attr-defined]
@@ -603,7 +787,11 @@ def render_variant(
         }
         part_info.append(info)
         if case:
-            story.append(_P(case["sector_tag"], st["tag"]))
+            case_no += 1
+            if lk.kicker:
+                story.append(_P(f"CASE {case_no}", st["tag"]))
+            if lk.sector_tag:
+                story.append(_P(case["sector_tag"], st["tag"]))
             info["title"] = case["title"]
             info["authors"] = [a["name"] for a in case["authors"]]
             info["contributors"] = case["contributors"]
@@ -621,21 +809,22 @@ def render_variant(
                     story.append(_P(text, st["title"]))
                     if case:  # the title page: title, bylines, contributors, then a new page
                         j = i + 1
+                        people = []
                         while j < len(blocks) and blocks[j]["kind"] == "author":
                             a = blocks[j]
                             if re.match(r"^with contributions", a["text"], re.I):
                                 story.append(_P(a["text"], st["contrib"]))
                             else:
-                                story.append(_P(a["text"], st["author"]))
-                                if a.get("affiliation"):
-                                    story.append(_P(a["affiliation"], st["affil"]))
+                                people.append((a["text"], a.get("affiliation") or ""))
                             j += 1
+                        story.extend(_bylines(people, lk.byline, st, width))
                         if case["contributors"] and not any(
                             re.match(r"^with contributions", blocks[x]["text"], re.I)
                             for x in range(i + 1, j)
                         ):
                             story.append(_P(case["contributors"], st["contrib"]))
-                        story.append(PageBreak())
+                        if not lk.mid_page:
+                            story.append(PageBreak())
                         i = j
                         continue
             elif kind == "heading":
@@ -643,7 +832,14 @@ def render_variant(
                     story.append(_P(text, st["title"], truth=("title", k, text)))
                     info["title"] = text
                 else:
-                    story.append(_P(text, st["heading"], truth=("heading", k, text)))
+                    if case:
+                        sec_no = sum(1 for x in blocks[:i] if x["kind"] == "heading") + 1
+                        shown = f"{sec_no}. {text}" if lk.numbered else text
+                    else:
+                        shown = text
+                    if lk.caps_headings:
+                        shown = shown.upper()
+                    story.append(_P(shown, st["heading"], truth=("heading", k, text)))
                 first_heading_done = True
             elif kind == "subheading":
                 sty = st["cover3"] if p["name"] in ("cover", "halftitle") else st["sub"]
@@ -675,6 +871,11 @@ def render_variant(
                 sty = st["coverp"] if p["name"] == "cover" else st["body"]
                 story.append(_P(text, sty))
             i += 1
+        if case and lk.byline == "end":
+            about = "About the authors"
+            story.append(_P(about, st["heading"], truth=("heading", k, about)))
+            for a in case["authors"]:
+                story.append(_P(f"{a['name']} is {a['affiliation']}.", st["body"]))
         if info["title"] is None:
             info["title"] = _FRONT_NAMES.get(p["name"], p["name"])
 
@@ -684,7 +885,11 @@ def render_variant(
     firsts = {key[1]: page for page, key in doc.events if key[0] == "part"}
     for k, info in enumerate(part_info):
         info["first_page"] = firsts[k]
-        info["last_page"] = (firsts[k + 1] - 1) if k + 1 < len(part_info) else n_pages
+        if k + 1 < len(part_info):
+            info["last_page"] = max(firsts[k + 1] - 1, doc.part_last.get(k, 0))
+        else:
+            info["last_page"] = n_pages
+        info["starts_mid_page"] = k > 0 and doc.part_last.get(k - 1) == firsts[k]
         info["sections"] = [
             {"heading": key[2], "first_page": page}
             for page, key in doc.events
@@ -697,7 +902,8 @@ def render_variant(
             sec["last_page"] = max(sec["first_page"], nxt)
     headers = sorted({HEADER_LEFT if lk.columns == 1 else TWO_COL_HEADER} | set(names[1:]))
     return {
-        "style": style,
+        "style": style if look is None else "random",
+        "byline": lk.byline,
         "fonts": dict(lk.fonts),
         "page_count": n_pages,
         "page_labels": [doc.labels.get(n) for n in range(1, n_pages + 1)],
@@ -753,3 +959,60 @@ if __name__ == "__main__":  # python -m tests.typeset MANIFEST OUT.pdf [style]
             p["title"][:60],
             [(s["heading"][:30], s["first_page"]) for s in p["sections"]],
         )
+
+
+def score_rendering(structure: Any, chunks: list[Any], truth: dict) -> dict:
+    """Figures for one rendering: cases with exact pages, section recall/precision, labels,
+    authors, running lines in chunks, chunk sentences off their cited pages."""
+
+    def norm(t: str) -> str:
+        return " ".join(re.sub(r"[^\w]+", " ", t.lower()).split())
+
+    def alnum(t: str) -> str:
+        return re.sub(r"[\W_]+", "", t.lower())
+
+    found = [p for p in structure.parts if p.kind == "case"]
+    want = [p for p in truth["parts"] if p["kind"] == "case"]
+    by_first = {p.first_page: p for p in found}
+    exact = sum(
+        1 for w in want if (p := by_first.get(w["first_page"])) and p.last_page == w["last_page"]
+    )
+    tp = n_true = n_found = 0
+    authors_missing = []
+    for w in want:
+        p = by_first.get(w["first_page"])
+        truth_h = {norm(s["heading"]) for s in w["sections"]}
+        got_h = {norm(s.heading) for s in p.sections} if p else set()
+        tp, n_true, n_found = tp + len(truth_h & got_h), n_true + len(truth_h), n_found + len(got_h)
+        got_a = {norm(a) for a in p.authors} if p else set()
+        authors_missing += [a for a in w["authors"] if norm(a) not in got_a]
+    labels = [pg.label for pg in structure.document.pages]
+    bad_labels = [
+        (i + 1, g, t)
+        for i, (g, t) in enumerate(zip(labels, truth["page_labels"], strict=False))
+        if g != t
+    ]
+    running = [norm(h) for h in truth["header_strings"] + truth["footer_strings"]]
+    page_text = {int(k): alnum(" ".join(v)) for k, v in truth["page_texts"].items()}
+    furniture, off_page = [], []
+    for c in chunks:
+        for piece in c.text.split("\n\n"):
+            if norm(piece) in running or re.search(r"\bpage \w+ of \d+\b", piece, re.I):
+                furniture.append((c.pdf_pages, piece[:60]))
+        hay = "".join(page_text.get(pg, "") for pg in c.pdf_pages)
+        for sent in re.split(r"(?<=[.!?])\s+|\n+", c.text):
+            key = alnum(sent)[:60]
+            if len(key) >= 20 and key not in hay:
+                off_page.append((c.pdf_pages, sent[:60]))
+    return {
+        "cases_found": len(found),
+        "cases_exact": exact,
+        "section_recall": tp / n_true if n_true else 1.0,
+        "section_precision": tp / n_found if n_found else 0.0,
+        "labels_wrong": bad_labels,
+        "authors_missing": authors_missing,
+        "furniture_in_chunks": furniture,
+        "off_page": off_page,
+        "case_pages": [(p.first_page, p.last_page) for p in found],
+        "want_pages": [(w["first_page"], w["last_page"]) for w in want],
+    }

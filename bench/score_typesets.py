@@ -1,0 +1,82 @@
+"""Structure on randomised re-typesettings of the casebook (tests/typeset.py), per style.
+
+    python bench/score_typesets.py --seeds 0-7 [--byline end] [-v]
+
+Each seed draws a typesetting (family, size ratios, weights, colour, byline form, heading
+numbering, kicker, label position, roman front matter, mid-page case starts); the line per
+seed names what was drawn and how structure detection scored against the rendering's truth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+from pipeline.chunks import chunk_structure
+from pipeline.structure import detect_structure
+from sources import load
+from tests.typeset import random_look, render_variant, score_rendering
+
+MANIFEST = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+MANIFEST = MANIFEST / "moin-casebook-2024.manifest.json"
+
+
+def _seeds(text: str) -> list[int]:
+    out: list[int] = []
+    for part in text.split(","):
+        a, _, b = part.partition("-")
+        out += list(range(int(a), int(b or a) + 1))
+    return out
+
+
+def score_seed(manifest: dict, seed: int, folder: Path, **fixed: str) -> tuple[dict, dict]:
+    """Render one randomised typesetting and score structure detection on it."""
+    look = random_look(seed, **fixed)
+    truth = render_variant(manifest, folder / f"random-{seed}.pdf", look=look)
+    structure = detect_structure(load(folder / f"random-{seed}.pdf"))
+    return look.__dict__, score_rendering(structure, chunk_structure(structure), truth)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--seeds", default="0-7")
+    ap.add_argument("--byline", default=None, help="pin the byline form")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args()
+    manifest = json.loads(MANIFEST.read_text())
+    fixed = {"byline": args.byline} if args.byline else {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in _seeds(args.seeds):
+            look, s = score_seed(manifest, seed, Path(tmp), **fixed)
+            drawn = {
+                k: look[k]
+                for k in ("byline", "number_pos", "numbered", "kicker", "mid_page", "roman_front")
+            }
+            drawn["ratios"] = (
+                round(look["heading"] / look["body"], 2),
+                round(look["title"] / look["heading"], 2),
+                "plain" if look["plain_headings"] else "bold",
+            )
+            print(
+                f"seed {seed:3d} cases {s['cases_exact']}/6 (found {s['cases_found']}) "
+                f"R {s['section_recall']:.2f} P {s['section_precision']:.2f} "
+                f"labels wrong {len(s['labels_wrong'])} authors missing "
+                f"{len(s['authors_missing'])} furniture {len(s['furniture_in_chunks'])} "
+                f"off-page {len(s['off_page'])}  {drawn}"
+            )
+            if args.verbose:
+                for k in (
+                    "case_pages",
+                    "want_pages",
+                    "labels_wrong",
+                    "authors_missing",
+                    "furniture_in_chunks",
+                    "off_page",
+                ):
+                    print(f"   {k}: {s[k][:8]}")
+
+
+if __name__ == "__main__":
+    main()

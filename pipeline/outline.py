@@ -1,0 +1,146 @@
+"""What the document declares about its own structure: its bookmarks, or a printed contents page.
+
+Why first: a PDF outline or a contents page is the author's own statement of where each
+part begins, whatever the typesetting. Each declared entry is anchored to the block that
+prints its title on the stated page (or the page's first block when the title is not
+printed there). An outline whose entries run backwards through the pages does not
+describe the reading order and is not used.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import pairwise
+
+from pipeline.numbering import split_number
+from pipeline.types import Block, Document
+
+# Headings of a printed contents page (the words publishers use for it).
+CONTENTS_HEADING = re.compile(
+    r"^(table of contents|contents|index|in this (book|report|issue|casebook)|"
+    r"inhalt|inhaltsverzeichnis|sommaire|table des matières|índice|indice)$",
+    re.I,
+)
+_LEADER = re.compile(r"^(.*?\S)\s*(?:[.·…_ ]{2,}|\s)\s*(\S+)$")
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A declared entry tied to the block where it starts."""
+
+    title: str
+    level: int
+    pdf_page: int  # the page the entry names
+    index: int  # into the document's blocks, in reading order
+    matched: bool  # a block on the page prints the title
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", split_number(text)[1].lower()).split())
+
+
+def _matches(block_text: str, title: str) -> bool:
+    b, t = _norm(block_text), _norm(title)
+    if not b or not t:
+        return False
+    if b == t or b.startswith(t):
+        return True
+    # A title printed over several blocks, or a contents entry that adds a tag line.
+    return (t.startswith(b) or b in t) and len(b) >= 0.5 * len(t)
+
+
+def anchor(entries: list[tuple[str, int, int]], blocks: list[Block]) -> list[Anchor] | None:
+    """Anchors for (title, pdf_page, level) entries in order; None when the pages go backwards."""
+    if not entries or any(b.pdf_page < a.pdf_page for a, b in pairwise(blocks)):
+        return None
+    pages = [p for _, p, _ in entries]
+    if any(b < a for a, b in pairwise(pages)):
+        return None
+    first_on: dict[int, int] = {}
+    for i, b in enumerate(blocks):
+        first_on.setdefault(b.pdf_page, i)
+    out: list[Anchor] = []
+    prev = 0
+    for title, page, level in entries:
+        hit = next(
+            (
+                i
+                for i in range(max(prev, first_on.get(page, len(blocks))), len(blocks))
+                if blocks[i].pdf_page == page and _matches(blocks[i].text, title)
+            ),
+            None,
+        )
+        if hit is None:
+            later = [i for p, i in first_on.items() if p >= page]
+            hit_at = max(prev, min(later)) if later else len(blocks)
+            out.append(Anchor(title, level, page, hit_at, False))
+        else:
+            out.append(Anchor(title, level, page, hit, True))
+            prev = hit
+    return out
+
+
+def outline_anchors(doc: Document, blocks: list[Block]) -> list[Anchor] | None:
+    """The PDF's bookmarks anchored in the text; None without a usable outline."""
+    if len(doc.outline) < 2:
+        return None
+    return anchor([(e.title, e.pdf_page, e.level) for e in doc.outline], blocks)
+
+
+def contents_anchors(doc: Document, blocks: list[Block]) -> list[Anchor] | None:
+    """Part starts read off a printed contents page: titles with printed page labels."""
+    pages_of: dict[str, int] = {}
+    for page in doc.pages:
+        if page.label is not None:
+            pages_of.setdefault(page.label, page.pdf_page)
+    if not pages_of:
+        return None
+    for i, b in enumerate(blocks):
+        if not CONTENTS_HEADING.match(b.text.strip()) or (b.kind == "paragraph" and not b.bold):
+            continue
+        lines = [ln.text for c in blocks[i + 1 :] if c.pdf_page == b.pdf_page for ln in c.lines]
+        entries = _contents_entries(lines, pages_of)
+        pages = [p for _, p in entries]
+        if (
+            len(entries) >= 3
+            and all(p > b.pdf_page for p in pages)
+            and all(y >= x for x, y in pairwise(pages))
+        ):
+            found = anchor([(t, p, 1) for t, p in entries], blocks)
+            # A contents page that does not fit this printing (its titles are not on the
+            # pages it names) is not trusted.
+            if found and sum(a.matched for a in found) >= 0.75 * len(found):
+                return found
+    return None
+
+
+def _contents_entries(lines: list[str], pages_of: dict[str, int]) -> list[tuple[str, int]]:
+    """(title, pdf_page) from contents lines in any of the usual forms: "Title …… 12",
+    "12 Title", or a label on its own line with the title on the lines after it."""
+    entries: list[tuple[str, int]] = []
+    pending: tuple[list[str], int] | None = None  # a label alone, waiting for its title lines
+
+    def close() -> None:
+        if pending and pending[0]:
+            entries.append((" ".join(pending[0]), pending[1]))
+
+    for raw in lines:
+        line = raw.strip()
+        m = _LEADER.match(line)
+        first, _, rest = line.partition(" ")
+        if line in pages_of:
+            close()
+            pending = ([], pages_of[line])
+        elif m and m.group(2) in pages_of and not m.group(1).endswith(("|", ",")):
+            close()
+            pending = None
+            entries.append((m.group(1).rstrip(" ."), pages_of[m.group(2)]))
+        elif first in pages_of and rest and not first.isalpha():
+            close()
+            pending = None
+            entries.append((rest, pages_of[first]))
+        elif pending is not None:
+            pending[0].append(line)
+    close()
+    return entries

@@ -1,0 +1,75 @@
+"""The document's type sizes: body, section heading and part title, measured from its blocks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from pipeline.types import Block, Document
+
+
+@dataclass(frozen=True)
+class Typography:
+    """The document's levels, measured from its blocks."""
+
+    body: float
+    heading: float | None  # top-level section heading size
+    title: float  # the smallest part-title size
+    body_family: str = ""
+    heading_family: str | None = None  # set when headings stand out by family, not size
+    heading_caps: bool = False  # headings set in capitals at about body size
+
+
+def all_caps(b: Block) -> bool:
+    """A short line in capitals ("WHAT WE LEARNED"): a heading style at body size."""
+    letters = [c for c in b.text if c.isalpha()]
+    return len(letters) >= 4 and b.text.isupper() and len(b.text.split()) <= 20
+
+
+def _prominent(b: Block, body: float, body_family: str) -> bool:
+    """Set apart from running text: larger, or bold and a little larger, or bold in another
+    family (headings set at body size in a sans beside a serif text)."""
+    if b.italic or b.kind == "table" or len(b.text.split()) > 30:
+        return False
+    if b.size >= body * 1.2:
+        return True
+    if b.bold and b.size > body * 1.04:
+        return True
+    if all_caps(b) and b.size >= body * 0.95:
+        return True
+    return bool(b.bold and b.family and body_family and b.family != body_family)
+
+
+def measure_typography(doc: Document) -> Typography:
+    """Body, section-heading and part-title levels of this document.
+
+    Body = the size (and family) of most text. The section-heading level is the most
+    frequent style among prominent short blocks; part titles are prominent sizes clearly
+    above it (≥ 1.12×), so a title only moderately larger than headings still counts.
+    """
+    chars: Counter[float] = Counter()
+    fams: Counter[str] = Counter()
+    for page in doc.pages:
+        for b in page.blocks:
+            if b.kind != "table":
+                chars[round(b.size, 1)] += len(b.text)
+                fams[b.family] += len(b.text)
+    body = chars.most_common(1)[0][0] if chars else 10.0
+    body_family = fams.most_common(1)[0][0] if fams else ""
+    heads: Counter[tuple[float, str | None, bool]] = Counter()
+    for page in doc.pages:
+        for b in page.blocks:
+            if _prominent(b, body, body_family):
+                # Family and capitals are part of the level only where they are what sets
+                # the block apart from running text.
+                near_body = b.size <= body * 1.04
+                fam = b.family if near_body and b.family != body_family else None
+                caps = near_body and not b.bold and all_caps(b)
+                heads[(round(b.size, 1), fam, caps)] += 1
+    heading, heading_family, heading_caps = None, None, False
+    if heads:
+        key = max(heads, key=lambda k: (heads[k], -k[0]))
+        if heads[key] >= 2:
+            heading, heading_family, heading_caps = key
+    title = max(heading * 1.12, body * 1.3) if heading else body * 1.6
+    return Typography(body, heading, title, body_family, heading_family, heading_caps)

@@ -32,6 +32,7 @@ import contextvars
 import hashlib
 import json
 import re
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -178,6 +179,16 @@ def _describe(url: str, exc: BaseException) -> str:
     return f"the Chroma server at {url} refused a request: {type(exc).__name__}: {text}"
 
 
+_TRANSIENT_TRIES = 5
+
+
+def _transient(exc: BaseException) -> bool:
+    """A server error that a moment later goes away: a collection another writer has just
+    created has no vector segment on disk yet (chroma issue #4212). Every call retried on
+    it is idempotent here (reads, and inserts of fixed ids that keep the first record)."""
+    return "hnsw segment reader" in str(exc) and "Nothing found on disk" in str(exc)
+
+
 class _Guarded:
     """A chroma object whose calls raise ``ServerError`` (with URL and reason) on failure.
 
@@ -194,12 +205,17 @@ class _Guarded:
             return attr
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return attr(*args, **kwargs)
-            except CasebookIndexError:
-                raise
-            except Exception as exc:
-                raise ServerError(_describe(self._url, exc)) from exc
+            for attempt in range(_TRANSIENT_TRIES):
+                try:
+                    return attr(*args, **kwargs)
+                except CasebookIndexError:
+                    raise
+                except Exception as exc:
+                    if attempt + 1 < _TRANSIENT_TRIES and _transient(exc):
+                        time.sleep(0.2 * 2**attempt)
+                        continue
+                    raise ServerError(_describe(self._url, exc)) from exc
+            raise AssertionError("unreachable")
 
         return call
 

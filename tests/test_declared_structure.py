@@ -123,7 +123,7 @@ def _draw(path, layout, outline: bool, contents: bool, seed: int = 0) -> None:
 LAYOUT = [
     ("Energy in the Region", [("Where it began", []), ("What was done", ["Funding", "Staff"])]),
     ("Housing for All", [("The problem", []), ("The plan", []), ("The result", [])]),
-    ("Care Close to Home", [("Origins", ["First steps"]), ("Lessons", [])]),
+    ("Care Beside the Harbour", [("Origins", ["First steps"]), ("Lessons", [])]),
 ]
 
 
@@ -147,7 +147,7 @@ def test_a_bookmarked_pdf_follows_its_outline_exactly(tmp_path):
     assert structure.source == "outline"
     assert _tree(structure) == [(t, secs) for t, secs in LAYOUT]
     got = {p.title: (p.first_page, p.last_page) for p in structure.parts}
-    assert got["Energy in the Region"] == (3, 4) and got["Care Close to Home"] == (7, 8)
+    assert got["Energy in the Region"] == (3, 4) and got["Care Beside the Harbour"] == (7, 8)
     assert outline(structure)["structure_source"] == "outline"
 
 
@@ -163,7 +163,7 @@ def test_a_printed_contents_page_sets_the_part_starts(tmp_path):
     assert got == [
         ("Energy in the Region", 3, 4),
         ("Housing for All", 5, 6),
-        ("Care Close to Home", 7, 8),
+        ("Care Beside the Harbour", 7, 8),
     ]
 
 

@@ -70,7 +70,7 @@ def abstention_reason(missing: Sequence[dict[str, str]], support: float, groundi
     seen: list[str] = []
     for m in missing:
         words = _what(m)
-        if words and not any(words.lower() in w.lower() for w in seen):  # "Phase" in "Phase One"
+        if words and not any(words.lower() in w.lower() for w in seen):  # "Stage" in "Stage Two"
             seen.append(words)
     loose = f"they match the question only loosely (support {support:.2f})"
     if seen:

@@ -22,6 +22,7 @@ import getpass
 import os
 import random
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -101,8 +102,10 @@ class Lease:
             self.record = {**self.record, "beat": self.record["beat"] + 1, **_expiry(ttl)}
             try:
                 self.remote.put_lease(self.record)
-            except ServerError:
-                return  # the server is gone: the lease expires, the commit's CAS decides
+            except ServerError as e:
+                # the server is gone: the lease expires, the commit's CAS decides
+                print(f"casebook: lease heartbeat stopped: {e}", file=sys.stderr)
+                return
 
     def _stop_beating(self) -> None:
         self._stop.set()

@@ -264,16 +264,21 @@ def preflight(url: str, timeout: float = REQUEST_TIMEOUT) -> None:
     except urllib.error.HTTPError:
         return  # it answered: chromadb's client reports what it does not like
     except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-            raise ServerError(
-                f"the Chroma server at {url} accepted the connection but did not answer "
-                f"within {timeout:.0f} s; is it hung or overloaded?"
-            ) from exc
-        raise ServerError(
-            f"cannot reach the Chroma server at {url} ({reason}); is it running "
-            "(`chroma run --path DIR --host HOST --port PORT`) and is the URL right?"
-        ) from exc
+        raise _unreachable(url, exc, timeout) from exc
+
+
+def _unreachable(url: str, exc: BaseException, timeout: float) -> ServerError:
+    """One line for a plain HTTP call that got no answer: hung (timed out) or unreachable."""
+    reason = getattr(exc, "reason", exc)
+    if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+        return ServerError(
+            f"the Chroma server at {url} accepted the connection but did not answer "
+            f"within {timeout:.0f} s; is it hung or overloaded?"
+        )
+    return ServerError(
+        f"cannot reach the Chroma server at {url} ({reason}); is it running "
+        "(`chroma run --path DIR --host HOST --port PORT`) and is the URL right?"
+    )
 
 
 def probe(
@@ -310,16 +315,7 @@ def probe(
                 return None
             raise _Unexpected from exc
         except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-                raise ServerError(
-                    f"the Chroma server at {url} accepted the connection but did not answer "
-                    f"within {timeout:.0f} s; is it hung or overloaded?"
-                ) from exc
-            raise ServerError(
-                f"cannot reach the Chroma server at {url} ({reason}); is it running "
-                "(`chroma run --path DIR --host HOST --port PORT`) and is the URL right?"
-            ) from exc
+            raise _unreachable(url, exc, timeout) from exc
         except ValueError as exc:
             raise _Unexpected from exc
 

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense + BM25 (chunk, section, page, case), fused by learned weights.
+"""Hybrid retrieval: dense + BM25, fused by learned weights.
 
 The default hybrid score is linear over a few per-chunk features (``index.fusion``),
 weights fitted on queries generated from the indexed text. Reciprocal rank fusion of
@@ -141,8 +141,9 @@ def search(
     """Top ``k`` chunks for ``query``, optionally within a case / document.
 
     ``case`` matches case titles case-insensitively by substring; ``document``
-    matches a sha256 prefix or a title substring. Scores are the RRF score
-    (hybrid), cosine similarity (dense) or BM25 score (bm25). Raises
+    matches a sha256 prefix or a title substring. Scores are the fused score
+    (hybrid: linear over BM25 and dense, ``index.fusion``), cosine similarity (dense) or
+    BM25 score (bm25). Raises
     ``FilterNoMatch`` when a filter matches nothing.
 
     ``dense_backend="snapshot"`` ranks each chunk by the exact cosine of its closest

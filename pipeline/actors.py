@@ -157,7 +157,7 @@ class _ActorFinder:
         person_ends: frozenset[int] = frozenset(),
         stops: frozenset[int] = frozenset(),
     ) -> list[tuple[int, int]]:
-        """Runs of capitalised words joined by name connectors ("Secretariat for Women").
+        """Runs of capitalised words joined by name connectors ("Office for Rivers").
 
         A run stops where a person's name ends: "Ada Ruiz of Camden Council" is a person and
         a council, not one name; and at ``stops``, the offsets of words the parser reads as
@@ -283,7 +283,7 @@ class _ActorFinder:
             or (caps[0] and len(left) == 1 and _type_from_head(right))
             or (caps[1] and len(right) == 1 and _type_from_head(left))
         ):
-            return [left, right]  # "the GLA and City Councils", "ABC and XYZ"
+            return [left, right]  # "the XRA and City Councils", "ABC and XYZ"
         if (
             (
                 (
@@ -342,7 +342,7 @@ class _ActorFinder:
                 words = text[s2:e2].split()
                 if len(words) < 2 and not _ACRONYM_RE.match(text[s2:e2]):
                     continue
-                # "the KLM agreement", "12-year Master Plan"
+                # "the KLM agreement", "5-year Harbour Plan"
                 tail = re.match(r"\s+([a-z]+)\b", text[e2 : e2 + 20])
                 if (
                     tail

@@ -4,7 +4,7 @@ Forms read: bold name lines over an affiliation line; one line "Name, Role, Affi
 "By A (role) and B (role)"; an author table (name in the first cell); an "About the
 authors" section at the end of a part. A candidate name is a run of capitalised words
 that the document never prints in lower case: "Research Fellow" fails ("research" is a
-word of the running text), "Anna Goulden" passes. That test comes from the document itself,
+word of the running text), "Mara Lindqvist" passes. That test comes from the document itself,
 so no list of names or roles is needed.
 """
 

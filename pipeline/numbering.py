@@ -11,8 +11,6 @@ import re
 _DOTTED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})(?:[.)]|\s*[:—–-])?\s+(?=[^\W\d_])")
 _ROMAN = re.compile(r"^([IVXLC]{1,6})[.)]\s+(?=[^\W\d_])")
 _LETTER = re.compile(r"^([A-H])[.)]\s+(?=[A-Z])")
-# A kicker names the unit and its number ("CASE 3", "Chapter 2", "Part II").
-KICKER = re.compile(r"^([A-Za-z]{3,12})\s+(\d{1,3}|[IVXLC]{1,6})\s*[:.—–-]?\s*$")
 
 
 def split_number(text: str) -> tuple[str | None, str]:
@@ -31,8 +29,3 @@ def depth(number: str | None) -> int:
     if not number:
         return 0
     return number.count(".") + 1 if number[0].isdigit() else 1
-
-
-def is_kicker(text: str) -> bool:
-    """A short line that only names a unit and its number, printed above a title."""
-    return bool(KICKER.match(text.strip()))

@@ -2,7 +2,7 @@
 
 Plain regular expressions over the text, plus the parsed ``Doc`` (tags only) to tell a
 counted noun from a bare figure.  Nothing here imports spaCy, so query-time code
-(``index.answer``, ``index.entities_query``) can read amounts without loading a model.
+(``qa``, ``index.entities_query``) can read amounts without loading a model.
 """
 
 from __future__ import annotations

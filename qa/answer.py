@@ -91,25 +91,28 @@ def answer_question(
     cut = model.threshold if threshold is None else threshold
     hits = list(hits)
     kind, sents, cands = candidates_for(question, hits, embedder=embedder, index=index)
-    if not cands:
-        missing = [{"what": "span", "text": kind}]
-        return Answer(question, "", True, [], hits, answer_type=kind, missing=missing)
-    scores = model.ranker_for(kind)([c.features for c in cands])
+    scores = model.ranker_for(kind)([c.features for c in cands]) if cands else []
     for c, s in zip(cands, scores, strict=True):
         c.score = float(s)
     if trace is not None:
         trace.extend(cands)
     ranked = sorted(cands, key=lambda c: (-round(c.score, 6), -(c.span[1] - c.span[0])))
-    best = ranked[0]
     order = list(dict.fromkeys(id(c.sentence) for c in ranked))
     by_id = {id(s): s for s in sents}
-    ranked_sents = [by_id[i] for i in order]
+    seen = set(order)
+    ranked_sents = [by_id[i] for i in order] + [s for s in sents if id(s) not in seen]
+    # Authorship is read from the structure (a case's bylines), not scored as a span: it
+    # is answered whenever the passages belong to a case with bylines, candidates or not.
     byline = authors_answer(question, ranked_sents, index)
     if byline is not None:
         names, cite = byline
         return Answer(
             question, names, False, [cite], hits, answer_type="actor", confidence=1.0, support=1.0
         )
+    if not cands:
+        missing = [{"what": "span", "text": kind}]
+        return Answer(question, "", True, [], hits, answer_type=kind, missing=missing)
+    best = ranked[0]
     choice = model.choice_features(scores, kind)
     p = model.p_right({**best.features, **choice})
     if kind in TYPED:

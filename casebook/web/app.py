@@ -57,6 +57,7 @@ class App:
         self._engine = engine if hasattr(engine, "ask") else None
         self._open = None if self._engine is not None else engine
         self._pages: Pages | None = None
+        self._pages_state = ""
         self._names: dict[str, str] = {}
         self._labels: dict[str, dict[int, str | None]] = {}
 
@@ -68,11 +69,15 @@ class App:
 
     @property
     def pages(self) -> Pages:
-        if self._pages is None:
+        """The page images of the indexed documents, built again when the catalog changes
+        (a document ingested or removed while the app runs)."""
+        state = self.engine.index.state_key()
+        if self._pages is None or state != self._pages_state:
             from casebook.wording import document_names
 
             docs = self.engine.index.documents(all_editions=True)
             self._pages, self._names = Pages(docs), document_names(docs)
+            self._pages_state = state
         return self._pages
 
     @property

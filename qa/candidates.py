@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.lexicons import load as load_lexicon
 from pipeline.sentences import is_quotable, split_sentences
 from pipeline.types import Hit
 from qa.corpus import known_actors
@@ -121,26 +122,6 @@ def _actor_spans(index: Any, sents: Sequence[Sentence]) -> dict[int, dict[tuple[
     return out
 
 
-_TITLES = frozenset(
-    [
-        "Professor",
-        "Prof",
-        "Dr",
-        "Mayor",
-        "Councillor",
-        "Minister",
-        "President",
-        "Sir",
-        "Dame",
-        "Mr",
-        "Mrs",
-        "Ms",
-        "Director",
-        "Chair",
-    ]
-)
-
-
 def _known_in(text: str, known: dict[str, str]) -> str | None:
     """The actor type of ``text`` if the index knows it as a whole: a known name, or a list
     of known people (titles and affiliations dropped). A known name inside a longer one
@@ -152,7 +133,8 @@ def _known_in(text: str, known: dict[str, str]) -> str | None:
     kinds = []
     for part in re.split(r",\s*|\s+and\s+|\s*&\s*", core):
         words = part.split()
-        while words and (words[0].isupper() or words[0].rstrip("s.") in _TITLES):
+        titles = load_lexicon("title_words")  # the entity rules' own list (pre-name titles)
+        while words and (words[0].isupper() or words[0].rstrip("s.").lower() in titles):
             words = words[1:]
         kinds.append(known.get(" ".join(words)))
     return "person" if kinds and all(k == "person" for k in kinds) else None

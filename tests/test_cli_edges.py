@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from casebook.cli import main
 from index.case_match import fold, match_case_titles
 
+# The README's example question (what a new user types first); the bank is named as the
+# bundled casebook prints it in its first case's title.
 EXAMPLE = (
     "How much money has the Scottish National Investment Bank put into projects for its missions?"
 )
@@ -71,7 +73,8 @@ def test_text_abstention_says_what_is_missing(real_index):
 
 
 def test_abstention_reason_is_json_data_too(engine):
-    # a year the casebook never pairs with the bank's commitments (an invented question)
+    # a year the casebook never pairs with the bank's commitments (an invented question; the
+    # bank named by its case title)
     a = engine.ask("How much did the Scottish National Investment Bank commit in 1987?")
     assert a.abstained
     assert {"what": "figure", "text": "1987"} in a.to_dict()["missing"]

@@ -63,6 +63,7 @@ from qa.scorer import (  # noqa: E402
 )
 from qa.text import DATE, STOP, UNIT, YEAR, stem  # noqa: E402
 
+# Generic question forms, one list per asked type (the wh-phrases any question set shares).
 TEMPLATES = {
     "amount": ["How much money {x}?", "How much funding {x}?", "What amount {x}?"],
     "percent": ["What percentage {x}?", "What share {x}?", "By what percent {x}?"],

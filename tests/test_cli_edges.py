@@ -89,6 +89,7 @@ def test_passages_flag_shows_that_many_passages(real_index):
 
 @pytest.mark.parametrize(
     ("case", "title_part"),
+    # (query, a part of the matched title): titles and tags as the bundled casebook prints them
     [
         ("bogota", "HEALTH AND CARE INEQUALITIES"),  # the place tag is BOGOTÁ
         ("south africa", "PUBLIC EMPLOYMENT"),

@@ -134,7 +134,7 @@ def test_targets_deadline_horizon_and_past(nlp: Any) -> None:
 
 def test_target_commitment_clause(nlp: Any) -> None:
     text = (
-        "This includes a legally binding commitment to reaching net zero methane output by "
+        "This includes a statutory pledge to reaching net zero methane output by "
         "2040 – ten years before the rest of the federation."
     )
     (t,) = _of(extract_entities([_chunk(text)], nlp), "target")

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from casebook.config import default_index_dir
 from casebook.errors import CasebookError
 from casebook.progress import Heartbeat, heartbeat_every, progress_bar, stderr_is_tty
 
@@ -25,16 +26,30 @@ def open_index(index_dir: Path, chroma_url: str | None = None, *, create: bool =
 def open_engine(
     index_dir: Path, editions: Sequence[str] = (), chroma_url: str | None = None
 ) -> Any:
-    """Open the index (ingesting the bundled casebook into an empty one) and the query model."""
+    """Open the index and the query model.
+
+    Only the default index (the default folder, or a server's ``default`` index) is filled
+    with the bundled casebook on first use: a folder or ``--index-name`` the user named
+    that does not exist is a typo more often than a wish for the bundled casebook, so it
+    is one line naming it, and only ``ingest`` creates an index.
+    """
     from index.engine import Engine
+    from index.remote import DEFAULT_INDEX, index_name
     from index.store import SERVERS_DIR, EmptyServerIndex
 
     if chroma_url:
         try:
             return Engine.open(index_dir, editions=editions or None, chroma_url=chroma_url)
-        except EmptyServerIndex:
+        except EmptyServerIndex as exc:
+            if index_name() != DEFAULT_INDEX:
+                raise CasebookError(str(exc)) from exc
             first_run_ingest(index_dir, chroma_url)
     elif not index_dir.exists() or all(p.name == SERVERS_DIR for p in index_dir.iterdir()):
+        if index_dir.expanduser().resolve() != default_index_dir().resolve():
+            raise CasebookError(
+                f"no index at {index_dir}: build one with `casebook ingest PATH --index "
+                f"{index_dir}` (only the default index gets the bundled casebook on first use)"
+            )
         first_run_ingest(index_dir)
     engine = Engine.open(index_dir, editions=editions or None, chroma_url=chroma_url)
     if not engine.index.documents():

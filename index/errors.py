@@ -24,7 +24,7 @@ class ServerError(IndexOpenError):
 
 
 class EmptyServerIndex(IndexOpenError):
-    """The Chroma server is up but holds no casebook index yet (a reader cannot create one)."""
+    """The Chroma server has no casebook index of that name (a reader cannot create one)."""
 
 
 class FilterNoMatch(CasebookIndexError):

@@ -221,9 +221,16 @@ class _Guarded:
 
 
 def empty(url: str, name: str = DEFAULT_INDEX) -> EmptyServerIndex:
+    """The one-line error for an index the server does not hold, naming the ones it does
+    (a mistyped ``--index-name`` is then seen at once)."""
     flag = "" if name == DEFAULT_INDEX else f" --index-name {name}"
+    try:
+        known = [i["name"] for i in list_indexes(url)]
+    except CasebookIndexError:
+        known = []
     return EmptyServerIndex(
-        f"the Chroma server at {where(url, name)} holds no casebook index yet; "
+        f"the Chroma server at {url} has no casebook index {name!r} (its indexes: "
+        f"{', '.join(known) or 'none'}); "
         f"build one with `casebook ingest PATH --chroma-url {url}{flag}`"
     )
 

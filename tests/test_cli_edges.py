@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from casebook.cli import main
 from index.case_match import fold, match_case_titles
+from tests.conftest import ROOT
 
 # The README's example question (what a new user types first); the bank is named as the
 # bundled casebook prints it in its first case's title.
@@ -167,6 +168,37 @@ def test_empty_index_says_so_and_exits_2(real_index, tmp_path):
         res = run(*args, "--index", str(idx))
         assert res.exit_code == 2, (args, res.output)
         assert "no documents" in res.stderr and res.stderr.count("\n") == 1
+
+
+def test_a_named_folder_that_does_not_exist_is_one_line_and_creates_nothing(tmp_path):
+    """Only the default folder gets the bundled casebook on first use; a mistyped
+    ``--index`` (or CASEBOOK_INDEX) must not silently become a new index."""
+    gold = str(ROOT / "eval" / "gold" / "dev-qa.jsonl")
+    missing = tmp_path / "typo"
+    for args in (["ask", EXAMPLE], ["search", "housing"], ["eval", gold], ["entities"], ["cases"]):
+        res = run(*args, "--index", str(missing))
+        assert res.exit_code == 2, (args, res.output)
+        assert res.stderr.count("\n") == 1 and str(missing) in res.stderr, (args, res.stderr)
+    res = CliRunner().invoke(main, ["ask", EXAMPLE], env={"CASEBOOK_INDEX": str(missing)})
+    assert res.exit_code == 2 and str(missing) in res.stderr
+    assert not missing.exists()
+
+
+def test_the_default_folder_is_still_filled_on_first_use(tmp_path, monkeypatch):
+    from casebook import opening
+
+    class FirstRun(Exception):
+        pass
+
+    def first_run(index_dir, chroma_url=None):
+        raise FirstRun(index_dir)
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setattr(opening, "first_run_ingest", first_run)
+    with pytest.raises(FirstRun):
+        opening.open_engine(tmp_path / "casebook")
+    with pytest.raises(opening.CasebookError, match="no index at"):
+        opening.open_engine(tmp_path / "elsewhere")
 
 
 @pytest.mark.parametrize(

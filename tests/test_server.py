@@ -313,7 +313,7 @@ def test_reader_of_an_empty_server_is_told_to_ingest(url, tmp_path):
     with pytest.raises(EmptyServerIndex, match="casebook ingest PATH --chroma-url"):
         open_index(tmp_path / "b", SETTINGS, chroma_url=url, readonly=True)
     res = cli("entities", "--index", str(tmp_path / "b"), "--chroma-url", url)
-    assert res.exit_code == 2 and "holds no casebook index" in res.stderr
+    assert res.exit_code == 2 and "has no casebook index" in res.stderr
 
 
 def test_collection_built_with_another_model_is_refused(url, tmp_path):

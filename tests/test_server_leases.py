@@ -36,6 +36,7 @@ from index.remote import (
     SENTENCES,
     Remote,
     index_collections,
+    list_indexes,
     name_of_collection,
 )
 from index.server import cache_dir
@@ -211,7 +212,7 @@ def watch_complete(url: str, folder: Path, name: str, stop: threading.Event, see
                     assert d["chunks"] > 0 and len(ix.chunks(d["sha256"])) == d["chunks"], d
                 seen.append(sorted(d["title"] for d in docs))
         except Exception as exc:
-            if "holds no casebook index" not in str(exc):
+            if "has no casebook index" not in str(exc):
                 seen.append(exc)
         stop.wait(0.3)
 
@@ -392,6 +393,26 @@ def test_two_named_indexes_on_one_server_are_independent(books, server, models, 
         main, ["cases", "--json", *base], env={"CASEBOOK_INDEX_NAME": "team-rural"}
     )
     assert {d["title"] for d in json.loads(res.stdout)["documents"]} == titles["team-rural"]
+
+
+def test_a_name_the_server_does_not_hold_is_one_line_and_creates_nothing(server, tmp_path):
+    """Readers never create an index: a mistyped --index-name (flag or env) is one line
+    naming it and the server's indexes, exit 2; only ``ingest`` creates."""
+    Remote.connect(server.url, SETTINGS, create=True, name="team-known")
+    base = ["--index", str(tmp_path / "m"), "--chroma-url", server.url]
+    gold = str(ROOT / "eval" / "gold" / "dev-qa.jsonl")
+    for args in (["ask", QUESTIONS["harbour"][0]], ["search", "harbour"], ["eval", gold],
+                 ["entities"], ["cases"]):  # fmt: skip
+        res = cli(*args, *base, "--index-name", "team-typo")
+        assert res.exit_code == 2, (args, res.output)
+        assert res.stderr.count("\n") == 1, (args, res.stderr)
+        assert "'team-typo'" in res.stderr and "team-known" in res.stderr, (args, res.stderr)
+    res = CliRunner().invoke(
+        main, ["ask", QUESTIONS["harbour"][0], *base], env={"CASEBOOK_INDEX_NAME": "team-typo"}
+    )
+    assert res.exit_code == 2 and "'team-typo'" in res.stderr
+    listed = {i["name"] for i in list_indexes(server.url)}
+    assert "team-known" in listed and "team-typo" not in listed
 
 
 def test_the_default_name_keeps_the_collections_and_cache_of_existing_servers(tmp_path):

@@ -114,7 +114,8 @@ _CUR_PREFIX = rf"(?:{_sym_alt}|(?<![A-Za-z0-9])R(?=\d)|\b(?:{'|'.join(_ISO)})\s?
 _CUR_WORD = "|".join(re.escape(w) for w in sorted(_CUR_WORDS, key=len, reverse=True))
 _QUALIFIER = (
     r"(?:over|more than|at least|up to|nearly|almost|around|about|approximately|roughly|"
-    r"some|less than|under|just over|just under|in excess of|upwards of)"
+    r"some|less than|under|just over|just under|in excess of|upwards of|a further|"
+    r"an additional|additional)"
 )
 
 # One money figure with its currency in front: "£662 million", "R51 ($2.64) million".
@@ -135,16 +136,34 @@ _MONEY_SUFFIX_RE = re.compile(
     rf"\s+(?:(?P<curword>{_CUR_WORD})|(?P<iso>{'|'.join(_ISO)}))\b"
 )
 _QUALIFIER_BEFORE_RE = re.compile(rf"\b({_QUALIFIER})\s*$", re.I)
+_PERCENT_SIGN = r"\s?(?:%|per\s?cent\b|percent\b)"
 _PERCENT_RE = re.compile(
-    rf"(?<![\w.,])(?P<num>{_NUM})(?:\s*(?:-|–|—|to)\s*(?P<num2>{_NUM}))?"
-    r"\s?(?:%|per\s?cent\b|percent\b)"
+    rf"(?<![\w.,])(?P<num>{_NUM})(?:\s*(?:-|–|—|to)\s*(?P<num2>{_NUM}))?{_PERCENT_SIGN}"
 )
 _NUMBER_RE = re.compile(
     rf"(?<![\w.,/#:$£€¥₹-])(?P<num>{_NUM})(?:\s*(?P<scale>thousand|million|billion|trillion)\b)?"
     rf"(?:\s*(?:-|–|—)\s*(?P<num2>{_NUM})(?:\s*(?P<scale2>thousand|million|billion|trillion)\b)?)?"
     r"(?![\w%‰-]|[.,]\d)"
 )
-_YEAR_RE = re.compile(r"^(?:1[89]|20)\d\d$")
+YEAR = r"(?:1[89]\d\d|20\d\d)"
+_YEAR_RE = re.compile(rf"^{YEAR}$")
+
+# --- figures as an answer quotes them (query time: ``qa.candidates``) ----------------------
+# The patterns above read a value; an answer quotes the figure as printed, so its span
+# takes the qualifier in front ("over 1,300", "an additional £1.4 billion") and numbers
+# in words ("three"). Same atoms (number, scale, qualifier, percent sign), one place.
+_QUAL = rf"(?:{_QUALIFIER}\s+)?"
+QUAL_BEFORE = re.compile(rf"{_QUAL}$", re.I)  # the qualifier ending a text, if any
+PERCENT = re.compile(rf"{_QUAL}(?:{_NUM}){_PERCENT_SIGN}", re.I)
+_WORDNUM = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    "forty|fifty|hundred|dozen"
+)
+NUMBER = re.compile(
+    rf"(?<![\w.,/£€$¥₹-]){_QUAL}(?:(?:{_NUM}){_SCALE}?|\b(?:{_WORDNUM})\b)"
+    rf"(?:\s?(?:-|–|—|to)\s?(?:{_NUM}))?(?![\w%])(?!{_PERCENT_SIGN})",
+    re.I,
+)
 _REF_BEFORE_RE = re.compile(
     r"(?:\b(?:p|pp|pg|page|pages|figure|fig|graph|table|box|chart|no|nos|vol|art|article|"
     r"section|chapter|phase|law|act|decree|sdg|goal|step|level|wp|annex|appendix|"

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.lexicons import load as load_lexicon
+from pipeline.quantities import NUMBER, PERCENT, QUAL_BEFORE, YEAR, find_money
 from pipeline.sentences import is_quotable, split_sentences
 from pipeline.types import Hit
 from qa.corpus import known_actors
-from qa.text import DATE, NAME, NUMBER, PERCENT, QUAL_BEFORE, UNIT, YEAR
+from qa.text import DATE, NAME, UNIT
 
 PASSAGES_READ = 7
 MAX_SENTENCES = 120
@@ -73,11 +74,9 @@ def sentences(hits: Sequence[Hit]) -> list[Sentence]:
 def pattern_spans(kind: str, text: str) -> list[tuple[int, int]]:
     """Spans of ``kind`` found by the figure, date and name patterns."""
     if kind == "amount":
-        from pipeline.quantities import find_money  # the extractor's money rules, one copy
-
-        spans = []
+        spans = []  # the extractor's money rules, the qualifier in front kept
         for f in find_money(text):
-            q = QUAL_BEFORE.search(text[: f.start])  # keep "over", "an additional", …
+            q = QUAL_BEFORE.search(text[: f.start])
             spans.append((q.start() if q and q.group() else f.start, f.end))
         return spans
     if kind == "percent":

@@ -1,8 +1,9 @@
-"""Words and figure patterns shared by question typing, candidates and features.
+"""Words and patterns shared by question typing, candidates and features.
 
 Why one module: the question and the evidence must be read with the same tokeniser,
 stemmer and figure patterns, or "operating" in a question never meets "operates" in
-a sentence.
+a sentence. The figure patterns (numbers, percents, money, years) live in
+``pipeline.quantities``, one copy for the extractor and the answerer.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from pathlib import Path
 
 from index.lexical import stem
+from pipeline.quantities import YEAR
 
 _DATA = Path(__file__).resolve().parent / "data"
 
@@ -26,25 +28,8 @@ MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
-QUAL = (
-    r"(?:(?:over|more than|almost|nearly|around|about|approximately|up to|at least|some|"
-    r"a further|an additional|additional)\s+)?"
-)
-NUM = r"\d[\d,.\s]*\d|\d"
-QUAL_BEFORE = re.compile(rf"{QUAL}$", re.I)
-PERCENT = re.compile(rf"{QUAL}(?:{NUM})\s?(?:%|per\s?cent\b|percent\b)", re.I)
-YEAR = r"(?:1[89]\d\d|20\d\d)"
 DATE = re.compile(
     rf"(?:(?:\d{{1,2}}\s)?(?:{MONTHS})\.?\s{YEAR}|{YEAR}\s?(?:-|–|—|to)\s?(?:{YEAR}|now|present|ongoing)|{YEAR})",
-    re.I,
-)
-WORDNUM = (
-    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-    "forty|fifty|hundred|dozen"
-)
-NUMBER = re.compile(
-    rf"(?<![\w.,/£€$¥₹-]){QUAL}(?:(?:{NUM})(?:\s?(?:million|billion|thousand|m|bn)\b)?|\b(?:{WORDNUM})\b)"
-    rf"(?:\s?(?:-|–|—|to)\s?(?:{NUM}))?(?![\w%])(?!\s?(?:per\s?cent|percent)\b)",
     re.I,
 )
 UNIT = re.compile(

@@ -215,3 +215,24 @@ def test_a_name_known_elsewhere_as_a_person_is_typed_so():
 def test_the_linear_model_reads_features_by_name():
     lin = scorer.Linear(("a", "b"), np.array([1.0, -2.0]), np.zeros(2), np.ones(2), 0.5)
     assert lin([{"a": 1.0, "b": 1.0}, {"a": 2.0}]).tolist() == [-0.5, 2.5]
+
+
+@pytest.mark.parametrize(
+    "kind, text, want",
+    [
+        # a year and the count after it are two figures, never one "2019, 12"
+        ("number", "By 2019, 12 ferry routes had reopened.", ["12"]),
+        ("number", "Nearly 40 towns and 1,250 boats took part.", ["Nearly 40", "1,250"]),
+        ("number", "The pipe runs 5 m under the quay.", ["5"]),  # metres, not "5 m(illion)"
+        ("number", "It trained 3.5 million people.", ["3.5 million"]),
+        ("percent", "Less than 5% of boats, and under 20 percent of crews.",
+         ["Less than 5%", "under 20 percent"]),
+        ("amount", "It won an additional €3 million in 2030.", ["an additional €3 million"]),
+    ],
+)  # fmt: skip
+def test_figure_spans_are_read_with_the_extractors_atoms(kind, text, want):
+    """One definition of number, scale, qualifier and percent sign (pipeline.quantities)
+    for the extractor and the answer's spans."""
+    from qa.candidates import pattern_spans
+
+    assert [text[a:b] for a, b in pattern_spans(kind, text)] == want

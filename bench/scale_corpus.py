@@ -6,7 +6,7 @@ first one's series (hiding it), reusing its vectors. Either would measure the re
 paths, not ingest at scale. So each copy gets, deterministically from its seed:
 every proper name (a Title-case word never written in lower case) renamed, every
 number changed, the sentences of each paragraph shuffled, words swapped from small
-synonym lists, and its own title; then it is typeset by ``tests.typeset``.
+synonym lists, and its own title; then it is typeset by ``eval.typeset``.
 
 Usage: python bench/scale_corpus.py N [--corpus-dir DIR]   (from the project root)
 """
@@ -197,7 +197,7 @@ def build_corpus(n: int, corpus_dir: Path = DEFAULT_CORPUS_DIR, *, seed: int = 7
 
     Each record: ``path``, ``title``, ``pages`` (as typeset), ``base`` (the manifest used).
     """
-    from tests.typeset import render_variant
+    from eval.typeset import render_variant
 
     corpus_dir.mkdir(parents=True, exist_ok=True)
     manifests = [json.loads(p.read_text()) for p in BASES if p.exists()]

@@ -1,4 +1,4 @@
-"""Structure on randomised re-typesettings of the casebook (tests/typeset.py), per style.
+"""Structure on randomised re-typesettings of the casebook (eval/typeset.py), per style.
 
     python bench/score_typesets.py --seeds 0-7 [--byline end] [-v]
 
@@ -14,10 +14,10 @@ import json
 import tempfile
 from pathlib import Path
 
+from eval.typeset import random_look, render_variant, score_rendering
 from pipeline.chunks import chunk_structure
 from pipeline.structure import detect_structure
 from sources import load
-from tests.typeset import random_look, render_variant, score_rendering
 
 MANIFEST = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 MANIFEST = MANIFEST / "moin-casebook-2024.manifest.json"
@@ -64,7 +64,7 @@ def main() -> None:
                 f"R {s['section_recall']:.2f} P {s['section_precision']:.2f} "
                 f"labels wrong {len(s['labels_wrong'])} authors missing "
                 f"{len(s['authors_missing'])} furniture {len(s['furniture_in_chunks'])} "
-                f"off-page {len(s['off_page'])}  {drawn}"
+                f"off-page {len(s['chunk_pieces_off_page'] + s['chunk_pieces_nowhere'])}  {drawn}"
             )
             if args.verbose:
                 for k in (
@@ -73,7 +73,8 @@ def main() -> None:
                     "labels_wrong",
                     "authors_missing",
                     "furniture_in_chunks",
-                    "off_page",
+                    "chunk_pieces_off_page",
+                    "chunk_pieces_nowhere",
                 ):
                     print(f"   {k}: {s[k][:8]}")
 

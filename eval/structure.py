@@ -2,7 +2,9 @@
 
 Why a scorer of its own: the same comparison is run by the tests (one assertion per
 "Done when" line) and by ``bench/score_structure.py`` (figures per PDF side by side), on
-every typesetting that ships with a manifest. Nothing here is used at run time.
+every typesetting that ships with a manifest, and on the synthetic typesettings of
+``eval/typeset.py`` (their truth put in a manifest's shape). Nothing here is used at run
+time.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ def norm(text: str) -> str:
     """Lower-case words only: printing differences (quotes, dashes, spacing) do not count."""
     text = unicodedata.normalize("NFKC", text).lower()
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+_PAGE_OF = re.compile(r"\bpage \w+ of \d+\b", re.I)
 
 
 def _alnum(text: str) -> str:
@@ -82,6 +87,9 @@ def score_structure(
             long_enough = len(f.split()) >= 6
             if f in pieces or (long_enough and f in text):
                 furniture_hits.append((ch.pdf_pages, f))
+        furniture_hits += [
+            (ch.pdf_pages, m.group()) for m in _PAGE_OF.finditer(ch.text)
+        ]  # "Page 3 of 80": a running line whatever the manifest lists
 
     # Each chunk sentence must be printed on one of the pages the chunk cites (manifest pages).
     page_text: dict[int, str] = {}
@@ -89,7 +97,7 @@ def score_structure(
         txt = _alnum((b.get("printed_text") or b["text"]) + (b.get("affiliation") or ""))
         for pg in b["pages"]:
             page_text[pg] = page_text.get(pg, "") + txt
-    off_page = []
+    off_page, nowhere = [], []
     n_pieces = 0
     for ch in chunks:
         hay = "".join(page_text.get(p, "") for p in ch.pdf_pages)
@@ -98,9 +106,12 @@ def score_structure(
             if len(key) < 20:
                 continue
             n_pieces += 1
-            everywhere = any(key in t for t in page_text.values())
-            if everywhere and key not in hay:
+            if key in hay:
+                continue
+            if any(key in t for t in page_text.values()):
                 off_page.append((ch.pdf_pages, piece[:60]))
+            else:  # read differently from what was printed (a manifest's text may differ)
+                nowhere.append((ch.pdf_pages, piece[:60]))
 
     authors_missing = []
     for c, p in pairs:
@@ -122,6 +133,7 @@ def score_structure(
         "cases_true": len(truth),
         "cases_exact": len(exact),
         "case_pages": case_pages,
+        "want_pages": [(c["first_page"], c["last_page"]) for c in truth],
         "section_recall": tp / n_true if n_true else 1.0,
         "section_precision": tp / n_found if n_found else 0.0,
         "sections_missed": missed,
@@ -132,6 +144,7 @@ def score_structure(
         "furniture_in_chunks": furniture_hits,
         "chunk_pieces": n_pieces,
         "chunk_pieces_off_page": off_page,
+        "chunk_pieces_nowhere": nowhere,
         "authors_total": n_authors,
         "authors_found": n_authors - len(authors_missing),
         "authors_missing": authors_missing,

@@ -1,7 +1,7 @@
 """The pipeline on a differently typeset copy of the casebook, built here from the manifest.
 
 The project is judged on a copy we do not have: one column, other fonts, other running
-header, page numbers at the top. ``tests/typeset.py`` re-typesets the manifest's blocks
+header, page numbers at the top. ``eval/typeset.py`` re-typesets the manifest's blocks
 that way with reportlab and records what it rendered; these tests read that PDF with the
 project's own API and compare parts, sections, page labels and chunks with the truth.
 """
@@ -17,7 +17,7 @@ import pytest
 
 pytest.importorskip("reportlab")
 
-from tests.typeset import render_variant
+from eval.typeset import render_variant
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT.parent / "shared" / "corpus" / "moin-casebook-2024.manifest.json"

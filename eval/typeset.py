@@ -1,4 +1,6 @@
-"""Re-typeset the casebook from its manifest into a differently laid-out PDF, for tests.
+"""Re-typeset the casebook from its manifest into a differently laid-out PDF: a measuring
+tool for the tests and ``bench/`` (needs reportlab, the ``dev`` extra; nothing at run time
+imports it).
 
 The project is judged on a copy of the casebook typeset differently from the one we
 have (one column, other fonts, other running header, page numbers at the top). This
@@ -939,7 +941,39 @@ def _header_line(lk: _Look, name: str, n: int) -> list[str]:
     return [str(n), f"{TWO_COL_HEADER} | {name}"]
 
 
-if __name__ == "__main__":  # python -m tests.typeset MANIFEST OUT.pdf [style]
+def manifest_of(truth: dict) -> dict[str, Any]:
+    """A rendering's truth in the shape of a casebook manifest (cases with their sections
+    and authors, page labels, running strings, the text printed on each page), so that
+    ``eval.structure.score_structure`` scores renderings and shipped PDFs alike."""
+    cases = [p for p in truth["parts"] if p["kind"] == "case"]
+    return {
+        "cases": [
+            {
+                "case_id": c["title"],
+                "first_page": c["first_page"],
+                "last_page": c["last_page"],
+                "sections": [{"heading": s["heading"]} for s in c["sections"]],
+                "authors": [{"name": a} for a in c["authors"]],
+            }
+            for c in cases
+        ],
+        "page_labels": truth["page_labels"],
+        "page_furniture": [truth["header_strings"] + truth["footer_strings"]],
+        "blocks": [
+            {"text": " ".join(texts), "pages": [int(page)]}
+            for page, texts in truth["page_texts"].items()
+        ],
+    }
+
+
+def score_rendering(structure: Any, chunks: list[Any], truth: dict) -> dict[str, Any]:
+    """``score_structure`` against a rendering's truth (see ``manifest_of``)."""
+    from eval.structure import score_structure
+
+    return score_structure(structure, chunks, manifest_of(truth))
+
+
+if __name__ == "__main__":  # python -m eval.typeset MANIFEST OUT.pdf [style]
     import json
     import sys
     import time
@@ -959,60 +993,3 @@ if __name__ == "__main__":  # python -m tests.typeset MANIFEST OUT.pdf [style]
             p["title"][:60],
             [(s["heading"][:30], s["first_page"]) for s in p["sections"]],
         )
-
-
-def score_rendering(structure: Any, chunks: list[Any], truth: dict) -> dict:
-    """Figures for one rendering: cases with exact pages, section recall/precision, labels,
-    authors, running lines in chunks, chunk sentences off their cited pages."""
-
-    def norm(t: str) -> str:
-        return " ".join(re.sub(r"[^\w]+", " ", t.lower()).split())
-
-    def alnum(t: str) -> str:
-        return re.sub(r"[\W_]+", "", t.lower())
-
-    found = [p for p in structure.parts if p.kind == "case"]
-    want = [p for p in truth["parts"] if p["kind"] == "case"]
-    by_first = {p.first_page: p for p in found}
-    exact = sum(
-        1 for w in want if (p := by_first.get(w["first_page"])) and p.last_page == w["last_page"]
-    )
-    tp = n_true = n_found = 0
-    authors_missing = []
-    for w in want:
-        p = by_first.get(w["first_page"])
-        truth_h = {norm(s["heading"]) for s in w["sections"]}
-        got_h = {norm(s.heading) for s in p.sections} if p else set()
-        tp, n_true, n_found = tp + len(truth_h & got_h), n_true + len(truth_h), n_found + len(got_h)
-        got_a = {norm(a) for a in p.authors} if p else set()
-        authors_missing += [a for a in w["authors"] if norm(a) not in got_a]
-    labels = [pg.label for pg in structure.document.pages]
-    bad_labels = [
-        (i + 1, g, t)
-        for i, (g, t) in enumerate(zip(labels, truth["page_labels"], strict=False))
-        if g != t
-    ]
-    running = [norm(h) for h in truth["header_strings"] + truth["footer_strings"]]
-    page_text = {int(k): alnum(" ".join(v)) for k, v in truth["page_texts"].items()}
-    furniture, off_page = [], []
-    for c in chunks:
-        for piece in c.text.split("\n\n"):
-            if norm(piece) in running or re.search(r"\bpage \w+ of \d+\b", piece, re.I):
-                furniture.append((c.pdf_pages, piece[:60]))
-        hay = "".join(page_text.get(pg, "") for pg in c.pdf_pages)
-        for sent in re.split(r"(?<=[.!?])\s+|\n+", c.text):
-            key = alnum(sent)[:60]
-            if len(key) >= 20 and key not in hay:
-                off_page.append((c.pdf_pages, sent[:60]))
-    return {
-        "cases_found": len(found),
-        "cases_exact": exact,
-        "section_recall": tp / n_true if n_true else 1.0,
-        "section_precision": tp / n_found if n_found else 0.0,
-        "labels_wrong": bad_labels,
-        "authors_missing": authors_missing,
-        "furniture_in_chunks": furniture,
-        "off_page": off_page,
-        "case_pages": [(p.first_page, p.last_page) for p in found],
-        "want_pages": [(w["first_page"], w["last_page"]) for w in want],
-    }

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from casebook.config import offline
 
@@ -33,6 +34,20 @@ def wall(cmd: list[str]) -> float:
 def pct(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, round(q * (len(xs) - 1)))]
+
+
+def warm_latencies(engine: Any, questions: list[str]) -> tuple[list[float], list[float]]:
+    """(ask ms, search ms) per question on an open, warmed engine; shared with
+    ``bench/bench_scale.py`` so both measure the same thing."""
+    ask_ms, search_ms = [], []
+    for q in questions:  # ask first: it must pay for embedding the question itself
+        t0 = time.perf_counter()
+        engine.ask(q)
+        ask_ms.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        engine.search(q + " ")  # a new string: no memoised query vector
+        search_ms.append((time.perf_counter() - t0) * 1000)
+    return ask_ms, search_ms
 
 
 def main() -> None:
@@ -74,14 +89,7 @@ def main() -> None:
     questions = [it.question for it in load_gold(ROOT / "eval" / "gold" / "dev-qa.jsonl")[0]]
     with Engine.open(index_dir) as engine:
         engine.ask("warm up")
-        search_ms, ask_ms = [], []
-        for q in questions:  # ask first: it must pay for embedding the question itself
-            t0 = time.perf_counter()
-            engine.ask(q)
-            ask_ms.append((time.perf_counter() - t0) * 1000)
-            t0 = time.perf_counter()
-            engine.search(q + " ")  # a new string: no memoised query vector
-            search_ms.append((time.perf_counter() - t0) * 1000)
+        ask_ms, search_ms = warm_latencies(engine, questions)
     print(f"warm, {len(questions)} dev questions")
     for name, xs in (("search (hybrid) only", search_ms), ("ask (search + answer)", ask_ms)):
         med = statistics.median(xs)

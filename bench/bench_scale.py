@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/...` puts bench/, not the root, on sys.path
     sys.path.insert(0, str(ROOT))
 
+from bench.bench_ask import warm_latencies  # noqa: E402
 from bench.scale_corpus import DEFAULT_CORPUS_DIR, build_corpus  # noqa: E402
 from casebook.config import offline  # noqa: E402
 
@@ -376,14 +377,7 @@ def query_worker(index_dir: Path, n: int, chroma_url: str | None = None) -> None
         t0 = time.perf_counter()
         engine.ask("warm up: what is a mission?")
         first = time.perf_counter() - t0
-        ask_ms, search_ms = [], []
-        for q in qs:  # ask first: it pays for embedding the question itself
-            t0 = time.perf_counter()
-            engine.ask(q)
-            ask_ms.append((time.perf_counter() - t0) * 1000)
-            t0 = time.perf_counter()
-            engine.search(q + " ")  # a new string: no memoised query vector
-            search_ms.append((time.perf_counter() - t0) * 1000)
+        ask_ms, search_ms = warm_latencies(engine, qs)
         stats = {
             "documents": len(engine.index.documents()),
             "chunks": len(engine.index.vectors().ids),

@@ -64,6 +64,20 @@ def load_nlp() -> Any:
 # --------------------------------------------------------------------------- driver
 
 
+def _placed(chunk: Chunk, page: int, label: str | None) -> dict[str, Any]:
+    """The fields an entity takes from the chunk (and page) it stands in: one list for new
+    entities and for those moved onto an identical chunk of another edition."""
+    return {
+        "chunk_id": chunk.id,
+        "doc_sha256": chunk.doc_sha256,
+        "document": chunk.document,
+        "case": chunk.case,
+        "section": chunk.section,
+        "page_label": label,
+        "pdf_page": page,
+    }
+
+
 def _page_locator(document: Document | None) -> Callable[[Chunk, int], tuple[int, str | None]]:
     """Map an offset in a chunk to its PDF page, using block offsets when the document is known."""
     spans: list[tuple[int, int, int]] = []
@@ -345,19 +359,12 @@ def extract_entities(
     entities: list[Entity] = []
 
     def make(chunk: Chunk, etype: str, s: int, e: int, attrs: dict[str, Any]) -> Entity:
-        page, label = locate(chunk, s)
         return Entity(
             type=etype,  # type: ignore[arg-type]
             text=chunk.text[s:e],
-            chunk_id=chunk.id,
-            doc_sha256=chunk.doc_sha256,
-            document=chunk.document,
-            case=chunk.case,
-            section=chunk.section,
-            page_label=label,
-            pdf_page=page,
             span=(s, e),
             attrs=attrs,
+            **_placed(chunk, *locate(chunk, s)),
         )
 
     for chunk, found in zip(chunks, per_chunk, strict=True):
@@ -404,18 +411,5 @@ def rebase_entities(
     locate = _page_locator(document)
     out = []
     for e in old:
-        page, label = locate(chunk, e.span[0])
-        out.append(
-            replace(
-                e,
-                chunk_id=chunk.id,
-                doc_sha256=chunk.doc_sha256,
-                document=chunk.document,
-                case=chunk.case,
-                section=chunk.section,
-                page_label=label,
-                pdf_page=page,
-                attrs=dict(e.attrs),
-            )
-        )
+        out.append(replace(e, attrs=dict(e.attrs), **_placed(chunk, *locate(chunk, e.span[0]))))
     return out

@@ -36,6 +36,24 @@ def timed(fn: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def best_of_alternating(
+    fns: dict[str, Callable[[], object]], rounds: int
+) -> dict[str, tuple[float, float]]:
+    """Best (wall, CPU) seconds of each function over ``rounds`` rounds that run them in
+    turn. Why: the machine is shared; alternating exposes every function to the same load,
+    the best run is the least disturbed, and CPU time (``time.process_time``) barely
+    depends on the load at all."""
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            w0, c0 = time.perf_counter(), time.process_time()
+            fn()
+            wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+            old = best.get(name, (wall, cpu))
+            best[name] = (min(old[0], wall), min(old[1], cpu))
+    return best
+
+
 def row(name: str, seconds: float, base: float | None = None, target: float | None = None) -> None:
     ratio = f"{seconds / base:6.2f}×" if base else "       "
     goal = f"target ≤ {target:g} s {'ok' if seconds <= target else 'MISSED'}" if target else ""
@@ -118,23 +136,35 @@ def main() -> None:
     from sources import load
 
     print(f"casebook ingest benchmark — {args.pdf.name}")
-    print("parse + structure + chunk")
-    bare, _ = timed(
-        lambda: [p.extract_text() for p in pypdf.PdfReader(args.pdf).pages], args.repeat
+    rounds = max(args.repeat, 3)
+    print(f"parse + structure + chunk (best of {rounds} alternating rounds; wall and CPU)")
+    best = best_of_alternating(
+        {
+            "bare": lambda: [p.extract_text() for p in pypdf.PdfReader(args.pdf).pages],
+            "load": lambda: load(args.pdf),
+            "total": lambda: chunk_structure(detect_structure(load(args.pdf))),
+        },
+        rounds,
     )
-    row("bare pypdf extract_text (all pages)", bare)
-    parse, doc = timed(lambda: load(args.pdf), args.repeat)
-    row("sources.load (layout, labels, headers)", parse, bare)
-    struct, structure = timed(lambda: detect_structure(load(args.pdf)), args.repeat)
-    row("  + detect_structure", struct, bare)
+    (bare, bare_cpu), (parse, parse_cpu) = best["bare"], best["load"]
+    (total, total_cpu), structure = best["total"], detect_structure(load(args.pdf))
     chunk_t, chunks = timed(lambda: chunk_structure(structure), args.repeat)
-    total = struct + chunk_t
-    row("  + chunk_structure (tokenizer-measured)", chunk_t)
-    row("parse + structure + chunk", total, bare, target=5)
-    verdict = "ok" if total <= 1.5 * bare else "MISSED"
-    print(f"  {'ratio to bare pypdf (target ≤ 1.5×)':44} {total / bare:8.2f} ×  {verdict}")
+    print(f"  {'':44} {'wall':>8}    {'ratio':>6}   {'CPU':>8}    {'ratio':>6}")
+    for name, (w, c) in (
+        ("bare pypdf extract_text (all pages)", (bare, bare_cpu)),
+        ("sources.load (layout, labels, headers)", (parse, parse_cpu)),
+        ("parse + structure + chunk", (total, total_cpu)),
+    ):
+        print(f"  {name:44} {w:8.2f} s  {w / bare:6.2f}×  {c:8.2f} s  {c / bare_cpu:6.2f}×")
+    row("  of which chunk_structure (tokenizer-measured)", chunk_t)
+    row("parse + structure + chunk", total, target=5)
+    verdict = "ok" if total <= 1.5 * bare and total_cpu <= 1.5 * bare_cpu else "MISSED"
+    print(
+        f"  {'ratio to bare pypdf (target ≤ 1.5×)':44} wall {total / bare:.2f}×, "
+        f"CPU {total_cpu / bare_cpu:.2f}×  {verdict}"
+    )
     words = len(structure.document.text.split())
-    print(f"  {len(doc.pages)} pages, {words} words, {len(chunks)} chunks")
+    print(f"  {len(structure.document.pages)} pages, {words} words, {len(chunks)} chunks")
     if args.parse_only:
         return
 

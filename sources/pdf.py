@@ -7,7 +7,6 @@ and structure detection (headings, titles, quotes) needs the font size and weigh
 
 from __future__ import annotations
 
-import functools
 import io
 import logging
 import re
@@ -33,13 +32,13 @@ from sources.errors import (
     SourceError,
     WrongPasswordError,
 )
+from sources.fonts import Widths, font_family, font_style, fonts_parsed_once
 from sources.joining import join_lines, sha256_bytes
 
 log = logging.getLogger(__name__)
 
 PARSER = f"pypdf {pypdf.__version__}"
 MARGIN_BAND = 0.12  # share of the page height at top and bottom where running lines live
-AVG_GLYPH_EM = 0.5  # average glyph advance in em, to estimate where a line ends
 BULLETS = "•◦▪▫■□●○‣⁃–-*·"
 _ROMAN = re.compile(
     r"^(?=[ivxlcdm]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$", re.I
@@ -60,46 +59,6 @@ class _Frag:
     @property
     def x1(self) -> float:
         return self.x0 + self.width
-
-
-class _Widths:
-    """Glyph advance widths by Unicode character, per font, from the PDF's own metrics.
-
-    Column and table detection need where a line ends; the visitor API gives only where
-    it starts. pypdf parses /Widths (and CID /W) keyed by character code; we re-key them
-    by the Unicode text the visitor sees. Falls back to an average glyph width.
-    """
-
-    def __init__(self) -> None:
-        self._cache: dict[object, dict[str, float] | None] = {}
-
-    def _table(self, font_dict: object) -> dict[str, float] | None:
-        key = getattr(font_dict, "indirect_reference", None) or id(font_dict)
-        if key in self._cache:
-            return self._cache[key]
-        table: dict[str, float] | None = None
-        try:
-            from pypdf.generic._font import Font
-
-            font = Font.from_font_resource(font_dict)  # type: ignore[arg-type]
-            cmap = font.character_map or {}
-            table = {
-                cmap.get(c, c) if isinstance(c, str) else c: float(w)
-                for c, w in font.character_widths.items()
-            }
-            if len(table) <= 2:
-                table = None
-        except Exception as e:
-            log.debug("no font metrics (%s): estimating widths", e)
-        self._cache[key] = table
-        return table
-
-    def width(self, text: str, font_dict: object, size: float) -> float:
-        table = self._table(font_dict) if font_dict is not None else None
-        if not table:
-            return len(text) * size * AVG_GLYPH_EM
-        default = table.get("default", 500.0) or 500.0
-        return sum(table.get(ch, default) for ch in text) * size / 1000.0
 
 
 def read_pdf(path: str | Path, password: str | None = None) -> Document:
@@ -135,18 +94,19 @@ def read_pdf(path: str | Path, password: str | None = None) -> Document:
 
     raw: list[list[Line]] = []
     sizes: list[tuple[float, float]] = []
-    widths = _Widths()
-    for i in range(n_pages):
-        try:
-            page = reader.pages[i]
-            box = page.mediabox
-            width, height = float(box.width), float(box.height)
-            raw.append(_page_lines(page, float(box.top), widths))
-        except MemoryError:
-            raise
-        except Exception as e:
-            raise DamagedPDFError(path, f"page {i + 1}: {_short(e)}") from e
-        sizes.append((width, height))
+    widths = Widths()
+    with fonts_parsed_once():
+        for i in range(n_pages):
+            try:
+                page = reader.pages[i]
+                box = page.mediabox
+                width, height = float(box.width), float(box.height)
+                raw.append(_page_lines(page, float(box.top), widths))
+            except MemoryError:
+                raise
+            except Exception as e:
+                raise DamagedPDFError(path, f"page {i + 1}: {_short(e)}") from e
+            sizes.append((width, height))
 
     if sum(ch.isalnum() for lines in raw for ln in lines for ch in ln.text) < 5:
         raise NoTextError(path)
@@ -203,56 +163,7 @@ def _short(e: BaseException) -> str:
 # --- lines --------------------------------------------------------------------------------
 
 
-def _font_family(font_dict: object) -> str:
-    """The family of a font: its /BaseFont without subset tag ("ABCDEF+") or style suffix."""
-    try:
-        name = str(font_dict.get("/BaseFont", "") or "") if font_dict is not None else ""  # type: ignore[attr-defined]
-    except (AttributeError, KeyError, TypeError):
-        return ""
-    return family_of(name)
-
-
-# Style words font names append to the family ("Arial-BoldMT", "Calibri,Italic").
-_STYLE_SUFFIX = re.compile(
-    r"(bold|black|heavy|semibold|demibold|demi|medium|light|italic|oblique|regular|roman|book|"
-    r"condensed|narrow|mt|ps|psmt|std|pro|bd|it)$",
-    re.I,
-)
-
-
-@functools.lru_cache(maxsize=512)
-def family_of(base_font: str) -> str:
-    """A font's family from its /BaseFont: no subset tag, style words or size digits.
-
-    "ABCDEF+Arial-BoldMT" and "ArialMT" are both "arial"; TeX's CMBX10 and CMR10 are both
-    "cm" (Computer Modern), CMSS10 is "cmss" (its sans).
-    """
-    name = base_font.lstrip("/").split("+")[-1]
-    tex = re.match(r"^(cm|lm)(ss|tt)?", name, re.I)
-    if tex:
-        return (tex.group(1) + (tex.group(2) or "")).lower()
-    name = re.split(r"[-,]", name)[0]
-    prev = None
-    while name and name != prev:
-        prev = name
-        name = _STYLE_SUFFIX.sub("", name)
-    return re.sub(r"\d+$", "", name).lower()
-
-
-def _font_style(font_dict: object) -> tuple[bool, bool]:
-    name = ""
-    try:
-        if font_dict is not None:
-            name = str(font_dict.get("/BaseFont", "") or "")  # type: ignore[attr-defined]
-    except (AttributeError, KeyError, TypeError):
-        name = ""
-    low = name.lower()
-    bold = any(t in low for t in ("bold", "black", "heavy", "semibold", "demi", "cmbx", "cmb10"))
-    italic = any(t in low for t in ("italic", "oblique", "cmti", "cmsl"))
-    return bold, italic
-
-
-def _page_lines(page: pypdf.PageObject, page_top: float, widths: _Widths) -> list[Line]:
+def _page_lines(page: pypdf.PageObject, page_top: float, widths: Widths) -> list[Line]:
     """Visual lines of one page: stream fragments on one baseline, close in x, are one line."""
     frags: list[_Frag] = []
     styles: dict[int, tuple[bool, bool, str]] = {}
@@ -266,7 +177,7 @@ def _page_lines(page: pypdf.PageObject, page_top: float, widths: _Widths) -> lis
         size = round(float(font_size) * scale, 1) or 1.0
         style = styles.get(id(font_dict))
         if style is None:  # a page uses a few fonts for thousands of fragments
-            style = styles[id(font_dict)] = (*_font_style(font_dict), _font_family(font_dict))
+            style = styles[id(font_dict)] = (*font_style(font_dict), font_family(font_dict))
         bold, italic, family = style
         for k, part in enumerate(text.split("\n")):
             if part.strip():

@@ -196,3 +196,28 @@ def test_pdf_page_labels_win_over_printed_numbers(tmp_path):
     labels = [p.label for p in load(out).pages]
     assert labels[:6] == ["i", "ii", "iii", "iv", "1", "2"]
     assert labels[-1] == "76"
+
+
+def test_each_font_is_parsed_once_per_file_and_the_text_is_unchanged(monkeypatch):
+    """pypdf re-parses every font on every page; a read parses each one once (issue #11's
+    speed) and the text pypdf extracts with the shared fonts is the same, page by page."""
+    import pypdf
+    from pypdf.generic._font import Font
+
+    from sources.fonts import fonts_parsed_once
+
+    parse = Font.from_font_resource.__func__
+    parsed: list[int] = []
+
+    def counting(cls, font_dict):
+        parsed.append(id(font_dict))
+        return parse(cls, font_dict)
+
+    monkeypatch.setattr(Font, "from_font_resource", classmethod(counting))
+    doc = load(CASEBOOK)
+    assert len(doc.pages) == 80 and 0 < len(parsed) == len(set(parsed)) < 20
+    for pdf in (CASEBOOK, *sorted((CORPUS / "wild").glob("00[2-4]*.pdf"))[:2]):
+        plain = [p.extract_text() for p in pypdf.PdfReader(pdf).pages]
+        with fonts_parsed_once():
+            shared = [p.extract_text() for p in pypdf.PdfReader(pdf).pages]
+        assert shared == plain, pdf

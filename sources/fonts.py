@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import repeat
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ class Widths:
         if not table:
             return len(text) * size * AVG_GLYPH_EM
         default = table.get("default", 500.0) or 500.0
-        return sum(table.get(ch, default) for ch in text) * size / 1000.0
+        return sum(map(table.get, text, repeat(default, len(text)))) * size / 1000.0
 
 
 def font_family(font_dict: object) -> str:

@@ -7,6 +7,7 @@ and structure detection (headings, titles, quotes) needs the font size and weigh
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
@@ -108,7 +109,7 @@ def read_pdf(path: str | Path, password: str | None = None) -> Document:
                 raise DamagedPDFError(path, f"page {i + 1}: {_short(e)}") from e
             sizes.append((width, height))
 
-    if sum(ch.isalnum() for lines in raw for ln in lines for ch in ln.text) < 5:
+    if not _has_text(raw):
         raise NoTextError(path)
 
     labels = _page_labels(reader, raw, sizes)
@@ -152,6 +153,17 @@ def read_pdf(path: str | Path, password: str | None = None) -> Document:
     )
     assign_offsets(doc)
     return doc
+
+
+def _has_text(raw: list[list[Line]], at_least: int = 5) -> bool:
+    """At least a few letters or digits on the pages (stops counting once there are)."""
+    seen = 0
+    for lines in raw:
+        for ln in lines:
+            seen += sum(map(str.isalnum, ln.text))
+            if seen >= at_least:
+                return True
+    return False
 
 
 def _short(e: BaseException) -> str:
@@ -208,13 +220,16 @@ def _page_lines(page: pypdf.PageObject, page_top: float, widths: Widths) -> list
     return lines
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _line(frags: list[_Frag]) -> Line:
     text = ""
     for f in frags:
         if text and not text.endswith(" ") and not f.text.startswith((" ", ",", ".", ";", ":")):
             text += " "
         text += f.text
-    text = re.sub(r"\s+", " ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
     main = max(frags, key=lambda f: len(f.text))
     x1 = max(f.x1 for f in frags)
     return Line(text, frags[0].x0, x1, frags[0].top, main.size, main.bold, main.italic, main.font)
@@ -373,6 +388,7 @@ def _outermost(lines: list[Line]) -> list[Line]:
     return [ln for ln in lines if abs(ln.top - top) < 2 or abs(ln.top - bottom) < 2]
 
 
+@functools.lru_cache(maxsize=8192)  # asked of the same lines again and again
 def _running_key(text: str) -> str:
     """A margin line's text, numbers masked: "Chapter 3 · page 12" → "chapter # · page #"."""
     low = re.sub(r"\s+", " ", text.strip().lower())

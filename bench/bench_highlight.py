@@ -61,9 +61,9 @@ def questions(index_dir: Path) -> None:
     """Per gold set: answered questions whose first citation is highlighted on its quote."""
     import json
 
+    from eval.highlight import overlaps, quote_lines
     from index.engine import Engine
     from sources import bundled_casebooks
-    from tests.web_helpers import overlaps, quote_lines
 
     pdf = bundled_casebooks()[0]
     doc, renderer = load(pdf), PageRenderer()

@@ -1,5 +1,6 @@
 """``casebook serve`` end to end: the JSON API against the CLI, highlights against pypdf's
-text positions, and a real headless Chromium driving the pages (tests/web_helpers.py)."""
+text positions (eval/highlight.py), and a real headless Chromium driving the pages
+(tests/web_helpers.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from casebook.cli import main
+from eval.highlight import overlaps, quote_lines
 from tests.conftest import CASEBOOK, ROOT
-from tests.web_helpers import LiveServer, highlight_from_png, overlaps, quote_lines
+from tests.web_helpers import LiveServer, highlight_from_png
 
 # The README's example question (what a new user types first), not a gold question.
 EXAMPLE = (

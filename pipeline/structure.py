@@ -26,10 +26,10 @@ def detect_structure(doc: Document) -> Structure:
     What the document declares decides first: its bookmarks (parts, and sections when they
     nest), else a printed contents page (where parts begin), else typography alone.
     """
-    typo = measure_typography(doc)
-    for page in doc.pages:
-        for b in page.blocks:
-            b.kind = classify_block(b, typo)  # type: ignore[assignment]
+    typo = _classify(doc, measure_typography(doc))
+    floor = _declared_title_size(doc, typo)
+    if floor is not None:
+        typo = _classify(doc, measure_typography(doc, title_floor=floor))
     merge_quotes(doc)
     assign_offsets(doc)
     vocab = lowercase_vocabulary([doc.text])
@@ -66,6 +66,36 @@ def detect_structure(doc: Document) -> Structure:
             part.title = titles[s]
     assign_kinds(parts)
     return Structure(document=doc, parts=parts, source=source)
+
+
+def _classify(doc: Document, typo: Typography) -> Typography:
+    for page in doc.pages:
+        for b in page.blocks:
+            b.kind = classify_block(b, typo)  # type: ignore[assignment]
+    return typo
+
+
+def _declared_title_size(doc: Document, typo: Typography) -> float | None:
+    """The smallest size of the part titles a contents page or the bookmarks name, when
+    typography took that size for the section-heading level (titles only moderately
+    larger than body text, and more of them than of any heading style); else None."""
+    if typo.heading is None:
+        return None
+    blocks = [b for page in doc.pages for b in page.blocks]
+    declared = outline_anchors(doc, blocks)
+    if declared is not None:
+        top = min(a.level for a in declared)
+        declared = [a for a in declared if a.level == top]
+    else:
+        declared = contents_anchors(doc, blocks)
+    sizes = [round(blocks[a.index].size, 1) for a in declared or [] if a.matched]
+    at_heading = sum(1 for s in sizes if abs(s - typo.heading) < 0.3)
+    # Most blocks of the heading style must be declared titles: where titles are set
+    # exactly like the section headings, the style stays the heading level.
+    styled = sum(1 for b in blocks if b.kind == "heading" and abs(b.size - typo.heading) < 0.3)
+    if len(sizes) < 2 or at_heading < 2 or at_heading * 2 < styled:
+        return None
+    return min(s for s in sizes if s >= typo.heading - 0.3)
 
 
 def part_blocks_on_first_page(part: Part, blocks: list[Block], start: int) -> list[Block]:

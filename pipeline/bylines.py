@@ -90,6 +90,9 @@ def authors_from_blocks(blocks: list[Block], vocab: set[str]) -> list[str]:
         # A table's rows, or the printed lines of a block (bylines set one under another
         # in running-text style are joined into one block by layout).
         rows = b.text.split("\n") if b.kind == "table" else [ln.text for ln in b.lines]
+        if b.kind != "table" and "; " in b.text:
+            # "Name, Role, Affiliation; Name, Role, …" run on as one byline paragraph.
+            rows = [r.strip() for r in b.text.split(";")]
         for row in rows:
             cell = row.split(" | ")[0]
             if len(row.split()) > 30 or cell.rstrip().endswith("."):

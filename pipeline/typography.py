@@ -87,10 +87,18 @@ def measure_typography(doc: Document, title_floor: float | None = None) -> Typog
         key = max(heads, key=lambda k: (heads[k], -k[0]))
         if heads[key] >= 2:
             heading, heading_family, heading_caps = key
-    if heading is None and _italic_heads(doc, body) >= 2:
+    italic = _italic_heads(doc, body)
+    floor = title_floor
+    if heading is not None and italic >= 3 * heads[(heading, heading_family, heading_caps)]:
+        # The larger style opens a part once in a while (a title); the italic lines at body
+        # size, several to each of them, are the section headings.
+        floor = min(floor or heading, heading)
+        heading, heading_family, heading_caps = None, None, False
+    if heading is None and italic >= 2:
         # No larger or bolder level: short italic lines at body size that open running
         # text are the section headings (a journal's run of questions).
         heading, heading_italic = body, True
+    title_floor = floor
     title = max(heading * 1.12, body * 1.3) if heading else body * 1.6
     if title_floor is not None:
         title = min(title, title_floor - 0.3)

@@ -88,7 +88,8 @@ def _declared_title_size(doc: Document, typo: Typography) -> float | None:
         declared = [a for a in declared if a.level == top]
     else:
         declared = contents_anchors(doc, blocks)
-    sizes = [round(blocks[a.index].size, 1) for a in declared or [] if a.matched]
+    sizes = [_title_size(blocks, a.index, typo.body) for a in declared or [] if a.matched]
+    sizes = [s for s in sizes if s > typo.body * 1.05]
     at_heading = sum(1 for s in sizes if abs(s - typo.heading) < 0.3)
     # Most blocks of the heading style must be declared titles: where titles are set
     # exactly like the section headings, the style stays the heading level.
@@ -96,6 +97,17 @@ def _declared_title_size(doc: Document, typo: Typography) -> float | None:
     if len(sizes) < 2 or at_heading < 2 or at_heading * 2 < styled:
         return None
     return min(s for s in sizes if s >= typo.heading - 0.3)
+
+
+def _title_size(blocks: list[Block], i: int, body: float) -> float:
+    """The type size of the title an entry names: the matched block's, or when that is a
+    short line at body size (a tag line matched), the next larger block's on its page."""
+    for b in blocks[i : i + 3]:
+        if b.pdf_page != blocks[i].pdf_page:
+            break
+        if b.size > body * 1.05:
+            return round(b.size, 1)
+    return round(blocks[i].size, 1)
 
 
 def part_blocks_on_first_page(part: Part, blocks: list[Block], start: int) -> list[Block]:

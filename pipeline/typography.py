@@ -92,7 +92,9 @@ def measure_typography(doc: Document, title_floor: float | None = None) -> Typog
     if heading is not None and italic >= 3 * heads[(heading, heading_family, heading_caps)]:
         # The larger style opens a part once in a while (a title); the italic lines at body
         # size, several to each of them, are the section headings.
-        floor = min(floor or heading, heading)
+        # (A style at body size, such as a tag line in capitals, is no title.)
+        if heading > body * 1.05:
+            floor = min(floor or heading, heading)
         heading, heading_family, heading_caps = None, None, False
     if heading is None and italic >= 2:
         # No larger or bolder level: short italic lines at body size that open running

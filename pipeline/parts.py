@@ -38,7 +38,19 @@ def build_part(
     tag = " · ".join(b.text for b in blocks[:i]) or None
     title_blocks: list[Block] = []
     while (
-        i < len(blocks) and blocks[i].kind == "title" and blocks[i].pdf_page == blocks[0].pdf_page
+        i < len(blocks)
+        and blocks[i].kind == "title"
+        and (
+            blocks[i].pdf_page == blocks[0].pdf_page
+            # a title broken over a page end carries on at the top of the next page
+            or (
+                title_blocks
+                and blocks[i].pdf_page == title_blocks[-1].pdf_page + 1
+                and blocks[i - 1] is title_blocks[-1]
+                and abs(blocks[i].size - title_blocks[-1].size) < 0.3
+                and not any(b.pdf_page == blocks[i].pdf_page for b in blocks[:i])
+            )
+        )
     ):
         title_blocks.append(blocks[i])
         i += 1

@@ -132,10 +132,24 @@ def _title_starts(blocks: list[Block]) -> list[int]:
             between = blocks[starts[-1] : i]
             if not any(_running_text(x) for x in between):
                 continue  # the title of the part just opened, continued
+        if starts and title_continues(blocks, i):
+            continue
         starts.append(_walk_back(blocks, i))
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     return starts
+
+
+def title_continues(blocks: list[Block], i: int) -> bool:
+    """Whether the title block ``blocks[i]``, first on its page, carries on a title that a
+    part opened mid-page (after running text) set at the foot of the previous page."""
+    if i == 0 or blocks[i - 1].kind != "title" or blocks[i - 1].pdf_page == blocks[i].pdf_page:
+        return False
+    prev = blocks[i - 1]
+    if abs(prev.size - blocks[i].size) > 0.3:
+        return False
+    before = [b for b in blocks[: i - 1] if b.pdf_page == prev.pdf_page]
+    return any(_running_text(b) for b in before)
 
 
 def _running_text(b: Block) -> bool:

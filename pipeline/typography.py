@@ -89,7 +89,7 @@ def measure_typography(doc: Document, title_floor: float | None = None) -> Typog
             heading, heading_family, heading_caps = key
     italic = _italic_heads(doc, body)
     floor = title_floor
-    if heading is not None and italic >= 3 * heads[(heading, heading_family, heading_caps)]:
+    if heading is not None and italic >= 1.5 * heads[(heading, heading_family, heading_caps)]:
         # The larger style opens a part once in a while (a title); the italic lines at body
         # size, several to each of them, are the section headings.
         # (A style at body size, such as a tag line in capitals, is no title.)

@@ -162,6 +162,7 @@ class _Look:
     small_caps_title: bool = False  # case titles in small capitals
     about: str = "heading"  # "heading": an "About the authors" section; "paragraph": a bold
     # label and one paragraph "Name is Role at Affiliation. Name is …" closing the case
+    wide_front: bool = False  # two columns for the cases only; front and back matter full width
     contents: str = "table"  # "table" as the manifest prints it (its own page numbers);
     # "stacked": tag line, title lines, then this rendering's label on its own line;
     # "rows": label, tag and title side by side, the title over several lines
@@ -230,6 +231,7 @@ def journal_look(seed: int, prefer_ttf: bool = True, **fixed: Any) -> _Look:
     rng = random.Random(seed * 7919 + 17)
     look = random_look(seed, prefer_ttf)
     look.columns = 2
+    look.wide_front = True
     look.mid_page = True
     look.byline = "end"
     look.about = "paragraph"
@@ -581,7 +583,7 @@ class _Doc(BaseDocTemplate):
             ]
         self.margins = (m_l, m_r, m_t, m_b)
         templates = [PageTemplate(id="page", frames=frames, onPageEnd=self._decorate)]
-        if lk.columns == 2:
+        if lk.columns == 2 and lk.wide_front:
             # Front and back matter full width; the cases in two columns.
             wide = Frame(m_l, m_b, W - m_l - m_r, H - m_t - m_b, id="wide", leftPadding=0,
                          rightPadding=0, topPadding=0, bottomPadding=0)  # fmt: skip
@@ -857,10 +859,10 @@ def render_variant(
             story.append(CondPageBreak(lk.title * 3 + lk.body * 8))
             mid_page.add(k)
         elif k:
-            if lk.columns == 2:
+            if lk.columns == 2 and lk.wide_front:
                 story.append(NextPageTemplate("page" if p["case"] else "wide"))
             story.append(PageBreak())
-        here = width if p["case"] or lk.columns == 1 else full_width
+        here = width if p["case"] or lk.columns == 1 or not lk.wide_front else full_width
         mark = _Mark(k)
         mark._truth = ("part", k)  # type: ignore[attr-defined]
         story.append(mark)

@@ -1,6 +1,10 @@
 """The dev gold set asked on each typesetting of the casebook, side by side.
 
-    python bench/eval_layouts.py [--gold eval/gold/dev-qa.jsonl] [--keep]
+    python bench/eval_layouts.py [--gold eval/gold/dev-qa.jsonl] [--layouts 2024,report]
+        [--pdf journal=/path/to/other-typesetting.pdf] [--root /tmp/mine]
+
+``--pdf NAME=PATH`` adds a typesetting (its ``.manifest.json`` beside it); ``--root`` is the
+folder of the indexes (``ROOT/casebook-layout-<name>``, built once, reused when present).
 
 Each PDF is ingested into its own index (``/tmp/casebook-layout-<name>``) and the gold set is
 run through ``casebook eval --json``. The gold's evidence pages are printed labels of the 2024
@@ -103,11 +107,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gold", type=Path, default=ROOT / "eval" / "gold" / "dev-qa.jsonl")
     ap.add_argument("--layouts", default=",".join(LAYOUTS))
+    ap.add_argument("--pdf", action="append", default=[], help="NAME=PATH: another typesetting")
+    ap.add_argument("--root", type=Path, default=Path("/tmp"), help="folder of the indexes")
     args = ap.parse_args()
+    names = args.layouts.split(",") if args.layouts else []
+    for spec in args.pdf:
+        name, _, path = spec.partition("=")
+        LAYOUTS[name] = Path(path)
+        names.append(name)
     rows = []
-    for name in args.layouts.split(","):
+    for name in names:
         pdf = LAYOUTS[name]
-        index = Path(f"/tmp/casebook-layout-{name}")
+        index = args.root / f"casebook-layout-{name}"
         if not (index / "catalog.sqlite").exists():
             run(["ingest", str(pdf), "--index", str(index)])
         gold = args.gold
@@ -115,7 +126,7 @@ def main() -> None:
         if name != "2024":
             manifest = json.loads(pdf.with_suffix(".manifest.json").read_text())
             base = json.loads(LAYOUTS["2024"].with_suffix(".manifest.json").read_text())
-            gold = Path(f"/tmp/casebook-layout-{name}-{args.gold.name}")
+            gold = args.root / f"casebook-layout-{name}-{args.gold.name}"
             n, done = relabel(args.gold, base, manifest, gold)
             relabelled = f"{done}/{n} re-labelled"
         out = json.loads(run(["eval", str(gold), "--index", str(index), "--json"]))

@@ -94,7 +94,9 @@ def score_structure(
     # Each chunk sentence must be printed on one of the pages the chunk cites (manifest pages).
     page_text: dict[int, str] = {}
     for b in manifest["blocks"]:
-        txt = _alnum((b.get("printed_text") or b["text"]) + (b.get("affiliation") or ""))
+        # A printed byline ("Name, Role, Affiliation") already holds the affiliation.
+        printed = b.get("printed_text")
+        txt = _alnum(printed or (b["text"] + (b.get("affiliation") or "")))
         for pg in b["pages"]:
             page_text[pg] = page_text.get(pg, "") + txt
     off_page, nowhere = [], []

@@ -40,6 +40,7 @@ from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     Frame,
+    NextPageTemplate,
     PageBreak,
     PageTemplate,
     Paragraph,
@@ -158,6 +159,15 @@ class _Look:
     roman_front: bool = False  # front matter i, ii, …; arabic restarts at 1 on the first case
     alternate: bool = False  # running header: book title on even pages, part on odd pages
     caps_headings: bool = False  # section headings in capitals at body size, regular weight
+    # Journal conventions (``journal_look``):
+    italic_headings: bool = False  # section headings in italics at body size, unnumbered
+    small_caps_title: bool = False  # case titles in small capitals
+    about: str = "heading"  # "heading": an "About the authors" section; "paragraph": a bold
+    # label and one paragraph "Name is Role at Affiliation. Name is …" closing the case
+    wide_front: bool = False  # two columns for the cases only; front and back matter full width
+    contents: str = "table"  # "table" as the manifest prints it (its own page numbers);
+    # "stacked": tag line, title lines, then this rendering's label on its own line;
+    # "rows": label, tag and title side by side, the title over several lines
 
 
 BYLINES = ("bold", "oneline", "by", "table", "end")
@@ -171,6 +181,7 @@ NUMBER_POSITIONS = (
     "page-n",
     "n-of-m",
 )
+CONTENTS_FORMS = ("stacked", "rows")
 
 
 def random_look(seed: int, prefer_ttf: bool = True, **fixed: Any) -> _Look:
@@ -209,6 +220,39 @@ def random_look(seed: int, prefer_ttf: bool = True, **fixed: Any) -> _Look:
         look.caps_headings, look.heading, look.plain_headings = True, body, True
     for k, v in fixed.items():
         setattr(look, k, v)
+    return look
+
+
+def journal_look(seed: int, prefer_ttf: bool = True, **fixed: Any) -> _Look:
+    """A journal's conventions over a random look: two columns, each case starting mid-column
+    under a sector tag, authors at the end in an "About the authors" paragraph, "Page N of M"
+    top right (M the last number of the same sequence, roman in the front matter), a running
+    header alternating between the book and the part, italic body-size headings or bold
+    ones, small-capital titles or plain ones, and a contents page with this rendering's own
+    labels, its entries over several lines."""
+    rng = random.Random(seed * 7919 + 17)
+    look = random_look(seed, prefer_ttf)
+    look.columns = 2
+    look.wide_front = True
+    look.mid_page = True
+    look.byline = "end"
+    look.about = "paragraph"
+    look.number_pos = "n-of-m-top"
+    look.roman_front = True
+    look.alternate = True
+    look.sector_tag = True
+    look.kicker = False
+    look.numbered = False
+    look.caps_headings = False
+    look.italic_headings = rng.random() < 0.6
+    look.small_caps_title = rng.random() < 0.6
+    look.contents = rng.choice(CONTENTS_FORMS)
+    for k, v in fixed.items():
+        setattr(look, k, v)
+    if look.italic_headings:
+        look.heading, look.plain_headings = look.body, True
+    elif look.heading < look.body * 1.1:  # capitals at body size were drawn: bold, larger
+        look.heading, look.plain_headings = round(look.body * 1.25, 1), False
     return look
 
 
@@ -267,7 +311,9 @@ def _styles(lk: _Look) -> dict[str, ParagraphStyle]:
     )
     s["heading"] = ParagraphStyle(
         "heading",
-        fontName=f["regular"] if lk.plain_headings else f["bold"],
+        fontName=f["italic"]
+        if lk.italic_headings
+        else (f["regular"] if lk.plain_headings else f["bold"]),
         fontSize=lk.heading,
         leading=lk.heading * 1.25,
         textColor=colors.HexColor(lk.heading_color),
@@ -372,6 +418,21 @@ def _styles(lk: _Look) -> dict[str, ParagraphStyle]:
         spaceAfter=lk.body * 2,
     )
     s["coverp"] = ParagraphStyle("coverp", parent=s["body"], alignment=TA_CENTER)
+    s["aboutlabel"] = ParagraphStyle(
+        "aboutlabel",
+        fontName=f["bold"],
+        fontSize=round(lk.body * 0.95, 1),
+        leading=lk.body * 1.25,
+        spaceBefore=lk.body * 0.8,
+        keepWithNext=1,
+    )
+    s["about"] = ParagraphStyle(
+        "about", parent=s["body"], fontSize=round(lk.body * 0.9, 1), leading=lk.body * 1.15
+    )
+    s["toc"] = ParagraphStyle(
+        "toc", fontName=f["regular"], fontSize=lk.body, leading=lk.body * 1.3, alignment=TA_LEFT
+    )
+    s["tocnum"] = ParagraphStyle("tocnum", parent=s["toc"], spaceAfter=lk.body * 0.8)
     return s
 
 
@@ -483,8 +544,10 @@ class _Doc(BaseDocTemplate):
         self._front = 0  # front-matter pages numbered so far (roman)
         self._arabic = 0
         self.total_pages = 0  # known on a second pass ("Page N of M")
+        self.seq_last: dict[str, str] = {}  # the last label of each sequence (second pass)
         self.page_part: dict[int, int] = {}
         self.page_texts: dict[int, list[str]] = {}
+        self.table_pages: set[int] = set()  # pages a table (or part of one) landed on
         self.events: list[tuple[int, Any]] = []  # (page, key)
         W, H = A4
         m_l, m_r, m_t, m_b = 72, 72, 78, 66
@@ -521,7 +584,13 @@ class _Doc(BaseDocTemplate):
                 for k in range(2)
             ]
         self.margins = (m_l, m_r, m_t, m_b)
-        self.addPageTemplates([PageTemplate(id="page", frames=frames, onPageEnd=self._decorate)])
+        templates = [PageTemplate(id="page", frames=frames, onPageEnd=self._decorate)]
+        if lk.columns == 2 and lk.wide_front:
+            # Front and back matter full width; the cases in two columns.
+            wide = Frame(m_l, m_b, W - m_l - m_r, H - m_t - m_b, id="wide", leftPadding=0,
+                         rightPadding=0, topPadding=0, bottomPadding=0)  # fmt: skip
+            templates.insert(0, PageTemplate(id="wide", frames=[wide], onPageEnd=self._decorate))
+        self.addPageTemplates(templates)
 
     # Running header/footer and page number, drawn when the page is complete (so the part
     # marker on a part's first page has been drawn).
@@ -585,7 +654,9 @@ class _Doc(BaseDocTemplate):
         pos = lk.number_pos
         header = (HEADER_LEFT if not odd else name) if lk.alternate else None
         canv.setFont(fonts["italic"], 9)
-        if header is not None:
+        if header is not None and pos == "n-of-m-top":
+            canv.drawString(m_l, top, header)
+        elif header is not None:
             if pos == "top-outer":
                 canv.drawCentredString(W / 2, top, header)
             elif odd:
@@ -610,7 +681,10 @@ class _Doc(BaseDocTemplate):
             canv.drawCentredString(W / 2, bottom, f"{FOOTER} · page {label}")
         elif pos == "n-of-m":
             canv.drawRightString(W - m_r, bottom, f"Page {label} of {self.total_pages}")
-        if pos not in ("bottom-centre", "page-n"):
+        elif pos == "n-of-m-top":  # "Page ii of v", "Page 3 of 25": M ends the same sequence
+            last = self.seq_last.get("arabic" if label.isdigit() else "roman", label)
+            canv.drawRightString(W - m_r, top, f"Page {label} of {last}")
+        if pos not in ("bottom-centre", "page-n", "n-of-m-top"):
             canv.setFont(fonts["regular"], 8)
             canv.drawCentredString(W / 2, bottom if pos != "n-of-m" else bottom - 12, FOOTER)
 
@@ -630,6 +704,7 @@ class _Doc(BaseDocTemplate):
         elif isinstance(flowable, _BottomNotes):
             texts.extend(flowable.texts())
         elif isinstance(flowable, Table):
+            self.table_pages.add(page)
             for row in flowable._cellvalues:
                 texts.append(" | ".join(_cell_text(c) for c in row))
 
@@ -723,17 +798,26 @@ def render_variant(
     prefer_ttf: bool = True,
     look: _Look | None = None,
     total_pages: int = 0,
+    first_pass: dict | None = None,
 ) -> dict:
     """Typeset the manifest's blocks into ``out``; return the truth of what was rendered.
 
-    ``look`` (from ``random_look(seed)``) replaces the named style's look.
+    ``look`` (from ``random_look(seed)``) replaces the named style's look. Page counts and
+    a contents page with this rendering's labels need a first pass (``first_pass``).
     """
     lk = look or _look(style, prefer_ttf)
-    if look is not None and look.number_pos == "n-of-m" and not total_pages:
-        first = render_variant(manifest, out, style=style, look=look, total_pages=-1)
+    two_pass = lk.number_pos in ("n-of-m", "n-of-m-top") or lk.contents != "table"
+    if look is not None and two_pass and first_pass is None:
+        first = render_variant(manifest, out, style=style, look=look, total_pages=-1, first_pass={})
         return render_variant(
-            manifest, out, style=style, look=look, total_pages=first["page_count"]
+            manifest,
+            out,
+            style=style,
+            look=look,
+            total_pages=first["page_count"],
+            first_pass=first,
         )
+    first_pass = first_pass or {}
     st = _styles(lk)
     parts = _parts(manifest)
     names = [
@@ -756,7 +840,13 @@ def render_variant(
         bottomMargin=66,
     )
     doc.total_pages = max(total_pages, 0)
-    width = doc.frame_width = A4[0] - doc.margins[0] - doc.margins[1]
+    if first_pass:
+        labels = [lb for lb in first_pass["page_labels"] if lb]
+        doc.seq_last = {
+            "arabic": next((lb for lb in reversed(labels) if lb.isdigit()), ""),
+            "roman": next((lb for lb in reversed(labels) if not lb.isdigit()), ""),
+        }
+    width = full_width = doc.frame_width = A4[0] - doc.margins[0] - doc.margins[1]
     if lk.columns == 2:
         width = (A4[0] - doc.margins[0] - doc.margins[1] - 18) / 2
 
@@ -771,7 +861,10 @@ def render_variant(
             story.append(CondPageBreak(lk.title * 3 + lk.body * 8))
             mid_page.add(k)
         elif k:
+            if lk.columns == 2 and lk.wide_front:
+                story.append(NextPageTemplate("page" if p["case"] else "wide"))
             story.append(PageBreak())
+        here = width if p["case"] or lk.columns == 1 or not lk.wide_front else full_width
         mark = _Mark(k)
         mark._truth = ("part", k)  # type: ignore[attr-defined]
         story.append(mark)
@@ -808,7 +901,10 @@ def render_variant(
                     story.append(_P(text, sty))
                     info["title"] = info["title"] or text
                 else:
-                    story.append(_P(text, st["title"]))
+                    if case and lk.small_caps_title:
+                        story.append(Paragraph(_small_caps(text, lk.title), st["title"]))
+                    else:
+                        story.append(_P(text, st["title"]))
                     if case:  # the title page: title, bylines, contributors, then a new page
                         j = i + 1
                         people = []
@@ -863,17 +959,25 @@ def render_variant(
                 while i < len(blocks) and blocks[i]["kind"] == "footnote":
                     notes.append(Paragraph(_x(blocks[i]["text"]), st["note"]))
                     i += 1
-                story.append(_BottomNotes(notes, width))
+                story.append(_BottomNotes(notes, here))
                 continue
+            elif kind == "table" and p["name"] == "contents" and lk.contents != "table":
+                story.extend(_contents(lk, st, parts, first_pass, here))
             elif kind == "table":
                 story.append(Spacer(1, 4))
-                story.append(_table(text, st, width))
+                story.append(_table(text, st, here))
                 story.append(Spacer(1, 8))
             else:
                 sty = st["coverp"] if p["name"] == "cover" else st["body"]
                 story.append(_P(text, sty))
             i += 1
-        if case and lk.byline == "end":
+        if case and lk.byline == "end" and lk.about == "paragraph":
+            story.append(_P("About the authors", st["aboutlabel"]))
+            said = [f"{a['name']} is {_role_at(a['affiliation'])}." for a in case["authors"]]
+            if case["contributors"]:
+                said.append(case["contributors"])
+            story.append(_P(" ".join(said), st["about"]))
+        elif case and lk.byline == "end":
             about = "About the authors"
             story.append(_P(about, st["heading"], truth=("heading", k, about)))
             for a in case["authors"]:
@@ -902,7 +1006,9 @@ def render_variant(
         for s_i, sec in enumerate(secs):
             nxt = secs[s_i + 1]["first_page"] if s_i + 1 < len(secs) else info["last_page"]
             sec["last_page"] = max(sec["first_page"], nxt)
-    headers = sorted({HEADER_LEFT if lk.columns == 1 else TWO_COL_HEADER} | set(names[1:]))
+    decorated = lk.number_pos not in ("right", "centre-dash", "left")
+    one_header = HEADER_LEFT if lk.columns == 1 or decorated else TWO_COL_HEADER
+    headers = sorted({one_header} | set(names[1:]))
     return {
         "style": style if look is None else "random",
         "byline": lk.byline,
@@ -910,7 +1016,9 @@ def render_variant(
         "page_count": n_pages,
         "page_labels": [doc.labels.get(n) for n in range(1, n_pages + 1)],
         "header_strings": headers,
-        "footer_strings": [FOOTER] if lk.columns == 1 else [],
+        "footer_strings": (
+            [FOOTER] if (lk.columns == 1 or decorated) and lk.number_pos != "n-of-m-top" else []
+        ),
         "header_line_by_page": {
             n: _header_line(lk, names[doc.page_part[n]], n)
             for n in range(1, n_pages + 1)
@@ -920,6 +1028,7 @@ def render_variant(
         # Where body text may sit, as distances from the page top: running lines are outside.
         "body_band": (doc.margins[2], A4[1] - doc.margins[3]),
         "page_texts": {n: doc.page_texts.get(n, []) for n in range(1, n_pages + 1)},
+        "table_pages": sorted(doc.table_pages),
         "sizes": {
             "body": lk.body,
             "heading": lk.heading,
@@ -931,6 +1040,73 @@ def render_variant(
             "table": lk.table,
         },
     }
+
+
+def _role_at(affiliation: str) -> str:
+    """ "Research Fellow, UCL IIPP" → "Research Fellow at UCL IIPP" (an about-the-authors
+    sentence)."""
+    role, sep, place = (affiliation or "").rpartition(", ")
+    return f"{role} at {place}" if sep else affiliation
+
+
+def _small_caps(text: str, size: float) -> str:
+    """Paragraph markup for small capitals: each word's first letter at the title size, the
+    rest in capitals at about four fifths of it."""
+    small = round(size * 0.78, 1)
+    words = []
+    for w in text.upper().split():
+        head, rest = _x(w[:1]), _x(w[1:])
+        words.append(head + (f'<font size="{small}">{rest}</font>' if rest else ""))
+    return " ".join(words)
+
+
+def _contents(
+    lk: _Look, st: dict[str, ParagraphStyle], parts: list[dict], first: dict, width: float
+) -> list[Flowable]:
+    """A contents page with this rendering's labels (from the first pass; placeholders on it):
+    "stacked" prints each entry's tag line, title lines, then the label on its own line;
+    "rows" sets label, tag and title side by side, the title wrapping in its column."""
+    labels = first.get("page_labels") or []
+    firsts = {p["key"]: p["first_page"] for p in first.get("parts", [])}
+    out: list[Flowable] = []
+    rows = []
+    for p in parts:
+        if p["name"] in (
+            "cover",
+            "credits",
+            "halftitle",
+            "terminology",
+            "contents",
+            "acknowledgements",
+        ):
+            continue
+        page = firsts.get(p["key"])
+        label = (labels[page - 1] if page and page <= len(labels) else None) or "00"
+        case = p["case"]
+        tag = case["sector_tag"] if case else ""
+        # A front part is listed by the heading it prints (its running name is furniture).
+        heads = [b["text"] for b in p["blocks"] if b["kind"] in ("heading", "title")]
+        title = case["title"].capitalize() if case else (heads[0] if heads else p["name"])
+        if lk.contents == "stacked":
+            if tag:
+                out.append(_P(tag, st["toc"]))
+            out.append(_P(title, st["toc"]))
+            out.append(_P(label, st["tocnum"]))
+        else:
+            rows.append([_P(label, st["toc"]), _P(tag, st["toc"]), _P(title, st["toc"])])
+    if rows:
+        t = Table(rows, colWidths=[width * 0.08, width * 0.3, width * 0.62])
+        t.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), lk.body * 0.6),
+                ]
+            )
+        )
+        out.append(t)
+    return out
 
 
 def _header_line(lk: _Look, name: str, n: int) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pipeline.types import Block, Document
-from pipeline.typography import Typography, all_caps
+from pipeline.typography import Typography, all_caps, italic_head
 
 QUOTE_OPEN = "\"“'‘«"
 _FOOTNOTE = re.compile(r"^([0-9]{1,3}|[¹²³⁴⁵⁶⁷⁸⁹⁰]+)\s*\S")
@@ -19,6 +19,8 @@ def classify_block(b: Block, typo: Typography) -> str:
         return "table"
     if b.size >= typo.title and words <= 40 and not b.italic:
         return "title"
+    if typo.heading_italic:
+        return "heading" if italic_head(b, typo.body) else _minor(b, typo, text, words)
     if (
         typo.heading
         and abs(b.size - typo.heading) < 0.3
@@ -32,6 +34,11 @@ def classify_block(b: Block, typo: Typography) -> str:
         and words <= 30
     ):
         return "heading"
+    return _minor(b, typo, text, words)
+
+
+def _minor(b: Block, typo: Typography, text: str, words: int) -> str:
+    """Roles below the heading levels: quote, caption, footnote, list item, sub-heading."""
     if b.italic and b.size > typo.body * 1.1 and text[:1] in QUOTE_OPEN:
         return "quote"
     if b.italic and (b.size < typo.body or _CAPTION.match(text)) and words <= 60:

@@ -90,6 +90,9 @@ def authors_from_blocks(blocks: list[Block], vocab: set[str]) -> list[str]:
         # A table's rows, or the printed lines of a block (bylines set one under another
         # in running-text style are joined into one block by layout).
         rows = b.text.split("\n") if b.kind == "table" else [ln.text for ln in b.lines]
+        if b.kind != "table" and "; " in b.text:
+            # "Name, Role, Affiliation; Name, Role, …" run on as one byline paragraph.
+            rows = [r.strip() for r in b.text.split(";")]
         for row in rows:
             cell = row.split(" | ")[0]
             if len(row.split()) > 30 or cell.rstrip().endswith("."):
@@ -105,15 +108,27 @@ def authors_from_blocks(blocks: list[Block], vocab: set[str]) -> list[str]:
     return _unique([name for name, x in candidates if x <= left + 3])
 
 
-def authors_at_end(blocks: list[Block], vocab: set[str]) -> list[str]:
-    """Names that open the paragraphs of an "About the authors" section."""
+# A sentence ends at . ! ? before a capital, not after an initial ("J. Smith").
+_SENTENCE_END = re.compile(r"(?<![\s.][A-Z]\.)(?<=[.!?])\s+(?=[A-ZÀ-Þ])")
+_CONTRIBUTIONS = re.compile(r"^with contributions? (from|by):?\s*", re.I)
+
+
+def authors_at_end(blocks: list[Block], vocab: set[str]) -> tuple[list[str], str | None]:
+    """Names that open the paragraphs, rows or sentences of an "About the authors" section
+    ("Name is Role at Affiliation. Name is …" in one paragraph), and a "with contributions
+    from" note found there."""
     found = []
+    contributors = None
     for b in blocks:
         for row in b.text.split("\n"):
-            name = name_prefix(row.split(" | ")[0], vocab)
-            if name:
-                found.append(name)
-    return _unique(found)
+            for sentence in _SENTENCE_END.split(row):
+                if _CONTRIBUTIONS.match(sentence):
+                    contributors = _CONTRIBUTIONS.sub("", sentence).strip()
+                    continue
+                name = name_prefix(sentence.split(" | ")[0], vocab)
+                if name:
+                    found.append(name)
+    return _unique(found), contributors
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from pipeline.numbering import split_number
-from pipeline.types import Block, Document
+from pipeline.types import Block, Document, Line
 
 # Headings of a printed contents page (the words publishers use for it).
 CONTENTS_HEADING = re.compile(
@@ -99,20 +99,96 @@ def contents_anchors(doc: Document, blocks: list[Block]) -> list[Anchor] | None:
     for i, b in enumerate(blocks):
         if not CONTENTS_HEADING.match(b.text.strip()) or (b.kind == "paragraph" and not b.bold):
             continue
-        lines = [ln.text for c in blocks[i + 1 :] if c.pdf_page == b.pdf_page for ln in c.lines]
-        entries = _contents_entries(lines, pages_of)
-        pages = [p for _, p in entries]
-        if (
-            len(entries) >= 3
-            and all(p > b.pdf_page for p in pages)
-            and all(y >= x for x, y in pairwise(pages))
+        lines = [ln for c in blocks[i + 1 :] if c.pdf_page == b.pdf_page for ln in c.lines]
+        # The entries read in the lines' order, and by their position on the page with the
+        # label on an entry's first line or on its last; the reading whose titles are
+        # printed on the pages they name wins.
+        best: tuple[tuple[int, int], list[Anchor]] | None = None
+        page_words = {p.pdf_page: set(_norm(p.text).split()) for p in doc.pages}
+        for entries in (
+            _contents_entries([ln.text for ln in lines], pages_of),
+            _entries_by_position(lines, pages_of, label_first=True),
+            _entries_by_position(lines, pages_of, label_first=False),
         ):
+            pages = [p for _, p in entries]
+            if (
+                len(entries) < 3
+                or any(p <= b.pdf_page for p in pages)
+                or any(y < x for x, y in pairwise(pages))
+            ):
+                continue
             found = anchor([(t, p, 1) for t, p in entries], blocks)
             # A contents page that does not fit this printing (its titles are not on the
             # pages it names) is not trusted.
-            if found and sum(a.matched for a in found) >= 0.75 * len(found):
-                return found
+            if not found or sum(a.matched for a in found) < 0.75 * len(found):
+                continue
+            score = (sum(a.matched for a in found), _words_on_pages(found, page_words))
+            if best is None or score > best[0]:
+                best = (score, found)
+        if best is not None:
+            return best[1]
     return None
+
+
+def _words_on_pages(found: list[Anchor], page_words: dict[int, set[str]]) -> int:
+    """How well entries read whole: their title words printed on the pages they name, less
+    the words that are not (a line of the next entry read into this one)."""
+    score = 0
+    for a in found:
+        for w in _norm(a.title).split():
+            score += 1 if w in page_words.get(a.pdf_page, set()) else -1
+    return score
+
+
+def _label_token(text: str, pages_of: dict[str, int]) -> tuple[str, str] | None:
+    """(label, the rest of the line) when a contents line prints a page label alone, before
+    its text ("12 Title", arabic only) or after it ("Title …… 12")."""
+    toks = text.split()
+    if not toks:
+        return None
+    if len(toks) == 1:
+        return (toks[0], "") if toks[0] in pages_of else None
+    if toks[0] in pages_of and not toks[0].isalpha():
+        return toks[0], " ".join(toks[1:])
+    m = _LEADER.match(text.strip())
+    if m and m.group(2) in pages_of and not m.group(1).endswith(("|", ",")):
+        return m.group(2), m.group(1).rstrip(" .·…_")
+    return None
+
+
+def _entries_by_position(
+    lines: list[Line], pages_of: dict[str, int], label_first: bool
+) -> list[tuple[str, int]]:
+    """(title, pdf_page) from where a contents page's lines sit: each printed label owns the
+    lines from its own height down to the next label's (``label_first``), or up from it to
+    the previous label's. An entry's text is read column by column (a tag column, then the
+    title's lines), so entries set over several lines and columns read whole."""
+    marks = [(ln, tok) for ln in lines if (tok := _label_token(ln.text, pages_of))]
+    if len(marks) < 3:
+        return []
+    marks.sort(key=lambda m: m[0].top)
+    tops = [m[0].top for m in marks]
+    tol = 2.0
+    owned: list[list[tuple[float, float, str]]] = [[] for _ in marks]
+    for ln in lines:
+        if any(ln is m[0] for m in marks):
+            continue
+        if label_first:
+            k = max((j for j, t in enumerate(tops) if ln.top >= t - tol), default=None)
+        else:
+            k = min((j for j, t in enumerate(tops) if ln.top <= t + tol), default=None)
+        if k is not None:
+            owned[k].append((ln.x0, ln.top, ln.text))
+    entries: list[tuple[str, int]] = []
+    for (ln, (label, rest)), own in zip(marks, owned, strict=True):
+        if rest:
+            own.append((ln.x0 + 1e-3, ln.top, rest))
+        # Columns by left edge (within a few points), each read top to bottom.
+        own.sort(key=lambda o: (round(o[0] / 4), o[1]))
+        title = " ".join(t for _, _, t in own).strip()
+        if title:
+            entries.append((title, pages_of[label]))
+    return entries
 
 
 def _contents_entries(lines: list[str], pages_of: dict[str, int]) -> list[tuple[str, int]]:

@@ -38,7 +38,19 @@ def build_part(
     tag = " · ".join(b.text for b in blocks[:i]) or None
     title_blocks: list[Block] = []
     while (
-        i < len(blocks) and blocks[i].kind == "title" and blocks[i].pdf_page == blocks[0].pdf_page
+        i < len(blocks)
+        and blocks[i].kind == "title"
+        and (
+            blocks[i].pdf_page == blocks[0].pdf_page
+            # a title broken over a page end carries on at the top of the next page
+            or (
+                title_blocks
+                and blocks[i].pdf_page == title_blocks[-1].pdf_page + 1
+                and blocks[i - 1] is title_blocks[-1]
+                and abs(blocks[i].size - title_blocks[-1].size) < 0.3
+                and not any(b.pdf_page == blocks[i].pdf_page for b in blocks[:i])
+            )
+        )
     ):
         title_blocks.append(blocks[i])
         i += 1
@@ -101,9 +113,40 @@ def _finish(part: Part, vocab: set[str] | None) -> None:
     for sec in part.sections:
         _close_pages(sec)
     if not part.authors:
-        about = [s for s in part.sections if ABOUT_AUTHORS.match(s.heading)]
+        about = _about_authors(part)
         if about:
-            part.authors = authors_at_end(about[-1].blocks[1:], vocab or set())
+            part.authors, contributors = authors_at_end(about, vocab or set())
+            part.contributors = part.contributors or contributors
+
+
+def _about_authors(part: Part) -> list[Block]:
+    """The blocks under the part's last "About the authors" heading or sub-heading (a
+    section, a sub-section nested in the last one, or a bold label line), up to the next
+    heading."""
+    flat: list[Block] = list(part.blocks)
+
+    def walk(sec: Section) -> None:
+        flat.extend(sec.blocks)
+        for sub in sec.subsections:
+            walk(sub)
+
+    for sec in part.sections:
+        walk(sec)
+    starts = [
+        k
+        for k, b in enumerate(flat)
+        if (b.kind in ("heading", "subheading") or b.bold)
+        and len(b.text.split()) <= 4
+        and ABOUT_AUTHORS.match(b.text.strip())
+    ]
+    if not starts:
+        return []
+    out: list[Block] = []
+    for b in flat[starts[-1] + 1 :]:
+        if b.kind in ("heading", "subheading", "title"):
+            break
+        out.append(b)
+    return out
 
 
 def _close_pages(sec: Section) -> tuple[int, int]:

@@ -26,10 +26,10 @@ def detect_structure(doc: Document) -> Structure:
     What the document declares decides first: its bookmarks (parts, and sections when they
     nest), else a printed contents page (where parts begin), else typography alone.
     """
-    typo = measure_typography(doc)
-    for page in doc.pages:
-        for b in page.blocks:
-            b.kind = classify_block(b, typo)  # type: ignore[assignment]
+    typo = _classify(doc, measure_typography(doc))
+    floor = _declared_title_size(doc, typo)
+    if floor is not None:
+        typo = _classify(doc, measure_typography(doc, title_floor=floor))
     merge_quotes(doc)
     assign_offsets(doc)
     vocab = lowercase_vocabulary([doc.text])
@@ -68,6 +68,48 @@ def detect_structure(doc: Document) -> Structure:
     return Structure(document=doc, parts=parts, source=source)
 
 
+def _classify(doc: Document, typo: Typography) -> Typography:
+    for page in doc.pages:
+        for b in page.blocks:
+            b.kind = classify_block(b, typo)  # type: ignore[assignment]
+    return typo
+
+
+def _declared_title_size(doc: Document, typo: Typography) -> float | None:
+    """The smallest size of the part titles a contents page or the bookmarks name, when
+    typography took that size for the section-heading level (titles only moderately
+    larger than body text, and more of them than of any heading style); else None."""
+    if typo.heading is None:
+        return None
+    blocks = [b for page in doc.pages for b in page.blocks]
+    declared = outline_anchors(doc, blocks)
+    if declared is not None:
+        top = min(a.level for a in declared)
+        declared = [a for a in declared if a.level == top]
+    else:
+        declared = contents_anchors(doc, blocks)
+    sizes = [_title_size(blocks, a.index, typo.body) for a in declared or [] if a.matched]
+    sizes = [s for s in sizes if s > typo.body * 1.05]
+    at_heading = sum(1 for s in sizes if abs(s - typo.heading) < 0.3)
+    # Most blocks of the heading style must be declared titles: where titles are set
+    # exactly like the section headings, the style stays the heading level.
+    styled = sum(1 for b in blocks if b.kind == "heading" and abs(b.size - typo.heading) < 0.3)
+    if len(sizes) < 2 or at_heading < 2 or at_heading * 2 < styled:
+        return None
+    return min(s for s in sizes if s >= typo.heading - 0.3)
+
+
+def _title_size(blocks: list[Block], i: int, body: float) -> float:
+    """The type size of the title an entry names: the matched block's, or when that is a
+    short line at body size (a tag line matched), the next larger block's on its page."""
+    for b in blocks[i : i + 3]:
+        if b.pdf_page != blocks[i].pdf_page:
+            break
+        if b.size > body * 1.05:
+            return round(b.size, 1)
+    return round(blocks[i].size, 1)
+
+
 def part_blocks_on_first_page(part: Part, blocks: list[Block], start: int) -> list[Block]:
     """The part's blocks on its first page (from its start block on)."""
     out = []
@@ -90,10 +132,24 @@ def _title_starts(blocks: list[Block]) -> list[int]:
             between = blocks[starts[-1] : i]
             if not any(_running_text(x) for x in between):
                 continue  # the title of the part just opened, continued
+        if starts and title_continues(blocks, i):
+            continue
         starts.append(_walk_back(blocks, i))
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     return starts
+
+
+def title_continues(blocks: list[Block], i: int) -> bool:
+    """Whether the title block ``blocks[i]``, first on its page, carries on a title that a
+    part opened mid-page (after running text) set at the foot of the previous page."""
+    if i == 0 or blocks[i - 1].kind != "title" or blocks[i - 1].pdf_page == blocks[i].pdf_page:
+        return False
+    prev = blocks[i - 1]
+    if abs(prev.size - blocks[i].size) > 0.3:
+        return False
+    before = [b for b in blocks[: i - 1] if b.pdf_page == prev.pdf_page]
+    return any(_running_text(b) for b in before)
 
 
 def _running_text(b: Block) -> bool:

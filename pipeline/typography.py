@@ -18,6 +18,7 @@ class Typography:
     body_family: str = ""
     heading_family: str | None = None  # set when headings stand out by family, not size
     heading_caps: bool = False  # headings set in capitals at about body size
+    heading_italic: bool = False  # headings set in italics at about body size
 
 
 def all_caps(b: Block) -> bool:
@@ -40,12 +41,14 @@ def _prominent(b: Block, body: float, body_family: str) -> bool:
     return bool(b.bold and b.family and body_family and b.family != body_family)
 
 
-def measure_typography(doc: Document) -> Typography:
+def measure_typography(doc: Document, title_floor: float | None = None) -> Typography:
     """Body, section-heading and part-title levels of this document.
 
     Body = the size (and family) of most text. The section-heading level is the most
     frequent style among prominent short blocks; part titles are prominent sizes clearly
     above it (≥ 1.12×), so a title only moderately larger than headings still counts.
+    ``title_floor``: the smallest size of the part titles the document declares (its
+    contents or bookmarks name them); that size and larger are titles, never headings.
     """
     chars: Counter[float] = Counter()
     fams: Counter[str] = Counter()
@@ -57,6 +60,7 @@ def measure_typography(doc: Document) -> Typography:
     body = chars.most_common(1)[0][0] if chars else 10.0
     body_family = fams.most_common(1)[0][0] if fams else ""
     heads: Counter[tuple[float, str | None, bool]] = Counter()
+    spread: dict[tuple[float, str | None, bool], set[int]] = {}
     for page in doc.pages:
         for b in page.blocks:
             if _prominent(b, body, body_family):
@@ -66,10 +70,74 @@ def measure_typography(doc: Document) -> Typography:
                 fam = b.family if near_body and b.family != body_family else None
                 caps = near_body and not b.bold and all_caps(b)
                 heads[(round(b.size, 1), fam, caps)] += 1
+                spread.setdefault((round(b.size, 1), fam, caps), set()).add(b.pdf_page)
+    # A heading level heads text on several pages; a style found on one page only (a list
+    # of names on a credits page) is not the document's heading level.
+    min_pages = min(3, max(1, len(doc.pages) // 2))
+    heads = Counter(
+        {
+            k: n
+            for k, n in heads.items()
+            if len(spread[k]) >= min_pages and (title_floor is None or k[0] < title_floor - 0.3)
+        }
+    )
     heading, heading_family, heading_caps = None, None, False
+    heading_italic = False
     if heads:
         key = max(heads, key=lambda k: (heads[k], -k[0]))
         if heads[key] >= 2:
             heading, heading_family, heading_caps = key
+    italic = _italic_heads(doc, body)
+    floor = title_floor
+    if heading is not None and italic >= 1.5 * heads[(heading, heading_family, heading_caps)]:
+        # The larger style opens a part once in a while (a title); the italic lines at body
+        # size, several to each of them, are the section headings.
+        # (A style at body size, such as a tag line in capitals, is no title.)
+        if heading > body * 1.05:
+            floor = min(floor or heading, heading)
+        heading, heading_family, heading_caps = None, None, False
+    if heading is None and italic >= 2:
+        # No larger or bolder level: short italic lines at body size that open running
+        # text are the section headings (a journal's run of questions).
+        heading, heading_italic = body, True
+    title_floor = floor
     title = max(heading * 1.12, body * 1.3) if heading else body * 1.6
-    return Typography(body, heading, title, body_family, heading_family, heading_caps)
+    if title_floor is not None:
+        title = min(title, title_floor - 0.3)
+    return Typography(
+        body, heading, title, body_family, heading_family, heading_caps, heading_italic
+    )
+
+
+def italic_head(b: Block, body: float) -> bool:
+    """A short italic line at body size that is not a sentence: the shape of an italic heading."""
+    text = b.text.strip()
+    return (
+        b.italic
+        and not b.bold
+        and b.kind != "table"
+        and abs(b.size - body) < 0.3
+        and len(text.split()) <= 20
+        and sum(c.isalpha() for c in text) >= 3
+        and not text.endswith((".", ",", ";"))
+        and text[:1] not in "\"“'‘«("
+        and len(b.lines) <= 3
+    )
+
+
+def _italic_heads(doc: Document, body: float) -> int:
+    """How many italic heading-shaped lines open running text (the next block is plain
+    text at body size) on at least three pages (fewer in a short document)."""
+    pages: set[int] = set()
+    count = 0
+    for page in doc.pages:
+        for b, nxt in zip(page.blocks, page.blocks[1:], strict=False):
+            if (
+                italic_head(b, body)
+                and not nxt.italic
+                and abs(nxt.size - body) < 0.3
+                and len(nxt.text.split()) > 12
+            ):
+                count += 1
+                pages.add(page.pdf_page)
+    return count if len(pages) >= min(3, max(1, len(doc.pages) // 2)) else 0

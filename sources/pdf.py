@@ -56,6 +56,9 @@ class _Frag:
     italic: bool
     width: float  # advance width in points
     font: str = ""
+    lead_space: bool = False  # the show began with a space
+    glued: bool = False  # continues the previous show with no gap (same text object)
+    reported_x: float | None = None  # the x the visitor reported, before chaining
 
     @property
     def x1(self) -> float:
@@ -195,7 +198,19 @@ def _page_lines(page: pypdf.PageObject, page_top: float, widths: Widths) -> list
             if part.strip():
                 top = round(page_top - y + k * size * 1.2, 1)
                 w = widths.width(part.strip(), font_dict, size)
-                frags.append(_Frag(part.strip(), round(x, 1), top, size, bold, italic, w, family))
+                frags.append(
+                    _Frag(
+                        part.strip(),
+                        round(x, 1),
+                        top,
+                        size,
+                        bold,
+                        italic,
+                        w,
+                        family,
+                        lead_space=part[:1].isspace(),
+                    )
+                )
 
     page.extract_text(visitor_text=visit)
     lines: list[Line] = []
@@ -204,11 +219,14 @@ def _page_lines(page: pypdf.PageObject, page_top: float, widths: Widths) -> list
         if cur:
             last = cur[-1]
             same_base = abs(f.top - last.top) <= 0.4 * max(f.size, last.size)
-            if same_base and f.x0 == last.x0:
-                if f.text == last.text:
+            if same_base and f.x0 == (last.x0 if last.reported_x is None else last.reported_x):
+                if f.text == last.text and f.lead_space == last.lead_space:
                     continue  # text drawn twice (fake bold, shadow)
                 # Several shows in one text object report the object's start: chain them.
-                f.x0 = last.x1
+                # They follow each other with no gap (a font change inside a word, as
+                # small capitals are set), so only a space they print separates them.
+                f.reported_x, f.x0 = f.x0, last.x1
+                f.glued = not f.lead_space
             near = -0.5 * last.size <= f.x0 - last.x1 <= 0.8 * last.size
             if same_base and near:
                 cur.append(f)
@@ -226,13 +244,23 @@ _SPACES = re.compile(r"\s+")
 def _line(frags: list[_Frag]) -> Line:
     text = ""
     for f in frags:
-        if text and not text.endswith(" ") and not f.text.startswith((" ", ",", ".", ";", ":")):
+        if (
+            text
+            and not f.glued
+            and not text.endswith(" ")
+            and not f.text.startswith((" ", ",", ".", ";", ":"))
+        ):
             text += " "
         text += f.text
     text = _SPACES.sub(" ", text).strip()
     main = max(frags, key=lambda f: len(f.text))
+    size = main.size
+    lettered = [f for f in frags if any(c.isalpha() for c in f.text)]
+    if len({f.size for f in lettered}) == 2 and all(f.text.isupper() for f in lettered):
+        # Small capitals: initials at the font's size, the rest in smaller capitals.
+        size = max(f.size for f in lettered)
     x1 = max(f.x1 for f in frags)
-    return Line(text, frags[0].x0, x1, frags[0].top, main.size, main.bold, main.italic, main.font)
+    return Line(text, frags[0].x0, x1, frags[0].top, size, main.bold, main.italic, main.font)
 
 
 def _outline(reader: pypdf.PdfReader, n_pages: int) -> list[OutlineEntry]:
@@ -276,7 +304,10 @@ def _number_tokens(text: str) -> list[str]:
     """Page-number candidates on a margin line: its first and last tokens (or all of a short
     line), stripped of decoration such as "— 17 —" or "Page 17 |"."""
     # "Page 3 of 62", "p. 3/62": the page's own number is the one before "of" or "/".
-    m = re.search(r"\b([0-9]{1,4}|[ivxlcdm]{1,7})\s*(?:of|/)\s*[0-9]{1,4}\b", text, re.I)
+    # "Page ii of v": front matter counts its pages in roman numerals.
+    m = re.search(
+        r"\b([0-9]{1,4}|[ivxlcdm]{1,7})\s*(?:of|/)\s*(?:[0-9]{1,4}|[ivxlcdm]{1,7})\b", text, re.I
+    )
     if m:
         return [m.group(1)]
     toks = [t.strip("—–-|·•()[]{}.,:;") for t in text.split()]
@@ -513,7 +544,7 @@ def _strip_label(text: str, label: str | None) -> str:
         return text
     # "page 12", "p. 12", "12 of 80" go with the number.
     text = re.sub(
-        rf"(?i)(\b(page|p\.|pg\.?)\s*)?\b{re.escape(label)}\b(\s+of\s+\d+)?",
+        rf"(?i)(\b(page|p\.|pg\.?)\s*)?\b{re.escape(label)}\b(\s+of\s+(?:\d+|[ivxlcdm]+\b))?",
         lambda m: label if m.group(1) or m.group(3) else m.group(0),
         text,
     )

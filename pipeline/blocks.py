@@ -17,6 +17,8 @@ def classify_block(b: Block, typo: Typography) -> str:
     words = len(text.split())
     if b.kind == "table":
         return "table"
+    if b.in_grid:
+        return "paragraph"  # a table cell at body size, never a heading
     if b.size >= typo.title and words <= 40 and not b.italic:
         return "title"
     if (
@@ -32,6 +34,9 @@ def classify_block(b: Block, typo: Typography) -> str:
         and words <= 30
     ):
         return "heading"
+    styled = typo.style_level(b)
+    if styled and words <= 18:
+        return "heading" if styled == 1 else "subheading"
     if b.italic and b.size > typo.body * 1.1 and text[:1] in QUOTE_OPEN:
         return "quote"
     if b.italic and (b.size < typo.body or _CAPTION.match(text)) and words <= 60:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pipeline.blocks import classify_block, merge_quotes
 from pipeline.bylines import lowercase_vocabulary
+from pipeline.grid import mark_table_cells
 from pipeline.offsets import assign_offsets
 from pipeline.outline import Anchor, contents_anchors, outline_anchors
 from pipeline.parts import assign_kinds, build_part, part_end_page, parts_from_outline
@@ -26,6 +27,8 @@ def detect_structure(doc: Document) -> Structure:
     What the document declares decides first: its bookmarks (parts, and sections when they
     nest), else a printed contents page (where parts begin), else typography alone.
     """
+    for page in doc.pages:
+        mark_table_cells(page)
     typo = measure_typography(doc)
     for page in doc.pages:
         for b in page.blocks:

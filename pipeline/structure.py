@@ -50,6 +50,9 @@ def detect_structure(doc: Document) -> Structure:
             parts = parts_from_outline(declared, blocks, doc, typo, vocab)
             assign_kinds(parts)
             return Structure(document=doc, parts=parts, source=source)
+        for a in declared:
+            if a.matched:
+                blocks[a.index].kind = "title"  # a bookmark's printed title opens its part
         starts, titles = _declared_starts(declared, blocks, [])
     elif (listed := contents_anchors(doc, blocks)) is not None:
         source = "contents"

@@ -13,12 +13,17 @@ _CAPTION = re.compile(r"^(figure|fig\.|table|source|photo|image|chart|graph)s?\b
 
 
 def classify_block(b: Block, typo: Typography) -> str:
+    kind = _classify(b, typo)
+    if b.in_grid and kind in ("title", "heading", "subheading"):
+        return "paragraph"  # a table cell at body size (pipeline.grid), never a heading
+    return kind
+
+
+def _classify(b: Block, typo: Typography) -> str:
     text = b.text
     words = len(text.split())
     if b.kind == "table":
         return "table"
-    if b.in_grid:
-        return "paragraph"  # a table cell at body size, never a heading
     if b.size >= typo.title and words <= 40 and not b.italic:
         return "title"
     if (

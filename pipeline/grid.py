@@ -9,6 +9,7 @@ a row counts only when a line beside the block is short.
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import pairwise
 
 from pipeline.types import Line, Page
@@ -24,11 +25,13 @@ def _rows(lines: list[Line]) -> list[list[Line]]:
     return rows
 
 
-def _cell_row(row: list[Line], short: float) -> bool:
-    """Several separate lines on one baseline, most of them short."""
+def _cell_row(row: list[Line], short: float, columns: list[float]) -> bool:
+    """Several separate lines on one baseline, most of them short, not all at the starts of
+    the page's text columns (short lines side by side in two columns are no table)."""
     if len(row) < 2:
         return False
-    return sum(ln.x1 - ln.x0 < short for ln in row) >= len(row) - 1
+    off_column = any(all(abs(ln.x0 - c) > 3 for c in columns) for ln in row)
+    return off_column and sum(ln.x1 - ln.x0 < short for ln in row) >= len(row) - 1
 
 
 def _aligned(a: list[Line], b: list[Line]) -> bool:
@@ -44,7 +47,10 @@ def mark_table_cells(page: Page) -> None:
         return
     width = (max(ln.x1 for ln in lines) - min(ln.x0 for ln in lines)) or 1.0
     rows = _rows(lines)
-    cells = [_cell_row(r, 0.3 * width) for r in rows]
+    # Text columns start where several long lines start.
+    starts = Counter(round(ln.x0) for ln in lines if ln.x1 - ln.x0 > 0.35 * width)
+    columns = [float(x) for x, n in starts.items() if n >= 3]
+    cells = [_cell_row(r, 0.3 * width, columns) for r in rows]
     grid: set[int] = set()
     for k, (a, b) in enumerate(pairwise(rows)):
         near = b[0].top - a[0].top <= 4 * max(a[0].size, b[0].size)

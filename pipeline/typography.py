@@ -109,6 +109,14 @@ def _standalone(b: Block) -> bool:
     )
 
 
+def _opens_content(blocks: list[Block], i: int) -> bool:
+    """Block ``i`` is running text (a paragraph of some length) or a table."""
+    if i >= len(blocks):
+        return False
+    b = blocks[i]
+    return len(b.text.split()) >= 15 or b.kind == "table" or b.in_grid
+
+
 def _heading_styles(doc: Document, typo: Typography) -> tuple[tuple[StyleKey, int], ...]:
     """Styles other than running text's that the document uses (almost) only for short lines
     standing alone before running text (or a table): headings set apart by slant, family, colour,
@@ -129,15 +137,14 @@ def _heading_styles(doc: Document, typo: Typography) -> tuple[tuple[StyleKey, in
         total[key] += 1
         if not _standalone(b):
             continue
-        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-        if nxt is None:
-            continue
-        if (
-            len(nxt.text.split()) >= 15
-            or nxt.kind == "table"
-            or nxt.in_grid
-            or (_standalone(nxt) and style_key(nxt, typo.body_family) != key)
+        if _opens_content(blocks, i + 1) or (
+            i + 1 < len(blocks)
+            and _standalone(blocks[i + 1])
+            and style_key(blocks[i + 1], typo.body_family) != key
+            and _opens_content(blocks, i + 2)
         ):
+            # Before running text or a table, or before a sub-heading that is (a list of
+            # names and roles alternating two styles is neither).
             heads[key] += 1
     out: list[tuple[StyleKey, int]] = []
     ranked = sorted(heads, key=lambda k: (-k[0], not k[1], not k[5], k[4] == "", k[3] == ""))
@@ -147,7 +154,7 @@ def _heading_styles(doc: Document, typo: Typography) -> tuple[tuple[StyleKey, in
         distinct = size > body * 1.04 or bold or italic or fam or colour or caps
         if (
             not distinct
-            or size < body * 0.95
+            or size < body - 0.25  # not smaller than running text (a box, a note)
             or size >= typo.title
             or heads[key] < 2
             or heads[key] < 0.8 * total[key]

@@ -329,7 +329,11 @@ def fill_colour(args: list) -> str:
 def _line(frags: list[_Frag]) -> Line:
     text = ""
     for f in frags:
-        if text and not text.endswith(" ") and not f.text.startswith((" ", ",", ".", ";", ":")):
+        if (
+            text
+            and not text.endswith(" ")
+            and not f.text.startswith((" ", ",", ".", ";", ":", "\xad"))
+        ):
             text += " "
         text += f.text
     text = re.sub(r"\s+", " ", text).strip()

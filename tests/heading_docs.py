@@ -59,10 +59,12 @@ class Spec:
     items: list[tuple[Heading, list[str | list[list[str]]]]] = field(default_factory=list)
     body: float = 11.0
     colour: str = COLOURS[0]
+    columns: int = 1  # 2: set in two columns (typst and groff)
 
     @property
     def name(self) -> str:
-        return f"{self.producer}-{self.convention}-{self.seed}"
+        cols = "-2col" if self.columns == 2 else ""
+        return f"{self.producer}-{self.convention}-{self.seed}{cols}"
 
 
 def prose_paragraphs() -> list[str]:
@@ -108,7 +110,7 @@ def _heading_text(rng: random.Random, paras: list[str], used: set[str], pool: st
             return text
 
 
-def make_spec(producer: str, convention: str, seed: int) -> Spec:
+def make_spec(producer: str, convention: str, seed: int, columns: int = 1) -> Spec:
     """A random document: 8–14 headings on two or three levels, prose, sometimes a table."""
     rng = random.Random(f"{producer}/{convention}/{seed}")
     paras = prose_paragraphs()
@@ -117,6 +119,7 @@ def make_spec(producer: str, convention: str, seed: int) -> Spec:
     spec = Spec(producer, convention, seed, title=_heading_text(rng, paras, used, pool))
     spec.body = rng.choice([10.0, 10.5, 11.0, 12.0])
     spec.colour = rng.choice(COLOURS)
+    spec.columns = columns
     depth = 3 if convention == "numbered" else 2
     counters = [0, 0, 0]
     level = 1
@@ -166,6 +169,8 @@ def _typst_source(spec: Spec) -> str:
         f'#set text(font: "Libertinus Serif", size: {b}pt)',
         "#set par(justify: true)",
     ]
+    if spec.columns == 2:
+        lines.append("#set page(columns: 2)")
     if c == "numbered":
         lines += [
             '#set heading(numbering: "1.1")',
@@ -303,6 +308,8 @@ def _groff_source(spec: Spec) -> str:
         _troff(spec.title),
         ".LP",
     ]
+    if spec.columns == 2:
+        lines.append(".2C")
     fonts = {  # level -> (font, size increment in points, capitals, coloured)
         "numbered": {1: ("HB", 4, False, False), 2: ("HB", 2, False, False), 3: ("B", 0, 0, 0)},
         "italic": {1: ("B", 3, False, False), 2: ("I", 0, False, False)},
@@ -372,10 +379,11 @@ def _read_pages(out: Path, spec: Spec) -> None:
     """Each heading's page: the first page, from the previous heading's on, that prints it."""
     import pypdf
 
-    texts = [_norm(p.extract_text() or "") for p in pypdf.PdfReader(out).pages]
+    # Letters and digits only: a heading broken over lines (or hyphenated) still matches.
+    texts = [_norm(p.extract_text() or "").replace(" ", "") for p in pypdf.PdfReader(out).pages]
     page = 1
     for h, _ in spec.items:
-        want = _norm(h.printed)
+        want = _norm(h.printed).replace(" ", "")
         for k in range(page, len(texts) + 1):
             if want in texts[k - 1]:
                 page = k

@@ -15,7 +15,9 @@ from pipeline.types import OutlineEntry, Structure
 
 
 def _key(text: str) -> str:
-    return norm(split_number(text.strip())[1])
+    """Letters and digits of the heading without its number: a space put inside a word by
+    kerned text ("Co ver") is a text-extraction matter, not a missed heading."""
+    return norm(split_number(text.strip())[1]).replace(" ", "")
 
 
 def detected_headings(structure: Structure) -> list[tuple[str, int, int]]:

@@ -48,6 +48,17 @@ def test_each_convention_found(scored: dict, convention: str) -> None:
     assert total["recall"] >= 0.7 and total["precision"] >= 0.7, (convention, total)
 
 
+def test_two_columns(tmp_path: Path) -> None:
+    """The same bars when typst and groff set the documents in two columns."""
+    have = [p for p in ("typst", "groff") if available(p)]
+    if "typst" not in have:
+        pytest.skip("typst (a dev dependency) is needed")
+    rows = [score_doc(p, c, SEED, tmp_path, columns=2) for p, c in TUNE + HELDOUT if p in have]
+    total = summarise(rows)
+    for key, bar in BARS.items():
+        assert total[key] >= bar, (key, total)
+
+
 def test_outline_followed_exactly(scored: dict) -> None:
     outlined = {k: r["outline_diffs"] for k, r in scored.items() if r["outline_diffs"] is not None}
     assert len(outlined) >= 12  # typst and fpdf2 write bookmarks for every heading

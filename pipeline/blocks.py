@@ -13,6 +13,13 @@ _CAPTION = re.compile(r"^(figure|fig\.|table|source|photo|image|chart|graph)s?\b
 
 
 def classify_block(b: Block, typo: Typography) -> str:
+    kind = _classify(b, typo)
+    if b.in_grid and kind in ("title", "heading", "subheading"):
+        return "paragraph"  # a table cell at body size (pipeline.grid), never a heading
+    return kind
+
+
+def _classify(b: Block, typo: Typography) -> str:
     text = b.text
     words = len(text.split())
     if b.kind == "table":
@@ -38,7 +45,11 @@ def classify_block(b: Block, typo: Typography) -> str:
 
 
 def _minor(b: Block, typo: Typography, text: str, words: int) -> str:
-    """Roles below the heading levels: quote, caption, footnote, list item, sub-heading."""
+    """Roles below the fixed heading levels: a further heading style the document uses
+    (``Typography.styles``), quote, caption, footnote, list item, sub-heading."""
+    styled = typo.style_level(b)
+    if styled and words <= 18:
+        return "heading" if styled == 1 else "subheading"
     if b.italic and b.size > typo.body * 1.1 and text[:1] in QUOTE_OPEN:
         return "quote"
     if b.italic and (b.size < typo.body or _CAPTION.match(text)) and words <= 60:

@@ -52,6 +52,9 @@ def build_part(
             )
         )
     ):
+        if title_blocks and _numbered_below(blocks[i], title_blocks):
+            blocks[i].kind = "heading"  # "1 Scope" under the title: the first section
+            break
         title_blocks.append(blocks[i])
         i += 1
     # The title proper is set in the largest size; smaller title-size lines are subtitles.
@@ -106,6 +109,11 @@ def build_part(
         current.append(sec)
     _finish(part, vocab)
     return part
+
+
+def _numbered_below(b: Block, title_blocks: list[Block]) -> bool:
+    """A numbered line set smaller than the title above it opens a section, not a subtitle."""
+    return split_number(b.text)[0] is not None and b.size < min(t.size for t in title_blocks) - 0.5
 
 
 def _finish(part: Part, vocab: set[str] | None) -> None:

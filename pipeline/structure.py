@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pipeline.blocks import classify_block, merge_quotes
 from pipeline.bylines import lowercase_vocabulary
+from pipeline.grid import mark_table_cells
 from pipeline.offsets import assign_offsets
 from pipeline.outline import Anchor, contents_anchors, outline_anchors
 from pipeline.parts import assign_kinds, build_part, part_end_page, parts_from_outline
@@ -26,6 +27,8 @@ def detect_structure(doc: Document) -> Structure:
     What the document declares decides first: its bookmarks (parts, and sections when they
     nest), else a printed contents page (where parts begin), else typography alone.
     """
+    for page in doc.pages:
+        mark_table_cells(page)
     typo = _classify(doc, measure_typography(doc))
     floor = _declared_title_size(doc, typo)
     if floor is not None:
@@ -47,6 +50,9 @@ def detect_structure(doc: Document) -> Structure:
             parts = parts_from_outline(declared, blocks, doc, typo, vocab)
             assign_kinds(parts)
             return Structure(document=doc, parts=parts, source=source)
+        for a in declared:
+            if a.matched:
+                blocks[a.index].kind = "title"  # a bookmark's printed title opens its part
         starts, titles = _declared_starts(declared, blocks, [])
     elif (listed := contents_anchors(doc, blocks)) is not None:
         source = "contents"

@@ -38,6 +38,7 @@ class Line:
     bold: bool = False
     italic: bool = False
     font: str = ""  # the font family, without subset prefix and style ("DejaVuSans")
+    color: str = ""  # fill colour "#rrggbb"; "" for black and greys
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Block:
     kind: BlockKind = "paragraph"
     start: int = 0  # character offsets in Document.text
     end: int = 0
+    in_grid: bool = False  # a table cell printed at body size (pipeline.grid): never a heading
 
     @property
     def size(self) -> float:
@@ -78,6 +80,14 @@ class Block:
         for ln in self.lines:
             weights[ln.font] = weights.get(ln.font, 0) + len(ln.text)
         return max(weights, key=lambda f: weights[f]) if weights else ""
+
+    @property
+    def color(self) -> str:
+        """The block's dominant fill colour (by characters); "" for black and greys."""
+        weights: dict[str, int] = {}
+        for ln in self.lines:
+            weights[ln.color] = weights.get(ln.color, 0) + len(ln.text)
+        return max(weights, key=lambda c: weights[c]) if weights else ""
 
     @property
     def x0(self) -> float:

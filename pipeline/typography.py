@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.types import Block, Document
+
+# (size, bold, italic, family when not the body's, colour, capitals)
+StyleKey = tuple[float, bool, bool, str, str, bool]
+_BULLETS = ("•", "◦", "▪", "–", "-", "*", "●", "○", "‣")
+
+
+def style_key(b: Block, body_family: str) -> StyleKey:
+    """What a reader sees of a block's type: size, weight, slant, family, colour, capitals."""
+    fam = b.family if b.family != body_family else ""
+    return (round(b.size, 1), b.bold, b.italic, fam, b.color, all_caps(b))
 
 
 @dataclass(frozen=True)
@@ -19,6 +29,14 @@ class Typography:
     heading_family: str | None = None  # set when headings stand out by family, not size
     heading_caps: bool = False  # headings set in capitals at about body size
     heading_italic: bool = False  # headings set in italics at about body size
+    # Further heading styles read from the document (italic, another family, a colour, a
+    # size between levels): style key -> 1 (section heading) or 2 (sub-heading).
+    styles: tuple[tuple[StyleKey, int], ...] = ()
+
+    def style_level(self, b: Block) -> int:
+        """The heading level of a block's style among ``styles``; 0 when it is not one."""
+        key = style_key(b, self.body_family)
+        return next((lvl for k, lvl in self.styles if k == key), 0)
 
 
 def all_caps(b: Block) -> bool:
@@ -104,9 +122,10 @@ def measure_typography(doc: Document, title_floor: float | None = None) -> Typog
     title = max(heading * 1.12, body * 1.3) if heading else body * 1.6
     if title_floor is not None:
         title = min(title, title_floor - 0.3)
-    return Typography(
+    base = Typography(
         body, heading, title, body_family, heading_family, heading_caps, heading_italic
     )
+    return replace(base, styles=_heading_styles(doc, base))
 
 
 def italic_head(b: Block, body: float) -> bool:
@@ -141,3 +160,77 @@ def _italic_heads(doc: Document, body: float) -> int:
                 count += 1
                 pages.add(page.pdf_page)
     return count if len(pages) >= min(3, max(1, len(doc.pages) // 2)) else 0
+
+
+def _standalone(b: Block) -> bool:
+    """A short line standing alone, as a heading does: not a sentence, a cell or an item."""
+    text = b.text.strip()
+    return (
+        1 <= len(text.split()) <= 18
+        and len(b.lines) <= 2
+        and not b.in_grid
+        and b.kind != "table"
+        and not text.endswith((".", ",", ";", ":", ")"))
+        and not text.startswith(_BULLETS)
+        and (text[:1].isupper() or text[:1].isdigit())
+    )
+
+
+def _opens_content(blocks: list[Block], i: int) -> bool:
+    """Block ``i`` is running text (a paragraph of some length) or a table."""
+    if i >= len(blocks):
+        return False
+    b = blocks[i]
+    return len(b.text.split()) >= 15 or b.kind == "table" or b.in_grid
+
+
+def _heading_styles(doc: Document, typo: Typography) -> tuple[tuple[StyleKey, int], ...]:
+    """Styles other than running text's that the document uses (almost) only for short lines
+    standing alone before running text (or a table): headings set apart by slant, family, colour,
+    capitals or an intermediate size, whatever their weight or size.
+
+    A style is a level when at least two blocks use it and ≥ 80% of its blocks are such
+    lines; the most prominent styles (size, then weight) rank first. Styles the fixed levels
+    already read (the section heading, part titles) are left to them.
+    """
+    body = typo.body
+    blocks = [b for page in doc.pages for b in page.blocks]
+    total: Counter[StyleKey] = Counter()
+    heads: Counter[StyleKey] = Counter()
+    for i, b in enumerate(blocks):
+        if b.kind == "table" or b.in_grid:
+            continue
+        key = style_key(b, typo.body_family)
+        total[key] += 1
+        if not _standalone(b):
+            continue
+        if _opens_content(blocks, i + 1) or (
+            i + 1 < len(blocks)
+            and _standalone(blocks[i + 1])
+            and style_key(blocks[i + 1], typo.body_family) != key
+            and _opens_content(blocks, i + 2)
+        ):
+            # Before running text or a table, or before a sub-heading that is (a list of
+            # names and roles alternating two styles is neither).
+            heads[key] += 1
+    out: list[tuple[StyleKey, int]] = []
+    ranked = sorted(heads, key=lambda k: (-k[0], not k[1], not k[5], k[4] == "", k[3] == ""))
+    top_done = typo.heading is not None
+    for key in ranked:
+        size, bold, italic, fam, colour, caps = key
+        distinct = size > body * 1.04 or bold or italic or fam or colour or caps
+        if (
+            not distinct
+            or size < body - 0.25  # not smaller than running text (a box, a note)
+            or size >= typo.title
+            or heads[key] < 2
+            or heads[key] < 0.8 * total[key]
+        ):
+            continue
+        if typo.heading is not None:
+            level = 1 if size > typo.heading + 0.3 else 2
+        else:
+            level = 2 if top_done else 1
+            top_done = True
+        out.append((key, level))
+    return tuple(out)

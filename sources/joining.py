@@ -24,6 +24,9 @@ def join_lines(lines: list[str], vocab: set[str] | None = None) -> str:
         if not out:
             out = line
             continue
+        if out.endswith("\xad"):  # a soft hyphen marks where a word was broken, always
+            out = out[:-1].rstrip() + line
+            continue
         m = _HYPHEN_END.search(out)
         n = _WORD_START.match(line)
         if m and n and not out.endswith("--"):
@@ -39,7 +42,7 @@ def join_lines(lines: list[str], vocab: set[str] | None = None) -> str:
             out += line
         else:
             out += " " + line
-    return re.sub(r"[ \t]+", " ", out)
+    return re.sub(r"[ \t]+", " ", out.replace("\xad", ""))
 
 
 def sha256_bytes(data: bytes) -> str:

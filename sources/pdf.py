@@ -14,7 +14,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -59,6 +59,7 @@ class _Frag:
     lead_space: bool = False  # the show began with a space
     glued: bool = False  # continues the previous show with no gap (same text object)
     reported_x: float | None = None  # the x the visitor reported, before chaining
+    color: str = ""
 
     @property
     def x1(self) -> float:
@@ -182,6 +183,16 @@ def _page_lines(page: pypdf.PageObject, page_top: float, widths: Widths) -> list
     """Visual lines of one page: stream fragments on one baseline, close in x, are one line."""
     frags: list[_Frag] = []
     styles: dict[int, tuple[bool, bool, str]] = {}
+    fill = [""]  # the fill colour in force ("" = black or grey), saved and restored by q/Q
+
+    def operand(op: bytes, args: list, cm: list[float], tm: list[float]) -> None:
+        if op == b"q":
+            fill.append(fill[-1])
+        elif op == b"Q":
+            if len(fill) > 1:
+                fill.pop()
+        elif op in (b"rg", b"g", b"k", b"sc", b"scn"):
+            fill[-1] = fill_colour(args)
 
     def visit(text: str, cm: list[float], tm: list[float], font_dict: object, font_size: float):
         if not text or not text.strip():
@@ -209,10 +220,11 @@ def _page_lines(page: pypdf.PageObject, page_top: float, widths: Widths) -> list
                         w,
                         family,
                         lead_space=part[:1].isspace(),
+                        color=fill[-1],
                     )
                 )
 
-    page.extract_text(visitor_text=visit)
+    page.extract_text(visitor_text=visit, visitor_operand_before=operand)
     lines: list[Line] = []
     cur: list[_Frag] = []
     for f in frags:
@@ -241,6 +253,22 @@ def _page_lines(page: pypdf.PageObject, page_top: float, widths: Widths) -> list
 _SPACES = re.compile(r"\s+")
 
 
+def fill_colour(args: list) -> str:
+    """A fill colour as "#rrggbb"; "" for black, greys and what cannot be read (a pattern).
+
+    Why: a heading may differ from running text only by its colour."""
+    try:
+        vals = [float(a) for a in args]
+    except (TypeError, ValueError):
+        return ""
+    if len(vals) == 4:  # CMYK
+        c, m, y, k = vals
+        vals = [(1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k)]
+    if len(vals) != 3 or max(vals) - min(vals) < 0.15:
+        return ""
+    return "#" + "".join(f"{round(min(max(v, 0.0), 1.0) * 255):02x}" for v in vals)
+
+
 def _line(frags: list[_Frag]) -> Line:
     text = ""
     for f in frags:
@@ -248,7 +276,7 @@ def _line(frags: list[_Frag]) -> Line:
             text
             and not f.glued
             and not text.endswith(" ")
-            and not f.text.startswith((" ", ",", ".", ";", ":"))
+            and not f.text.startswith((" ", ",", ".", ";", ":", "\xad"))
         ):
             text += " "
         text += f.text
@@ -260,7 +288,9 @@ def _line(frags: list[_Frag]) -> Line:
         # Small capitals: initials at the font's size, the rest in smaller capitals.
         size = max(f.size for f in lettered)
     x1 = max(f.x1 for f in frags)
-    return Line(text, frags[0].x0, x1, frags[0].top, size, main.bold, main.italic, main.font)
+    return Line(
+        text, frags[0].x0, x1, frags[0].top, size, main.bold, main.italic, main.font, main.color
+    )
 
 
 def _outline(reader: pypdf.PdfReader, n_pages: int) -> list[OutlineEntry]:
@@ -530,9 +560,7 @@ def _strip_running_lines(
                     removed_tops.append(ln.top)
                     changed = True
                 elif stripped != ln.text and not label_elsewhere:
-                    keep[keep.index(ln)] = Line(
-                        stripped, ln.x0, ln.x1, ln.top, ln.size, ln.bold, ln.italic, ln.font
-                    )
+                    keep[keep.index(ln)] = replace(ln, text=stripped)
                     changed = True
         out.append(keep)
     return out
@@ -648,6 +676,7 @@ def group_blocks(lines: list[Line], pitches: dict[float, float] | None = None) -
             abs(ln.size - prev.size) > 0.45
             or ln.bold != prev.bold
             or ln.italic != prev.italic
+            or ln.color != prev.color
             # A heading set in capitals at body size: starts, or ends, a block of its own.
             or (_caps(ln.text) and not _caps(prev.text) and sum(c.isalpha() for c in ln.text) >= 8)
             or (_caps(prev.text) and not _caps(ln.text) and _caps(groups[-1][0].text))

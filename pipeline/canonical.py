@@ -161,7 +161,7 @@ def _canonicalize(
         and len(folds[j].split()) >= 3
     ]  # fmt: skip
     for i, _c, m in items:
-        if m.label == "PERSON" and len(folds[i].split()) >= 2:
+        if (m.label == "PERSON" or m.source == "affiliation") and len(folds[i].split()) >= 2:
             longer = [j for j in nonperson_long if folds[j].startswith(folds[i] + " ")]
             if longer:
                 m.hint, m.label = "truncated", None
@@ -331,7 +331,7 @@ def _canonicalize(
         # weak clusters: an unlabelled capitalised phrase seen once is more likely a title,
         # unless the parse has it act (the subject or the agent of a clause)
         strong = any(
-            m.source in {"spacy", "defined", "law", "line", "collective", "alias"}
+            m.source in {"spacy", "defined", "law", "line", "collective", "alias", "affiliation"}
             or m.hint in {"person", "collective"}
             or _type_from_head(m.text.split())
             or (m.acts and m.label in {"PERSON", "ORG", "GPE", "FAC", "NORP", "LAW"})

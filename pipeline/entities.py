@@ -325,7 +325,7 @@ def _fits_zone(
             and m.hint != "acronym"
             and _affiliation(text, m, common)
         ):
-            m.hint, m.label = "organisation", "ORG"
+            m.hint, m.label, m.source = "organisation", "ORG", "affiliation"
             return True
         return (
             m.label == "PERSON"

@@ -91,6 +91,7 @@ class _Mention:
     indefinite: bool = False  # written "a X": a kind of thing, not a name ("a Land Trust")
     title_colon: bool = False  # followed by ": A ...": a publication's title ("X: A Guide")
     named_post: bool = False  # a post named after a place or body: "the Lagos Chair of X"
+    listed: bool = False  # coordinated with other names: "X Stack, Y's Z-Road and W Life"
     acts: bool = False  # the subject or agent of a clause, or the owner of something
     support: bool = False  # read in a heading: helps name an actor, is not reported
 
@@ -126,6 +127,20 @@ def _acts(doc: Any, start: int, end: int) -> bool:
         # "the Mayor of Lagos": the place whose office it is
         return root.head.head.lower_ in _ROLE_WORDS | _ORG_HEADS
     return root.dep_ == "pobj" and root.head.lower_ == "by"
+
+
+def _listed(doc: Any, start: int, end: int) -> bool:
+    """True when the name is one of a list of proper names (a conjunct of, or coordinating,
+    another proper noun): "the likes of X Stack, Y's Z-Road and W Life" names three of a kind."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return False
+    root = span.root
+    if root.pos_ != "PROPN":
+        return False
+    if root.dep_ == "conj" and root.head.pos_ == "PROPN" and root.head not in span:
+        return True
+    return any(c.dep_ == "conj" and c.pos_ == "PROPN" and c not in span for c in root.children)
 
 
 def _indefinite(doc: Any, start: int, end: int) -> bool:
@@ -330,8 +345,16 @@ class _ActorFinder:
             if sep in toks:
                 k = toks.index(sep)
                 left, right = toks[:k], toks[k + 1 :]
-                if sep == "&" and _two_people(left, right, common):
-                    return [left, right]
+                if sep == "&" and (
+                    _two_people(left, right, common)
+                    or (
+                        len(left) == len(right) == 1
+                        and common is not None
+                        and not common(left[0])
+                        and not common(right[0])
+                    )
+                ):
+                    return [left, right]  # "Ada Obi & Ken Lee", "Kestrelworks & Plimsoll"
                 heads = [_type_from_head(left) is not None, _type_from_head(right) is not None]
                 # "X Institute & Y Estate" (a list of partners); "X Board to Y Board"
                 if left and right and (any(heads) if sep == "&" else all(heads)):
@@ -386,7 +409,14 @@ class _ActorFinder:
             lab = ent.label_
             if lab not in {"PERSON", "ORG", "GPE", "LOC", "FAC", "LAW", "NORP"}:
                 continue
-            for s, e in self._clean(text, ent.start_char, ent.end_char):
+            pair = re.fullmatch(r"([A-Z][\w'’-]+) & ([A-Z][\w'’-]+)", ent.text)
+            bounds = [(ent.start_char, ent.end_char)]
+            if pair and not self.common(pair.group(1)) and not self.common(pair.group(2)):
+                # "Obi & Lee", "Kestrelworks & Plimsoll": two names, as in a citation
+                bounds = [
+                    (ent.start_char + pair.start(k), ent.start_char + pair.end(k)) for k in (1, 2)
+                ]
+            for s, e in (se for b in bounds for se in self._clean(text, *b)):
                 hint = {
                     "PERSON": "person",
                     "GPE": "place",
@@ -526,6 +556,7 @@ class _ActorFinder:
             m.definite = before.lower().endswith("the ")
             m.acts = _acts(doc, m.start, m.end)
             m.indefinite = _indefinite(doc, m.start, m.end)
+            m.listed = len(m.text.split()) >= 2 and _listed(doc, m.start, m.end)
             m.title_colon = bool(re.match(r":\s+[A-Z\d]", text[m.end : m.end + 4]))
         for m in chosen:
             words = m.text.split()

@@ -38,6 +38,8 @@ class _UnionFind:
             self.parent[ra] = rb
 
 
+# spaCy's labels of named bodies, people, places and laws
+_NER_LABELS = frozenset({"PERSON", "ORG", "GPE", "FAC", "NORP", "LAW"})
 # general English nouns for a polity named after its place ("City of X", "State of X")
 _POLITY_OF_RE = re.compile(r"^(?:city|town|municipality|state|republic|province|county) of (.+)$")
 
@@ -329,12 +331,14 @@ def _canonicalize(
             else:
                 atype = "programme"
         # weak clusters: an unlabelled capitalised phrase seen once is more likely a title,
-        # unless the parse has it act (the subject or the agent of a clause)
+        # unless the parse has it act (the subject or the agent of a clause), the model
+        # reads the same words as one name, or it is listed with other names
         strong = any(
             m.source in {"spacy", "defined", "law", "line", "collective", "alias", "affiliation"}
             or m.hint in {"person", "collective"}
             or _type_from_head(m.text.split())
-            or (m.acts and m.label in {"PERSON", "ORG", "GPE", "FAC", "NORP", "LAW"})
+            or (m.label in _NER_LABELS and m.acts)
+            or m.listed
             for m in ms
         )
         acr_only = all(m.hint == "acronym" for m in ms)

@@ -157,7 +157,15 @@ def _is_past(toks: Sequence[Any], anchors: set[int]) -> bool:
         return False
     if any(t.tag_ == "MD" and t.lower_ in _FUTURE_MODALS | {"would"} for t in finite):
         return False
-    roots = [t for t in toks if t.dep_ == "ROOT"] or finite[:1]
+    # the clause's own head: its ROOT, else the word that attaches it to the rest of the
+    # sentence ("Education: 10 million learners to ..." hangs from "Education"), so a
+    # participle the tagger calls past ("associated skills") does not make it a report
+    ids = {t.i for t in toks}
+    roots = (
+        [t for t in toks if t.dep_ == "ROOT"]
+        or [t for t in toks if t.is_alpha and t.head.i not in ids]
+        or finite[:1]
+    )
     root = roots[0]
     if root.i in anchors and root.lower_ not in _BE_FORMS | {"was", "were"}:
         return False  # "aimed to", "has committed to" report a commitment, still a target

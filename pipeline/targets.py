@@ -171,6 +171,13 @@ def _is_past(toks: Sequence[Any], anchors: set[int]) -> bool:
         return False  # "aimed to", "has committed to" report a commitment, still a target
     if any(c.dep_ in {"nsubj", "nsubjpass"} and c.lower_ in _GOAL_NOUNS for c in root.children):
         return False  # "The goal was to reach ... by 2021"
+    if any(
+        t.lower_ in _INTENT_VERBS
+        and t.tag_ == "VBG"
+        and (t.head.i == root.i or (t.head.dep_ == "prep" and t.head.head.i == root.i))
+        for t in toks
+    ):
+        return False  # "The city started by committing to ...": a commitment, told as begun
     if root.tag_ == "VBD":
         return True
     aux = [c for c in root.children if c.dep_ in {"aux", "auxpass"}]

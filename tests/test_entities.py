@@ -245,6 +245,12 @@ def test_initials_are_an_institution_not_a_person() -> None:
         ("Applicants had to hire at least 500 local workers.", None, "500"),
         ("Restoring the river to meet national bathing water standards.", None, "standards"),
         ("Its goal is to reach 30% renewable heat.", None, "30%"),
+        ("The town began by pledging to reach net-zero street lighting.", None, "net-zero"),
+        (
+            "Education:\n\n• 2 million adults to gain basic and associated skills by 2027.",
+            2027,
+            "2 million",
+        ),
     ],
 )
 def test_commitment_constructions(

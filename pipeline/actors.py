@@ -91,7 +91,7 @@ class _Mention:
     indefinite: bool = False  # written "a X": a kind of thing, not a name ("a Land Trust")
     title_colon: bool = False  # followed by ": A ...": a publication's title ("X: A Guide")
     named_post: bool = False  # a post named after a place or body: "the Lagos Chair of X"
-    listed: bool = False  # coordinated with other names: "X Stack, Y's Z-Road and W Life"
+    listed: bool = False  # coordinated with other names: "Alpha Grid and Beta's Delta Hub"
     acts: bool = False  # the subject or agent of a clause, or the owner of something
     support: bool = False  # read in a heading: helps name an actor, is not reported
 
@@ -131,7 +131,8 @@ def _acts(doc: Any, start: int, end: int) -> bool:
 
 def _listed(doc: Any, start: int, end: int) -> bool:
     """True when the name is one of a list of proper names (a conjunct of, or coordinating,
-    another proper noun): "the likes of X Stack, Y's Z-Road and W Life" names three of a kind."""
+    another proper noun): "the likes of Alpha Grid, Beta's Gamma-Link and Delta Hub" names
+    three of a kind."""
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or len(span) == 0:
         return False
@@ -145,7 +146,7 @@ def _listed(doc: Any, start: int, end: int) -> bool:
 
 def _indefinite(doc: Any, start: int, end: int) -> bool:
     """True when the name is the head of a noun phrase with "a"/"an": "a Board of Trustees",
-    "a city-led Land Trust" describe a kind of body; a proper name takes no indefinite
+    "a town-run Land Trust" describe a kind of body; a proper name takes no indefinite
     article."""
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or len(span) == 0:

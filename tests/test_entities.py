@@ -245,7 +245,7 @@ def test_initials_are_an_institution_not_a_person() -> None:
         ("Applicants had to hire at least 500 local workers.", None, "500"),
         ("Restoring the river to meet national bathing water standards.", None, "standards"),
         ("Its goal is to reach 30% renewable heat.", None, "30%"),
-        ("The town began by pledging to reach net-zero street lighting.", None, "net-zero"),
+        ("The town began by pledging to make its street lighting net-zero.", None, "net-zero"),
         (
             "Education:\n\n• 2 million adults to gain basic and associated skills by 2027.",
             2027,
@@ -477,7 +477,7 @@ def test_a_table_listing_the_cases_names_no_actor(nlp: Any) -> None:
         "Case | Years | Aim\n"
         "Kestrel Harbour Ferries | 2019 - now | Cleaner crossings for island towns.\n"
         "Westbrook Water Board, Eastland | 2020 - 2023 | Safe water in every school.\n"
-        "Northfield Care Network | 2021 - now | Care close to home."
+        "Northfield Care Network | 2021 - now | Care near each family."
     )
     block = Block(table, 2, kind="table", start=0, end=len(table))
     doc = Document(path="x.pdf", sha256="sha", title="Doc", parser="test", text=table,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -28,6 +29,8 @@ _CONNECTORS = load("name_connectors") | _NAME_PARTICLES
 _POSSESSOR_KEEP = load("possessor_keep")
 # "the KLM agreement": a lower-case instrument noun after a capitalised name or acronym
 _TRAILING_PROGRAMME_NOUNS = load("trailing_instruments")
+# the nouns of legal instruments, which keep an indefinite article ("a Housing Act")
+_LAWS = frozenset({"law", "act", "bill", "decree", "code", "ordinance", "regulation", "directive"})
 _WORD_RE = re.compile(r"[^\W_][\w&]*(?:[-'’.][^\W_][\w&]*)*|\S")
 _ACRONYM_RE = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Z][A-Za-z0-9&]{1,9}s?$")
 # a short form in brackets: "(NDB)", "('LN')", or lower case with a digit: "(x2y)"
@@ -85,6 +88,10 @@ class _Mention:
     role: str | None = None
     label: str | None = None
     definite: bool = False  # written "the X"
+    indefinite: bool = False  # written "a X": a kind of thing, not a name ("a Land Trust")
+    title_colon: bool = False  # followed by ": A ...": a publication's title ("X: A Guide")
+    named_post: bool = False  # a post named after a place or body: "the Lagos Chair of X"
+    listed: bool = False  # coordinated with other names: "Alpha Grid and Beta's Delta Hub"
     acts: bool = False  # the subject or agent of a clause, or the owner of something
     support: bool = False  # read in a heading: helps name an actor, is not reported
 
@@ -116,7 +123,46 @@ def _acts(doc: Any, start: int, end: int) -> bool:
         return True
     if root.dep_ == "conj" and root.head.dep_ in {"nsubj", "nsubjpass"}:
         return True
+    if root.dep_ == "pobj" and root.head.lower_ == "of":
+        # "the Mayor of Lagos": the place whose office it is
+        return root.head.head.lower_ in _ROLE_WORDS | _ORG_HEADS
     return root.dep_ == "pobj" and root.head.lower_ == "by"
+
+
+def _listed(doc: Any, start: int, end: int) -> bool:
+    """True when the name is one of a list of proper names (a conjunct of, or coordinating,
+    another proper noun): "the likes of Alpha Grid, Beta's Gamma-Link and Delta Hub" names
+    three of a kind."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return False
+    root = span.root
+    if root.pos_ != "PROPN":
+        return False
+    if root.dep_ == "conj" and root.head.pos_ == "PROPN" and root.head not in span:
+        return True
+    return any(c.dep_ == "conj" and c.pos_ == "PROPN" and c not in span for c in root.children)
+
+
+def _indefinite(doc: Any, start: int, end: int) -> bool:
+    """True when the name is the head of a noun phrase with "a"/"an": "a Board of Trustees",
+    "a town-run Land Trust" describe a kind of body; a proper name takes no indefinite
+    article."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return False
+    return any(c.dep_ == "det" and c.text in {"a", "an"} for c in span.root.children)
+
+
+def _two_people(left: list[str], right: list[str], common: Callable[[str], bool] | None) -> bool:
+    """Two short names of uncommon words on each side of "and"/"&": two people."""
+    return (
+        common is not None
+        and all(2 <= len(side) <= 3 for side in (left, right))
+        and not any(common(w) or w.lower() in _CONNECTORS for w in left + right)
+        and _type_from_head(left) is None
+        and _type_from_head(right) is None
+    )
 
 
 def _head_word(words: list[str]) -> str:
@@ -156,8 +202,12 @@ class _ActorFinder:
         person_bounds: set[int],
         person_ends: frozenset[int] = frozenset(),
         stops: frozenset[int] = frozenset(),
+        place_starts: frozenset[int] = frozenset(),
     ) -> list[tuple[int, int]]:
         """Runs of capitalised words joined by name connectors ("Office for Rivers").
+
+        A post after a place's name is a body named after it ("the Lagos Chair of Urban
+        Studies"), not a post and its body (``place_starts``: where the parse finds places).
 
         A run stops where a person's name ends: "Ada Ruiz of Camden Council" is a person and
         a council, not one name; and at ``stops``, the offsets of words the parser reads as
@@ -217,6 +267,8 @@ class _ActorFinder:
             cut = 0
             for r, t in enumerate(toks[:-1]):
                 if t.lower() in _ROLE_SPLIT and toks[r + 1].lower() in {"of", "for", "at"}:
+                    if r == 1 and words[seq[0]][0] in place_starts and not self.common(toks[0]):
+                        continue
                     cut = r + 2
             # leading titles go ("Mayor Ada Ruiz"), unless they name an office ("Prime
             # Minister's Office")
@@ -233,18 +285,45 @@ class _ActorFinder:
                 out.append((words[seq[0]][0], words[seq[-2]][1]))
                 out.append((words[seq[-1]][0], words[seq[-1]][1]))
                 continue
-            k0 = 0
-            pieces = self._split_and(toks)
-            if len(pieces) == 1:
-                pieces = self._split_titled_of(toks)
-            for piece in pieces:
-                ps = words[seq[k0]][0]
-                pe = words[seq[k0 + len(piece) - 1]][1]
-                if text[ps:pe].endswith(("'s", "’s")):
-                    pe -= 2
-                out.append((ps, pe))
-                k0 += len(piece) + 1
+            for a, b in self._split_at_titles(toks):
+                sub = toks[a:b]
+                pieces = self._split_and(sub, self.common)
+                if len(pieces) == 1:
+                    pieces = self._split_titled_of(sub)
+                k0 = a
+                for piece in pieces:
+                    ps = words[seq[k0]][0]
+                    pe = words[seq[k0 + len(piece) - 1]][1]
+                    if text[ps:pe].endswith(("'s", "’s")):
+                        pe -= 2
+                    out.append((ps, pe))
+                    k0 += len(piece) + 1
         return out
+
+    @staticmethod
+    def _split_at_titles(toks: list[str]) -> list[tuple[int, int]]:
+        """Index ranges of ``toks`` split at a title inside the run: "Unit Professors Ada Obi"
+        is a body, then a person with a title, not one name. A title before a body's head
+        ("Prime Minister's Office") or a preposition ("Mayor of X") stays inside the name."""
+        for r in range(1, len(toks) - 2):
+            t = toks[r].lower()
+            base = t[:-1] if t.endswith("s") and t[:-1] in _TITLE_WORDS else t
+            if base not in _TITLE_WORDS or toks[r - 1].lower() in _CONNECTORS | _TITLE_WORDS:
+                continue
+            k = r + 1
+            while k < len(toks) and toks[k].lower() in _TITLE_WORDS:
+                k += 1
+            rest = toks[k:]
+            if (
+                len(rest) >= 2
+                and _is_cap(rest[0])
+                and rest[0].lower() not in _CONNECTORS
+                and not any(w.endswith(("'s", "’s")) for w in toks[r:k])
+                and _type_from_head(rest) is None
+                and _type_from_head(toks[:r]) is None
+            ):
+                return [(0, r), (k, len(toks))]
+        return [(0, len(toks))]
 
     @staticmethod
     def _split_titled_of(toks: list[str]) -> list[list[str]]:
@@ -261,12 +340,22 @@ class _ActorFinder:
         return [toks]
 
     @staticmethod
-    def _split_and(toks: list[str]) -> list[list[str]]:
+    def _split_and(toks: list[str], common: Callable[[str], bool] | None = None) -> list[list[str]]:
         """Split "Secretariat for Youth and Governor's Office" into two names at "and"."""
         for sep in ("&", "to"):
             if sep in toks:
                 k = toks.index(sep)
                 left, right = toks[:k], toks[k + 1 :]
+                if sep == "&" and (
+                    _two_people(left, right, common)
+                    or (
+                        len(left) == len(right) == 1
+                        and common is not None
+                        and not common(left[0])
+                        and not common(right[0])
+                    )
+                ):
+                    return [left, right]  # "Ada Obi & Ken Lee", "Kestrelworks & Plimsoll"
                 heads = [_type_from_head(left) is not None, _type_from_head(right) is not None]
                 # "X Institute & Y Estate" (a list of partners); "X Board to Y Board"
                 if left and right and (any(heads) if sep == "&" else all(heads)):
@@ -277,6 +366,8 @@ class _ActorFinder:
         left, right = toks[:k], toks[k + 1 :]
         if len(left) == 1 and len(right) == 1:
             return [left, right]  # "Ontario and Quebec", "Smith and Jones"
+        if _two_people(left, right, common):
+            return [left, right]  # "Ada Obi and Ken Lee": two people, each of uncommon words
         caps = [all(w.isupper() for w in left), all(w.isupper() for w in right)]
         if (
             all(caps)
@@ -319,7 +410,14 @@ class _ActorFinder:
             lab = ent.label_
             if lab not in {"PERSON", "ORG", "GPE", "LOC", "FAC", "LAW", "NORP"}:
                 continue
-            for s, e in self._clean(text, ent.start_char, ent.end_char):
+            pair = re.fullmatch(r"([A-Z][\w'’-]+) & ([A-Z][\w'’-]+)", ent.text)
+            bounds = [(ent.start_char, ent.end_char)]
+            if pair and not self.common(pair.group(1)) and not self.common(pair.group(2)):
+                # "Obi & Lee", "Kestrelworks & Plimsoll": two names, as in a citation
+                bounds = [
+                    (ent.start_char + pair.start(k), ent.start_char + pair.end(k)) for k in (1, 2)
+                ]
+            for s, e in (se for b in bounds for se in self._clean(text, *b)):
                 hint = {
                     "PERSON": "person",
                     "GPE": "place",
@@ -336,7 +434,15 @@ class _ActorFinder:
         nationalities = {(e.start_char, e.end_char) for e in ents if e.label_ == "NORP"}
         # capitalised name runs
         stops = _verb_or_preposition_starts(doc)
-        seqs = self.title_sequences(text, person_bounds, frozenset(person_ends), stops)
+        # where a place, or a body the model reads as one name, starts ("the Lagos Chair of X")
+        place_starts = frozenset(
+            e.start_char + (4 if e.text.startswith(("the ", "The ")) else 0)
+            for e in ents
+            if e.label_ in {"GPE", "ORG"}
+        )
+        seqs = self.title_sequences(
+            text, person_bounds, frozenset(person_ends), stops, place_starts
+        )
         for s, e in seqs:
             for s2, e2 in self._clean(text, s, e):
                 words = text[s2:e2].split()
@@ -355,7 +461,16 @@ class _ActorFinder:
                     s2 = s2 - (len(text[max(0, s2 - 14) : s2]) - pre.start())
                 if (s2, e2) in nationalities and _type_from_head(words) is None:
                     continue
-                cands.append((2, _Mention(s2, e2, text[s2:e2], "name", "title")))
+                mention = _Mention(s2, e2, text[s2:e2], "name", "title")
+                if (
+                    s2 in place_starts
+                    and _head_word(words) in _ROLE_SPLIT
+                    and not self.common(words[0])
+                ):
+                    # "Lagos Chair of X", read by the model as one body's name
+                    mention.hint, mention.label, mention.source = "organisation", "ORG", "spacy"
+                    mention.named_post = True
+                cands.append((2, mention))
         # single acronyms (+ "KLM agreement")
         for m in re.finditer(r"(?<![\w-])([A-Z][A-Za-z0-9&]{1,9})(?![\w-])", text):
             w = m.group(1)
@@ -441,6 +556,9 @@ class _ActorFinder:
             before = text[max(0, m.start - 4) : m.start]
             m.definite = before.lower().endswith("the ")
             m.acts = _acts(doc, m.start, m.end)
+            m.indefinite = _indefinite(doc, m.start, m.end)
+            m.listed = len(m.text.split()) >= 2 and _listed(doc, m.start, m.end)
+            m.title_colon = bool(re.match(r":\s+[A-Z\d]", text[m.end : m.end + 4]))
         for m in chosen:
             words = m.text.split()
             pre = re.search(r"\b([A-Z][a-z]+)\s+$", text[max(0, m.start - 20) : m.start])
@@ -467,7 +585,7 @@ class _ActorFinder:
             if lead:
                 ps += lead.end()
             seg = text[ps:pe]
-            trail = re.search(r"(?:['’]s|[\s'‘’\"“”).,;:])+$", seg)
+            trail = re.search(r"(?:['’]s|[\s'‘’\"“”).,;:¹²³⁰⁴-⁹])+$", seg)
             if trail:
                 pe -= len(seg) - trail.start()
             if pe <= ps:
@@ -608,15 +726,17 @@ def _keep_mention(m: _Mention, lower_vocab: set[str], title_vocab: set[str]) -> 
         return False  # a word set in capitals in a header ("TRANSPORT")
     if len(words) == 1 and t.isupper() and len(t) >= 4 and t.title() in title_vocab:
         return False  # "LAGOS" in a header, next to "Lagos" in the text
-    if low[-1] in _CONCEPT_ABBREVIATIONS or ":" in t:
+    if low[-1] in _CONCEPT_ABBREVIATIONS or ":" in t or (m.title_colon and m.label != "PERSON"):
         return False  # "GDP", "PPPs"; "Transport: A City" is a title
+    if m.indefinite and m.label != "PERSON" and m.hint != "collective" and low[-1] not in _LAWS:
+        return False  # "a Land Trust": a kind of body; a law keeps its article ("a Housing Act")
     if low[0] in {"a", "an"} and len(words) >= 3:
         return False  # "A Framework for ...": a publication's title, no body starts with "A"
     if m.hint in {"collective", "alias"} or m.source == "defined" or m.hint == "acronym":
         return True
     if not words[0][0].isupper() and not words[0][0].isdigit():
         return False
-    if _head_word(words) in _ROLE_SPLIT:
+    if _head_word(words) in _ROLE_SPLIT and not m.named_post:
         return False  # "Principal Policy Officer": a post, not who holds it
     if len(words) == 1:
         w = low[0]

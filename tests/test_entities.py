@@ -245,6 +245,12 @@ def test_initials_are_an_institution_not_a_person() -> None:
         ("Applicants had to hire at least 500 local workers.", None, "500"),
         ("Restoring the river to meet national bathing water standards.", None, "standards"),
         ("Its goal is to reach 30% renewable heat.", None, "30%"),
+        ("The town began by pledging to make its street lighting net-zero.", None, "net-zero"),
+        (
+            "Education:\n\n• 2 million adults to gain basic and associated skills by 2027.",
+            2027,
+            "2 million",
+        ),
     ],
 )
 def test_commitment_constructions(
@@ -410,3 +416,78 @@ def test_contents_page_numbers_are_not_counts(nlp: Any) -> None:
     )
     numbers = {e.text for e in _of(extract_entities([_chunk(text)], nlp, document=doc), "number")}
     assert numbers == {"40", "12"}
+
+
+def test_a_place_is_an_actor_where_it_acts(nlp: Any) -> None:
+    acting = _chunk("Lisbon signed the compact, and Lisbon's council funds it.", case="One")
+    setting = _chunk("Ferries were repaired in Lisbon after the storm of the winter.", case="Two")
+    ents = _of(extract_entities([acting, setting], nlp), "actor")
+    cases = {e.case for e in ents if e.attrs["name"] == "Lisbon"}
+    assert cases == {"One"}  # in case Two the town only locates the repair
+
+
+def test_a_name_introduced_with_a_is_a_kind_of_body(nlp: Any) -> None:
+    text = (
+        "The fund reports to a Board of Trustees drawn from the county. "
+        "In 2022 a Ferry Safety Act was passed, and the Harbour Energy Agency enforces it."
+    )
+    names = set(_names(extract_entities([_chunk(text)], nlp)).values())
+    assert "Board of Trustees" not in names
+    assert {"Ferry Safety Act", "Harbour Energy Agency"} <= names
+
+
+def test_a_title_inside_a_run_and_two_people(nlp: Any) -> None:
+    text = (
+        "The method follows the work of KRI Professors Tomas Vehko and Ilse Marrow³ on "
+        "ferries. Tomas Vehko wrote the first draft; Ilse Marrow wrote the second."
+    )
+    names = set(_names(extract_entities([_chunk(text)], nlp)).values())
+    assert {"Tomas Vehko", "Ilse Marrow"} <= names
+    assert not [n for n in names if "Professors" in n or " and " in n or "³" in n]
+
+
+def test_a_byline_affiliation_after_a_post_is_a_body(nlp: Any) -> None:
+    from pipeline.types import Block, Document, Page
+
+    parts = [
+        ("author", "Jo Park"),
+        ("paragraph", "Co-director of Kestrel Futures and Senior Lecturer, Westbrook University"),
+        ("paragraph", "The Harbour Energy Agency bought ten ferries in 2021."),
+    ]
+    text, blocks, pos = "", [], 0
+    for kind, t in parts:
+        if text:
+            text += "\n\n"
+            pos += 2
+        blocks.append(Block(text=t, pdf_page=3, kind=kind, start=pos, end=pos + len(t)))  # type: ignore[arg-type]
+        text += t
+        pos += len(t)
+    doc = Document(path="x.pdf", sha256="sha", title="Doc", pages=[Page(3, "3", blocks)],
+                   parser="test", text=text)  # fmt: skip
+    ents = _of(extract_entities([_chunk(text)], nlp, document=doc), "actor")
+    types = {e.attrs["name"]: e.attrs["actor_type"] for e in ents}
+    assert types.get("Kestrel Futures") == "organisation"
+    assert "Westbrook University" in types and "Senior Lecturer" not in types
+
+
+def test_a_table_listing_the_cases_names_no_actor(nlp: Any) -> None:
+    from pipeline.types import Block, Document, Page
+
+    table = (
+        "Case | Years | Aim\n"
+        "Kestrel Harbour Ferries | 2019 - now | Cleaner crossings for island towns.\n"
+        "Westbrook Water Board, Eastland | 2020 - 2023 | Safe water in every school.\n"
+        "Northfield Care Network | 2021 - now | Care near each family."
+    )
+    block = Block(table, 2, kind="table", start=0, end=len(table))
+    doc = Document(path="x.pdf", sha256="sha", title="Doc", parser="test", text=table,
+                   pages=[Page(2, "2", [block])])  # fmt: skip
+    front = _chunk(table, case=None)
+    cases = [
+        _chunk("The Kestrel Harbour Ferries company runs boats.", case="Kestrel Harbour Ferries"),
+        _chunk("The Westbrook Water Board tests wells.", case="How Westbrook Water Board works"),
+        _chunk("Northfield Care Network hired nurses.", case="The Northfield Care Network"),
+    ]
+    ents = _of(extract_entities([front, *cases], nlp, document=doc), "actor")
+    assert not [e.text for e in ents if e.case is None]
+    assert {e.attrs["name"] for e in ents} >= {"Westbrook Water Board", "Northfield Care Network"}

@@ -52,7 +52,7 @@ SPAN_FEATURES = (
     "echo",  # the span only repeats the question's words
     "ner",  # the entity extractor typed it as a name
     "type_match",  # the extractor's type is the one asked (person, organisation, place)
-    "counts",  # "how many X": a figure followed by X
+    "counts",  # "how many X": a figure followed by X (1 when the question names no X)
     "unit_sim",  # cosine of what the figure counts to what is asked
     "month",  # a month is asked, the span has one
     "length",  # log(1 + words in the span)
@@ -338,7 +338,9 @@ def span_features(
                 ctx, echo = _context(s.text, c.span, qterms, near[c.span], rivals)
             else:
                 ctx, echo = 0.0, 0.0
-            counts, usim = 0.0, 0.0
+            # a count whose question does not say what it counts ("how long") has nothing
+            # to contradict: it counts as asked
+            counts, usim = (1.0, 1.0) if kind == "number" and not head else (0.0, 0.0)
             if head and typed:
                 after = re.findall(r"[a-z]+", s.text[c.span[1] : c.span[1] + 40].lower())[:4]
                 unit = {stem(w) for w in after} | {

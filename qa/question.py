@@ -89,8 +89,9 @@ _PLURALS = frozenset(("people", "women", "men", "children", "staff", "personnel"
 
 
 def counted(question: str) -> str:
-    """The words a "how many" question counts, as asked ("local service points")."""
-    m = re.search(r"\bhow many ((?:[\w'-]+ ?){1,4})", question.lower())
+    """The words a "how many" (or "the number of") question counts, as asked ("local
+    service points")."""
+    m = re.search(r"\b(?:how many|number of) ((?:[\w'-]+ ?){1,4})", question.lower())
     words: list[str] = []
     for w in m.group(1).split() if m else []:
         if w in STOP or w in _AUX or w.endswith("ly"):

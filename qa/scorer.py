@@ -83,6 +83,7 @@ class Model:
     abstainer: Linear  # log-odds that the chosen candidate answers the question
     threshold: float  # answer when P(right) >= threshold
     rankers: Mapping[str, Linear] | None = None  # per group of types, when trained so
+    abstainers: Mapping[str, Linear] | None = None  # per group of types, when trained so
 
     def ranker_for(self, kind: str) -> Linear:
         """The ranker of the question type's group, else the shared one."""
@@ -100,8 +101,15 @@ class Model:
             **{f"kind_{k}": float(k == kind) for k in KINDS},
         }
 
+    def abstainer_for(self, features: Mapping[str, float]) -> Linear:
+        """The abstainer of the question type's group (read off the ``kind_*`` features),
+        else the shared one: what tells a wrong count (what it counts) is not what tells a
+        wrong name (its type)."""
+        kind = next((k for k in KINDS if features.get(f"kind_{k}")), "")
+        return (self.abstainers or {}).get(GROUPS.get(kind, ""), self.abstainer)
+
     def p_right(self, features: Mapping[str, float]) -> float:
-        z = float(self.abstainer([features])[0])
+        z = float(self.abstainer_for(features)([features])[0])
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -122,6 +130,7 @@ def to_json(model: Model, meta: Mapping) -> dict:
         "ranker": model.ranker.to_json(),
         "rankers": {g: r.to_json() for g, r in (model.rankers or {}).items()},
         "abstainer": model.abstainer.to_json(),
+        "abstainers": {g: a.to_json() for g, a in (model.abstainers or {}).items()},
         "threshold": round(model.threshold, 6),
         **meta,
     }
@@ -132,6 +141,11 @@ def load(path: str | None = None) -> Model:
     """The shipped model (or the one at ``path``)."""
     d = json.loads(Path(path or MODEL_PATH).read_text(encoding="utf-8"))
     rankers = {g: Linear.from_json(r) for g, r in d.get("rankers", {}).items()}
+    abstainers = {g: Linear.from_json(a) for g, a in d.get("abstainers", {}).items()}
     return Model(
-        Linear.from_json(d["ranker"]), Linear.from_json(d["abstainer"]), d["threshold"], rankers
+        Linear.from_json(d["ranker"]),
+        Linear.from_json(d["abstainer"]),
+        d["threshold"],
+        rankers,
+        abstainers,
     )

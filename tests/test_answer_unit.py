@@ -236,3 +236,28 @@ def test_figure_spans_are_read_with_the_extractors_atoms(kind, text, want):
     from qa.candidates import pattern_spans
 
     assert [text[a:b] for a, b in pattern_spans(kind, text)] == want
+
+
+def test_an_abstainer_per_group_of_types_is_used_for_its_types_only():
+    """A count is judged by the figures' abstainer, a name by the shared one."""
+    names = ("counts", *(f"kind_{k}" for k in scorer.KINDS))
+    zeros, ones = np.zeros(len(names)), np.ones(len(names))
+
+    def lin(w_counts: float) -> scorer.Linear:
+        w = np.zeros(len(names))
+        w[0] = w_counts
+        return scorer.Linear(names, w, zeros, ones)
+
+    model = scorer.Model(lin(0.0), lin(0.0), 0.5, None, {"figure": lin(-5.0)})
+    count = {"counts": 1.0, "kind_number": 1.0}
+    name = {"counts": 1.0, "kind_actor": 1.0}
+    assert model.p_right(count) < 0.01 and model.p_right(name) == pytest.approx(0.5)
+
+
+def test_a_count_that_names_nothing_counted_has_nothing_to_contradict():
+    assert counted("What number of seats were filled in the vote?") == "seats"
+    q = "How long did the drought last?"
+    _, _, cands = candidates_for(
+        q, hits("The drought lasted 70 years in the valley."), embedder=FakeEmbedder()
+    )
+    assert cands and all(c.features["counts"] == 1.0 for c in cands)

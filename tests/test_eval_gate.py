@@ -29,16 +29,19 @@ _KEYS = ("recall@5", "mrr@10", "answer_accuracy", "abstention_recall")
 FLOORS = {
     name: dict(zip(_KEYS, floors, strict=True))
     for name, floors in {
-        "dev": (0.93, 0.88, 0.72, 0.25),
-        "probe": (0.83, 0.75, 0.68, 0.33),
+        "dev": (0.93, 0.88, 0.72, 0.55),
+        "probe": (0.83, 0.75, 0.68, 0.65),
         "heldout-a": (0.86, 0.72, 0.58, 0.70),
-        "heldout-b": (0.88, 0.70, 0.55, 0.14),
-        "extra": (0.88, 0.72, 0.62, 0.38),
+        "heldout-b": (0.88, 0.70, 0.55, 0.80),
+        "extra": (0.88, 0.72, 0.62, 0.55),
     }.items()
 }
+# Probe's ceiling went from 0.07 to 0.10 when the abstainer stopped reading the wording: it
+# refuses 2 more of its 45 answerable questions and 5 more of its 15 unanswerable ones
+# (README, "Answers on every question set"); the abstention floors rose with it.
 CEILINGS = {
     "dev": {"answerable_abstained": 0.05},
-    "probe": {"answerable_abstained": 0.07},
+    "probe": {"answerable_abstained": 0.10},
     "heldout-a": {"answerable_abstained": 0.08},
     "heldout-b": {"answerable_abstained": 0.05},
     "extra": {"answerable_abstained": 0.08},

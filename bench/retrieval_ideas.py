@@ -3,8 +3,9 @@
 Why a script of its own: issue 12 asks for retrieval ahead of whole-page BM25 with passages
 of at most half a page, and each idea below had to be judged the way the shipped weights
 were (``bench/fit_retrieval.py``: fitted on queries generated from the indexed text, five
-folds by sentence, no gold set). The script keeps the measurement reproducible; none of
-these ideas is in the query path, because none lifted the pool and the gold sets together.
+folds by sentence, no gold set). The script keeps the measurement reproducible. Only
+``typed`` lifted the pool and the gold sets together and is in the query path
+(``index/typed.py``); the others are not.
 
 Ideas, each a feature added to the shipped BM25 + dense fusion (forward selection, the
 gain is the pool's 5-fold recall@5 + MRR@10):
@@ -20,6 +21,9 @@ gain is the pool's 5-fold recall@5 + MRR@10):
   ``bm25_page`` / ``bm25_section`` of ``index.fusion``).
 - hierarchical: the section's BM25 routes and the case-local BM25 ranks the chunks, in place
   of the chunk's own BM25.
+- ``typed``: the chunk states a figure of the kind the question asks for (``index.typed``;
+  shipped: the pool's queries for a sentence with a figure ask for its kind,
+  ``bench/retrieval_pool.py``).
 
 Then: BM25's k1 / b over a grid (the fusion refitted at each point), and overlapping
 sentence windows of at most ``--window`` words (half a median page) as the unit instead of
@@ -49,7 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SETS = ("dev", "probe", "heldout-a")
 BASE = ("bm25", "dense")
 IDEAS = ("bm25_local", "bm25_local_section", "bm25_sentence", "dense_page", "dense_section")
-NAMES = (*BASE, *IDEAS, "bm25_section")  # the last only for the hierarchical variant
+NAMES = (*BASE, *IDEAS, "bm25_section", "typed")  # section: the hierarchical variant
 GRID_K1_B = ((1.5, 0.75), (0.9, 0.4), (0.9, 0.75), (1.2, 0.5), (2.0, 0.75), (1.5, 0.9))
 
 
@@ -127,6 +131,7 @@ class Featurizer:
 
     def __init__(self, corpus: Corpus, k1: float = 1.5, b: float = 0.75) -> None:
         from index.lexical import LexicalIndex, main_page, parent_groups
+        from index.typed import stated_kinds
 
         c = corpus
         ids = [ch.id for ch in c.chunks]
@@ -154,10 +159,12 @@ class Featurizer:
         self.section_lex = LexicalIndex.build(
             [str(i) for i in range(len(texts))], texts, k1=k1, b=b
         )
+        self.kinds = stated_kinds([ch.text for ch in c.chunks])
         self.starts = np.flatnonzero(np.r_[True, c.sentence_owner[1:] != c.sentence_owner[:-1]])
 
     def __call__(self, queries: Sequence[str], vecs: np.ndarray) -> np.ndarray:
         from index.lexical import tokenize
+        from index.typed import KINDS, asked_kind
 
         n = len(self.c.chunks)
         x = np.zeros((len(queries), n, len(NAMES)), dtype=np.float32)
@@ -180,6 +187,9 @@ class Featurizer:
                 np.maximum.at(top, owner, dense)
                 x[q, :, 5 + j] = top[owner]
             x[q, :, 7] = _norm(self.section_lex.scores(terms)[self.section_owner])
+            kind = asked_kind(text)
+            if kind is not None:
+                x[q, :, 8] = self.kinds[KINDS.index(kind)]
         return x
 
 
@@ -190,12 +200,13 @@ def arrays(corpora: Sequence[Corpus], k1: float, b: float) -> tuple:
     xs, rels, folds, gold = [], [], [], {}
     for c in corpora:
         feat = Featurizer(c, k1, b)
-        xs.append(feat([p.query for p in c.pool], c.pool_vecs))
-        rel = np.zeros((len(c.pool), len(c.chunks)), dtype=bool)
-        for i, p in enumerate(c.pool):
+        pool = c.pool
+        xs.append(feat([p.query for p in pool], c.pool_vecs))
+        rel = np.zeros((len(pool), len(c.chunks)), dtype=bool)
+        for i, p in enumerate(pool):
             rel[i, list(p.targets)] = True
         rels.append(rel)
-        folds.append(np.array([zlib.crc32(p.sentence.encode()) % 5 for p in c.pool]))
+        folds.append(np.array([zlib.crc32(p.sentence.encode()) % 5 for p in pool]))
         for s, (qs, ev, vecs) in c.gold.items():
             grel = np.array([[passage_matches(ch.text, e) for ch in c.chunks] for e in ev])
             gold[(c.name, s)] = (feat(qs, vecs), grel)
@@ -277,6 +288,7 @@ def main() -> None:
     ap.add_argument("--per-sentence", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--window", type=float, default=170.0, help="words: half a median page")
+    ap.add_argument("--skip-grid", action="store_true", help="stop before the k1/b grid")
     args = ap.parse_args()
 
     from bench.fit_retrieval import first_ranks, fit, objective
@@ -321,7 +333,7 @@ def main() -> None:
         f"{'bm25 + dense':28s} {base[0]:.3f}/{base[1]:.3f}  {'':6s}  "
         + gold_cells(gold, fit(x, rel, NAMES, list(BASE)))
     )
-    for idea in IDEAS:
+    for idea in (*IDEAS, "typed"):
         use = [*BASE, idea]
         cv = cross_validated(x, rel, folds, use)
         w = fit(x, rel, NAMES, use)
@@ -349,6 +361,8 @@ def main() -> None:
         f"{ {f: v for f, v in w.items() if v} } {gold_cells(gs, w)}",
         flush=True,
     )
+    if args.skip_grid:
+        return
     for k1, b in GRID_K1_B[1:]:
         xk, relk, fk, goldk = arrays(corpora, k1, b)
         cv = cross_validated(xk, relk, fk, list(BASE))

@@ -323,7 +323,7 @@ def main() -> None:
     x, rel, folds, gold = arrays(corpora, 1.5, 0.75)
     shipped = dict(load_weights())
     print(
-        "pool with the shipped weights: recall@5 {:.3f}, MRR@10 {:.3f}".format(
+        "pool, shipped weights (of the features here): recall@5 {:.3f}, MRR@10 {:.3f}".format(
             *objective(first_ranks(x @ vec(shipped), rel))
         )
     )

@@ -14,7 +14,9 @@ the way a reader asks about it:
   says "the Bank" or "the city": a few words of the part's title or label, of the section's
   headings, or of the other chunks of its section or page;
 - half lose the sentence's two rarest words (a reader seldom knows the text's own term);
-- a question word opens it.
+- a question word opens it: for a sentence that states a figure, the question for that
+  figure's kind ("when" for a year, "how many" for a number; ``index.typed``), as a reader
+  asks for the figure left out; else a generic one.
 
 A target is every chunk that holds the sentence under the gold sets' matching rule
 (``eval.metrics.passage_matches``), so an overlap between chunks is not a miss.
@@ -31,6 +33,7 @@ import numpy as np
 
 from eval.metrics import passage_matches
 from index.lexical import STOPWORDS_EN, PartLabels, main_page, stem
+from index.typed import KINDS, PATTERNS
 from pipeline.sentences import chunk_sentences
 from pipeline.types import Chunk
 
@@ -40,6 +43,14 @@ WITH_CONTEXT = 0.7  # share of queries that also name the part or the section's 
 WITHOUT_RAREST = 0.5  # share of queries that lose the sentence's two rarest words
 # Generic openings of a question (no gold wording): what a query begins with.
 OPENERS = ("what", "how", "which", "who", "when", "why", "where", "what is", "how did")
+# A reader's opening for a figure of each kind (generic forms; ``qa.question`` reads them
+# as that kind).
+TYPED_OPENERS = {
+    "amount": "how much money",
+    "percent": "what percentage",
+    "date": "when",
+    "number": "how many",
+}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 _FIGURE = re.compile(r"\d")
 
@@ -50,7 +61,7 @@ class PoolQuery:
     targets: frozenset[int]  # chunk rows that hold the sentence
     chunk_row: int  # the row the sentence was taken from
     sentence: str  # the sentence's words (folds for cross-validation group by it)
-    style: str  # window|bag, +unterm, +paraphrase, +context
+    style: str  # window|bag, +unterm, +paraphrase, +context, +typed
 
 
 def _content(word: str) -> bool:
@@ -93,13 +104,13 @@ def generate(
     ``paraphrase=False`` skips the neighbour words (and embedding the vocabulary: fast,
     for tests)."""
     rng = random.Random(seed)
-    sentences: list[tuple[int, list[str]]] = [
-        (row, _WORD.findall(t))
+    sentences: list[tuple[int, list[str], str | None]] = [
+        (row, _WORD.findall(t), next((k for k in KINDS if PATTERNS[k].search(t)), None))
         for row, c in enumerate(chunks)
         for _, _, t in chunk_sentences(c)
         if len(t.split()) >= 8
     ]
-    vocab = [w.lower() for _, ws in sentences for w in ws if _content(w)]
+    vocab = [w.lower() for _, ws, _ in sentences for w in ws if _content(w)]
     near = neighbours(vocab, embed) if paraphrase else {}
     texts = [c.text for c in chunks]
     by_parent: dict[tuple[object, ...], list[int]] = {}
@@ -120,7 +131,7 @@ def generate(
     out: list[PoolQuery] = []
     if not sentences:
         return out
-    for row, words in sentences:
+    for row, words, kind in sentences:
         sentence_text = " ".join(words)
         targets = frozenset(
             i for i, t in enumerate(texts) if i == row or passage_matches(t, [sentence_text])
@@ -166,6 +177,9 @@ def generate(
                 if context:
                     style += "+context"
                     picked += rng.sample(context, min(len(context), rng.randint(1, 3)))
-            query = " ".join([rng.choice(OPENERS), *picked])
+            opener = rng.choice(OPENERS)
+            if kind is not None:
+                opener, style = TYPED_OPENERS[kind], style + "+typed"
+            query = " ".join([opener, *picked])
             out.append(PoolQuery(query, targets, row, sentence_text, style))
     return out

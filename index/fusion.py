@@ -8,7 +8,9 @@ of per-query features:
 - ``bm25_section`` / ``bm25_page`` / ``bm25_part``: BM25 of its section, its page and its
   part (case), so a passage saying "the Bank" profits from a question naming the bank
   of the case it sits in; the chunk, at most half a page, is still what is cited;
-- ``dense``: cosine of the chunk's closest sentence to the question.
+- ``dense``: cosine of the chunk's closest sentence to the question;
+- ``typed``: 1 when the question asks for a figure (amount, percent, date, number) and the
+  chunk states one of that kind (``index.typed``), else 0.
 
 (The whole chunk vector's cosine was tried as a feature too: fitted weight 0, no gain.)
 
@@ -28,12 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
-FEATURES = ("bm25", "bm25_section", "bm25_page", "bm25_part", "dense")
+FEATURES = ("bm25", "bm25_section", "bm25_page", "bm25_part", "dense", "typed")
 _LEXICAL_FIELD = {
     "bm25": "chunk",
     "bm25_section": "section",
     "bm25_page": "page",
     "bm25_part": "part",
+    "typed": "typed",  # 0/1 per chunk: dividing by its best leaves it as it is
 }
 WEIGHTS_FILE = Path(__file__).with_name("retrieval_weights.json")
 
@@ -68,7 +71,8 @@ def feature_matrix(
 ) -> np.ndarray:
     """Features (columns in ``FEATURES`` order) of the chunk rows ``rows``.
 
-    ``lexical`` holds BM25 arrays per field (``LexicalIndex.field_scores``); ``dense`` the
+    ``lexical`` holds BM25 arrays per field (``LexicalIndex.field_scores``) and the "typed"
+    flags (``LexicalIndex.stated``); ``dense`` the
     closest sentence's cosine per chunk row (None: zeros, e.g. BM25 only).
     """
     out = np.zeros((len(rows), len(FEATURES)), dtype=np.float32)

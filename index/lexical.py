@@ -40,7 +40,7 @@ import numpy as np
 
 from pipeline.types import Chunk
 
-LEXICAL_VERSION = 4  # bump when tokenisation/stemming/levels change: invalidates cached indexes
+LEXICAL_VERSION = 5  # bump when tokenisation/stemming/levels change: invalidates cached indexes
 TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
 _IDS_FILE = "chunk_ids.json"
 # bm25s.stopwords.STOPWORDS_EN, copied so the query path need not import bm25s.
@@ -260,6 +260,8 @@ class LexicalIndex:
         self.levels: dict[str, tuple[LexicalIndex, np.ndarray]] = {}
         # saved levels not read yet: a query reads only the levels it weighs (cold start)
         self._saved_levels: dict[str, Path] = {}
+        # per figure kind (``index.typed.KINDS``) and chunk row: does the chunk state one
+        self.kinds: np.ndarray | None = None
 
     def level_names(self) -> set[str]:
         """The parent levels this index holds (loaded or not)."""
@@ -338,7 +340,10 @@ class LexicalIndex:
         cls, ids: list[str], chunks: Sequence[Chunk], labels: PartLabels | None = None
     ) -> LexicalIndex:
         """The chunk index (over ``lexical_text``) plus its section, page and part levels."""
+        from index.typed import stated_kinds
+
         idx = cls.build(ids, [lexical_text(c, labels) for c in chunks])
+        idx.kinds = stated_kinds([c.text for c in chunks])
         for level, (texts, owner) in parent_groups(chunks, labels).items():
             idx.levels[level] = (cls.build([str(i) for i in range(len(texts))], texts), owner)
         return idx
@@ -351,6 +356,8 @@ class LexicalIndex:
             np.save(tmp / "data.npy", self._data)
             np.save(tmp / "indices.npy", self._indices)
             np.save(tmp / "indptr.npy", self._indptr)
+            if self.kinds is not None:
+                np.save(tmp / "kinds.npy", self.kinds)
             (tmp / "vocab.json").write_text(json.dumps(self._vocab))
             for level in LEVELS:
                 self.level(level)  # read any level not loaded yet: all are written
@@ -381,6 +388,8 @@ class LexicalIndex:
         for level in LEVELS:
             if (src / f"level-{level}" / _IDS_FILE).exists():
                 idx._saved_levels[level] = src / f"level-{level}"
+        if (src / "kinds.npy").exists():
+            idx.kinds = np.load(src / "kinds.npy")
         return idx
 
     @classmethod
@@ -401,7 +410,12 @@ class LexicalIndex:
         if (dest / _IDS_FILE).exists():
             try:
                 idx = cls.load(dest)
-                if sorted(idx.ids) == sorted(ids) and idx.level_names() == set(LEVELS):
+                if (
+                    sorted(idx.ids) == sorted(ids)
+                    and idx.level_names() == set(LEVELS)
+                    and idx.kinds is not None
+                    and idx.kinds.shape[1] == len(idx.ids)
+                ):
                     return idx
             except (OSError, ValueError, KeyError) as exc:
                 warnings.warn(f"rebuilding unreadable BM25 cache {dest}: {exc}", stacklevel=2)
@@ -453,6 +467,15 @@ class LexicalIndex:
             else:
                 out[level] = np.zeros(len(self.ids), dtype=np.float32)
         return out
+
+    def stated(self, kind: str | None) -> np.ndarray:
+        """Per chunk row, 1.0 when the chunk states a figure of ``kind`` (``index.typed``);
+        zeros for None, an unknown kind or an index built without them."""
+        from index.typed import KINDS
+
+        if kind not in KINDS or self.kinds is None:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return self.kinds[KINDS.index(kind)]
 
     def search(
         self, query: str, k: int, allowed: set[str] | None = None

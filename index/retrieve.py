@@ -19,6 +19,7 @@ import numpy as np
 from index.fusion import feature_matrix, fuse, load_weights, sentence_max
 from index.lexical import LEVELS
 from index.store import FilterNoMatch, Index
+from index.typed import asked_kind
 from pipeline.types import Hit
 
 if TYPE_CHECKING:
@@ -252,6 +253,7 @@ def query_features(
         at = np.array([snap.pos.get(cid, -1) for cid in lex.ids])
         dense = np.where(at >= 0, dense[at], -1.0)
     fields = lex.field_scores(query, levels)
+    fields["typed"] = lex.stated(asked_kind(query))
     return QueryFeatures(fields, dense, feature_matrix(fields, dense, rows))
 
 

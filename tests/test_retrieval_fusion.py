@@ -13,9 +13,10 @@ import pytest
 
 from index.fusion import FEATURES, WEIGHTS_FILE, feature_matrix, load_weights
 from index.lexical import LEVELS, LexicalIndex, chunk_set_key, parent_groups
-from index.retrieve import RRF_FUSION, search
+from index.retrieve import DEFAULT_FUSION, RRF_FUSION, FusionParams, search
 from index.store import Index
 from index.testing import FakeEmbedder, make_chunk, sha
+from index.typed import asked_kind
 
 SETTINGS = {"model": "fake-hash-64", "dim": 64}
 
@@ -93,6 +94,41 @@ def test_bm25_cache_without_levels_is_rebuilt(tmp_path: Path) -> None:
     idx = LexicalIndex.load_or_build(tmp_path, key, ids, lambda want: by_id)
     assert idx.level_names() == set(LEVELS)
     assert LexicalIndex.load(tmp_path / key).level_names() == set(LEVELS)  # saved so
+
+
+def test_typed_flags_mark_the_chunk_stating_the_asked_kind(tmp_path: Path) -> None:
+    """A question for a year, a count or a share lifts the chunk that states one of that
+    kind over one that only names the subject; the flags survive the BM25 cache."""
+    s = sha("typed")
+    chunks = [
+        make_chunk("The harbour fund was the city's answer to the ferry strike.", s, case=HARBOUR),
+        make_chunk("The harbour fund opened its doors in 2017.", s, case=HARBOUR),
+        make_chunk("It has financed 12 ferries, 40 per cent of the fleet.", s, case=HARBOUR),
+        make_chunk("It lent £3 million to the boatyards.", s, case=HARBOUR),
+    ]
+    ids = [c.id for c in chunks]
+    idx = LexicalIndex.build_from_chunks(ids, chunks)
+    idx.save(tmp_path / "k")
+    back = LexicalIndex.load(tmp_path / "k")
+    for lex in (idx, back):
+        assert lex.stated(asked_kind("When did the harbour fund open?")).tolist() == [0, 1, 0, 0]
+        assert lex.stated(asked_kind("What percentage of the fleet?")).tolist() == [0, 0, 1, 0]
+        assert lex.stated(asked_kind("How many ferries were financed?")).tolist() == [0, 1, 1, 1]
+        assert lex.stated(asked_kind("How much money did it lend?")).tolist() == [0, 0, 0, 1]
+        assert not lex.stated(asked_kind("Who runs the harbour fund?")).any()
+    emb = FakeEmbedder()
+    with Index(tmp_path / "ix", SETTINGS) as index:
+        index.add_document({"sha256": s, "title": "Harbour"}, chunks, emb)
+        q = "When did the harbour fund start?"
+        w = dict(DEFAULT_FUSION.weights or ())
+        assert w.get("typed", 0) > 0
+        off = FusionParams(weights=tuple((f, 0.0 if f == "typed" else v) for f, v in w.items()))
+        on = {h.chunk.id: h.score for h in search(index, q, 4, embedder=emb)}
+        bare = {h.chunk.id: h.score for h in search(index, q, 4, embedder=emb, fusion=off)}
+        # only the chunk with a year gains, by the fitted weight
+        assert on[chunks[1].id] - bare[chunks[1].id] == pytest.approx(w["typed"], abs=1e-5)
+        for c in (chunks[0], chunks[2], chunks[3]):
+            assert on[c.id] == pytest.approx(bare[c.id], abs=1e-6)
 
 
 def test_weights_file_names_known_features_and_how_it_was_made(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from pipeline.tables import table_rows
 from pipeline.types import Block
 
 PARTICLES = {"de", "da", "van", "von", "der", "del", "la", "le", "y", "di", "du", "dos", "bin"}
@@ -89,7 +90,7 @@ def authors_from_blocks(blocks: list[Block], vocab: set[str]) -> list[str]:
     for b in blocks:
         # A table's rows, or the printed lines of a block (bylines set one under another
         # in running-text style are joined into one block by layout).
-        rows = b.text.split("\n") if b.kind == "table" else [ln.text for ln in b.lines]
+        rows = table_rows(b) if b.kind == "table" else [ln.text for ln in b.lines]
         for row in rows:
             cell = row.split(" | ")[0]
             if len(row.split()) > 30 or cell.rstrip().endswith("."):
@@ -109,7 +110,7 @@ def authors_at_end(blocks: list[Block], vocab: set[str]) -> list[str]:
     """Names that open the paragraphs of an "About the authors" section."""
     found = []
     for b in blocks:
-        for row in b.text.split("\n"):
+        for row in table_rows(b):
             name = name_prefix(row.split(" | ")[0], vocab)
             if name:
                 found.append(name)

@@ -41,6 +41,25 @@ class Line:
 
 
 @dataclass
+class TableGrid:
+    """A table's cells as read (``pipeline/tables.py``) and where each sits in its block's text.
+
+    ``rows`` are oriented with records as rows (``transposed`` when printed the other way);
+    ``cells`` are (row, column, start, end) and ``labels`` the (start, end) of each repeated
+    header label, as offsets into ``Block.text``.
+    """
+
+    rows: list[list[str]]
+    header_row: bool
+    header_col: bool
+    transposed: bool
+    text: str
+    cells: list[tuple[int, int, int, int]] = field(default_factory=list)
+    labels: list[tuple[int, int]] = field(default_factory=list)
+    oriented: bool = True  # the cells showed which axis holds the records
+
+
+@dataclass
 class Block:
     """A paragraph-like run of lines on one page (lines joined, hyphenation undone)."""
 
@@ -50,6 +69,7 @@ class Block:
     kind: BlockKind = "paragraph"
     start: int = 0  # character offsets in Document.text
     end: int = 0
+    grid: TableGrid | None = None  # a table's cells and labels (kind "table")
 
     @property
     def size(self) -> float:

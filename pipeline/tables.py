@@ -225,35 +225,59 @@ def read_grid(cells: list[list[str]], bold: list[list[bool | None]] | None = Non
         lead = _rows_alike(cells) - _columns_alike(cells)
         sure = abs(lead) > 0.1
         if lead > 0.1:
-            cells = [list(c) for c in zip(*cells, strict=True)]
-            transposed = True
+            cells, transposed = _flip(cells), True
     grid = _linearise(cells, header_row, header_col, transposed)
     grid.oriented = sure or not (header_row and header_col)
+    grid.bold = bold
     return grid
 
 
 def follow_continued(blocks: list[Block]) -> None:
-    """A table continued on the next page (its header row printed again) keeps the
-    orientation its first part showed when the continuation's own cells do not tell
-    (a page of ticks alone): the same records, read the same way."""
-    prev: TableGrid | None = None
-    for b in blocks:
+    """Read a table continued on the next page as its first part: without its header row
+    printed again (the first block of its page, as many columns), it takes that header;
+    with it, and when its own cells do not tell which axis holds the records (a page of
+    ticks alone), it keeps the first part's orientation."""
+    prev: Block | None = None
+    for k, b in enumerate(blocks):
         g = b.grid
         if g is None:
             continue
+        p = prev.grid if prev is not None else None
+        if prev is None or p is None or b.pdf_page != prev.pdf_page + 1:
+            prev = b
+            continue
+        first_on_page = all(c.pdf_page == prev.pdf_page for c in blocks[blocks.index(prev) + 1 : k])
+        head, cells = _printed(p)[0], _printed(g)
+        if p.header_row and not g.header_row and first_on_page and len(head) == len(cells[0]):
+            bold = [[True] * len(head), *_printed_bold(g)]
+            g = read_grid([head, *cells], bold)
         if (
-            prev is not None
-            and not g.oriented
+            not g.oriented
             and g.header_row
             and g.header_col
-            and prev.transposed != g.transposed
-            and table_rows(b)[0] == _printed_rows(prev)[0]
+            and p.transposed != g.transposed
+            and _printed(g)[0] == head
         ):
-            rows = [list(c) for c in zip(*g.rows, strict=True)]
-            b.grid = _linearise(rows, True, True, not g.transposed)
-            b.grid.oriented = True
-            b.text = b.grid.text
-        prev = b.grid
+            g = _linearise(_printed(g) if g.transposed else _flip(g.rows), True, True, p.transposed)
+        if g is not b.grid:
+            g.oriented = True
+            g.bold = b.grid.bold if g.bold is None else g.bold
+            b.grid, b.text = g, g.text
+        prev = b
+
+
+def _flip(rows: list[list[str]]) -> list[list[str]]:
+    return [list(c) for c in zip(*rows, strict=True)]
+
+
+def _printed(grid: TableGrid) -> list[list[str]]:
+    """The grid as printed (rows as on the page)."""
+    return _flip(grid.rows) if grid.transposed else grid.rows
+
+
+def _printed_bold(grid: TableGrid) -> list[list[bool | None]]:
+    rows = _printed(grid)
+    return grid.bold or [[None] * len(r) for r in rows]
 
 
 def _header_row(cells: list[list[str]], bold: list[list[bool | None]]) -> bool:
@@ -403,8 +427,7 @@ def _linearise(
 
 
 def _printed_rows(grid: TableGrid) -> list[str]:
-    rows = [list(c) for c in zip(*grid.rows, strict=True)] if grid.transposed else grid.rows
-    return [ROW_SEP.join(r).rstrip(" |") for r in rows]
+    return [ROW_SEP.join(r).rstrip(" |") for r in _printed(grid)]
 
 
 def table_rows(block: Block) -> list[str]:

@@ -57,6 +57,7 @@ class TableGrid:
     cells: list[tuple[int, int, int, int]] = field(default_factory=list)
     labels: list[tuple[int, int]] = field(default_factory=list)
     oriented: bool = True  # the cells showed which axis holds the records
+    bold: list[list[bool | None]] | None = None  # how each cell is set, as printed
 
 
 @dataclass

@@ -1,12 +1,13 @@
 """The dev gold set asked on each typesetting of the casebook, side by side.
 
-    python bench/eval_layouts.py [--gold eval/gold/dev-qa.jsonl] [--keep]
+    python bench/eval_layouts.py [--gold eval/gold/dev-qa.jsonl] [--root /tmp/casebook-layout]
 
-Each PDF is ingested into its own index (``/tmp/casebook-layout-<name>``) and the gold set is
-run through ``casebook eval --json``. The gold's evidence pages are printed labels of the 2024
-PDF; for another typesetting they are re-read from that typesetting's manifest (the labels of
-the manifest blocks that contain each evidence quote), written to a copy of the gold file, so
-page accuracy means "the first citation's printed page holds the evidence" in every layout.
+Each PDF is ingested into its own index (``<root>-<name>``, reused when present: delete it
+after a change to ingest) and the gold set is run through ``casebook eval --json``. The
+gold's evidence pages are printed labels of the 2024 PDF; for another typesetting they are
+re-read from that typesetting's manifest (the labels of the manifest blocks that contain each
+evidence quote), written to a copy of the gold file, so page accuracy means "the first
+citation's printed page holds the evidence" in every layout.
 """
 
 from __future__ import annotations
@@ -103,11 +104,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gold", type=Path, default=ROOT / "eval" / "gold" / "dev-qa.jsonl")
     ap.add_argument("--layouts", default=",".join(LAYOUTS))
+    ap.add_argument(
+        "--root",
+        default="/tmp/casebook-layout",
+        help="index folders are ROOT-<layout> (built when missing; delete them after a change)",
+    )
     args = ap.parse_args()
     rows = []
     for name in args.layouts.split(","):
         pdf = LAYOUTS[name]
-        index = Path(f"/tmp/casebook-layout-{name}")
+        index = Path(f"{args.root}-{name}")
         if not (index / "catalog.sqlite").exists():
             run(["ingest", str(pdf), "--index", str(index)])
         gold = args.gold
@@ -115,7 +121,7 @@ def main() -> None:
         if name != "2024":
             manifest = json.loads(pdf.with_suffix(".manifest.json").read_text())
             base = json.loads(LAYOUTS["2024"].with_suffix(".manifest.json").read_text())
-            gold = Path(f"/tmp/casebook-layout-{name}-{args.gold.name}")
+            gold = Path(f"{args.root}-{name}-{args.gold.name}")
             n, done = relabel(args.gold, base, manifest, gold)
             relabelled = f"{done}/{n} re-labelled"
         out = json.loads(run(["eval", str(gold), "--index", str(index), "--json"]))

@@ -144,10 +144,11 @@ def _grid_row(row: list[Line]) -> bool:
     """A baseline that could be a table row: two or more short cells, none a sentence."""
     if len(row) < 2:
         return False
+    row = sorted(row, key=lambda ln: ln.x0)
     gaps = [b.x0 - a.x1 for a, b in pairwise(row)]
     return (
-        min(gaps) >= 0.8 * row[0].size
-        and statistics.median(len(ln.text.split()) for ln in row) <= 4
+        min(gaps) >= 0.8 * max(ln.size for ln in row)
+        and statistics.median(len(ln.text.split()) for ln in row) <= 5
         and not any(len(ln.text.split()) > 8 for ln in row)
     )
 
@@ -409,7 +410,7 @@ def _linearise(
             if not row[c]:
                 continue
             parts = []
-            if header_col:
+            if header_col and row[0]:
                 parts += [(row[0], -1, 0), (LABEL_SEP, None, None)]
             if cells[0][c]:
                 parts += [(cells[0][c], -1, c), (CELL_SEP, None, None)]

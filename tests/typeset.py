@@ -46,6 +46,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from pipeline.tables import CELL_SEP, LABEL_SEP
+
 STYLES = ("single", "single-dash", "two-col-alt", "plain-headings")
 HEADER_LEFT = "Missions in Action · Casebook"
 FOOTER = "MOIN Casebook · 2024 edition"
@@ -961,6 +963,32 @@ if __name__ == "__main__":  # python -m tests.typeset MANIFEST OUT.pdf [style]
         )
 
 
+def table_labels(doc: Any) -> set[str]:
+    """The row and column labels the document's tables repeat beside each cell."""
+    return {
+        b.text[s:e].strip()
+        for page in doc.pages
+        for b in page.blocks
+        if b.grid is not None
+        for s, e in b.grid.labels
+    }
+
+
+def printed_pieces(sentence: str, labels: set[str]) -> list[str]:
+    """What of a chunk sentence must be printed on its pages: a table cell read with its
+    labels ("row — column: cell") without the labels, which repeat the table's header (on an
+    earlier page when the table runs on)."""
+    if LABEL_SEP not in sentence and CELL_SEP not in sentence:
+        return [sentence]
+    rest = sentence
+    for label in sorted(labels, key=len, reverse=True):
+        if label and (rest.startswith(label) or f"{LABEL_SEP}{label}{CELL_SEP}" in rest):
+            rest = rest.replace(label, "\x00", 1)
+    if rest == sentence:
+        return [sentence]
+    return [p for p in re.split(f"\x00|{LABEL_SEP}|{CELL_SEP}", rest) if p.strip()]
+
+
 def score_rendering(structure: Any, chunks: list[Any], truth: dict) -> dict:
     """Figures for one rendering: cases with exact pages, section recall/precision, labels,
     authors, running lines in chunks, chunk sentences off their cited pages."""
@@ -994,6 +1022,7 @@ def score_rendering(structure: Any, chunks: list[Any], truth: dict) -> dict:
     ]
     running = [norm(h) for h in truth["header_strings"] + truth["footer_strings"]]
     page_text = {int(k): alnum(" ".join(v)) for k, v in truth["page_texts"].items()}
+    labels = table_labels(structure.document)
     furniture, off_page = [], []
     for c in chunks:
         for piece in c.text.split("\n\n"):
@@ -1001,9 +1030,10 @@ def score_rendering(structure: Any, chunks: list[Any], truth: dict) -> dict:
                 furniture.append((c.pdf_pages, piece[:60]))
         hay = "".join(page_text.get(pg, "") for pg in c.pdf_pages)
         for sent in re.split(r"(?<=[.!?])\s+|\n+", c.text):
-            key = alnum(sent)[:60]
-            if len(key) >= 20 and key not in hay:
-                off_page.append((c.pdf_pages, sent[:60]))
+            for part in printed_pieces(sent, labels):
+                key = alnum(part)[:60]
+                if len(key) >= 20 and key not in hay:
+                    off_page.append((c.pdf_pages, sent[:60]))
     return {
         "cases_found": len(found),
         "cases_exact": exact,

@@ -39,7 +39,7 @@ def _overlaps(quote: str, text: str) -> bool:
     q = quote.split()
     return bool(q) and (
         quote in text
-        or (len(text) > 40 and text in quote)
+        or (len(text.split()) >= 4 and text in quote)
         or " ".join(q[:8]) in text
         or " ".join(q[-8:]) in text
     )

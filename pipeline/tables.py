@@ -30,6 +30,9 @@ ROW_SEP = " | "  # cells of a row when the table has no labels to pair them with
 MAX_LABEL_WORDS = 12  # a row label is a short name, not a sentence
 _MARK = re.compile(r"^[\W_]{1,2}$|^[xX]$")  # ✓, ✗, •, x, –: a tick column
 _SENTENCE_END = re.compile(r"[.;:!?]$")
+# A cell of a table of text or figures holds a word or a figure of three characters or more;
+# a displayed formula set with spaces ("n + 1", "∂x", "{") does not.
+_WORDY = re.compile(r"[^\W\d_]{3}|\d[\d,.]{2}")
 
 
 # --- detection ---------------------------------------------------------------------------
@@ -129,7 +132,12 @@ def _body_size_grids(lines: list[Line]):
             j -= 1
         run = rows[k:j]
         grid_rows = [r for r in run if len(r) >= 2]
-        if len(grid_rows) >= 3 and sum(len(r) >= 3 for r in grid_rows) * 2 >= len(grid_rows):
+        cells = [ln.text for r in grid_rows for ln in r]
+        if (
+            len(grid_rows) >= 3
+            and sum(len(r) >= 3 for r in grid_rows) * 2 >= len(grid_rows)
+            and sum(bool(_WORDY.search(c)) for c in cells) >= 0.7 * len(cells)
+        ):
             size = statistics.median(ln.size for r in run for ln in r)
             bounds = _column_bounds(run[1:], size)
             if len(bounds) >= 2:

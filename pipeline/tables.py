@@ -388,12 +388,21 @@ def _linearise(
         pos += len(line)
 
     body_start = 1 if header_row else 0
+    # Column labels without row labels: the labels once, then each row with its cells
+    # together (repeating long column labels on every cell would outweigh the cells).
+    rows_only = header_row and not header_col
+    if rows_only:
+        head: list = []
+        for c, v in enumerate(cells[0]):
+            head += [(ROW_SEP, None, None)] if c else []
+            head.append((v, -1, c) if v else ("", None, None))
+        emit(head)
     for r in range(body_start, len(cells)):
         row = cells[r]
         if header_row and row == cells[0]:
             continue  # the header printed again (a table continued)
         first = 1 if header_col else 0
-        if not header_row:
+        if not header_row or rows_only:
             if header_col:
                 rest = [(c, v) for c, v in enumerate(row[1:], 1) if v]
                 if rest:

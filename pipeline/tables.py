@@ -8,7 +8,8 @@ of baselines holding several aligned cells), its header row and header column fr
 are set (bold or capitals against plain body cells, short labels in the first column), and
 it is read as one line per cell: ``<row label> — <column label>: <cell>``, records along the
 axis whose cells are *not* alike (the attributes are the axis whose cells share a kind:
-all dates, all ticks, all long text), so both printings give the same lines.
+all dates, all ticks, all long text), so both printings give the same lines. A table with
+column labels only prints them once and then its rows; one without labels stays rows.
 
 No pypdf here: ``sources/`` hands in the page's lines and its line-joining function.
 """
@@ -26,7 +27,7 @@ Join = Callable[[list[str]], str]
 
 LABEL_SEP = " — "  # between a row's label and the column label
 CELL_SEP = ": "  # between the column label and the cell
-ROW_SEP = " | "  # cells of a row when the table has no labels to pair them with
+ROW_SEP = " | "  # cells of a row when the table has no row labels to pair them with
 MAX_LABEL_WORDS = 12  # a row label is a short name, not a sentence
 _MARK = re.compile(r"^[\W_]{1,2}$|^[xX]$")  # ✓, ✗, •, x, –: a tick column
 _SENTENCE_END = re.compile(r"[.;:!?]$")

@@ -6,11 +6,12 @@
 ``--pdf NAME=PATH`` adds a typesetting (its ``.manifest.json`` beside it); ``--root`` is the
 folder of the indexes (``ROOT/casebook-layout-<name>``, built once, reused when present).
 
-Each PDF is ingested into its own index (``/tmp/casebook-layout-<name>``) and the gold set is
-run through ``casebook eval --json``. The gold's evidence pages are printed labels of the 2024
-PDF; for another typesetting they are re-read from that typesetting's manifest (the labels of
-the manifest blocks that contain each evidence quote), written to a copy of the gold file, so
-page accuracy means "the first citation's printed page holds the evidence" in every layout.
+Each PDF is ingested into its own index (delete it after a change to ingest) and the gold
+set is run through ``casebook eval --json``. The gold's evidence pages are printed labels of
+the 2024 PDF; for another typesetting they are
+re-read from that typesetting's manifest (the labels of the manifest blocks that contain each
+evidence quote), written to a copy of the gold file, so page accuracy means "the first
+citation's printed page holds the evidence" in every layout.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def _overlaps(quote: str, text: str) -> bool:
     q = quote.split()
     return bool(q) and (
         quote in text
-        or (len(text) > 40 and text in quote)
+        or (len(text.split()) >= 4 and text in quote)
         or " ".join(q[:8]) in text
         or " ".join(q[-8:]) in text
     )

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from typing import Any
 
+from pipeline.tables import CELL_SEP, LABEL_SEP
 from pipeline.types import Chunk, Structure
 
 
@@ -101,9 +102,11 @@ def score_structure(
             page_text[pg] = page_text.get(pg, "") + txt
     off_page, nowhere = [], []
     n_pieces = 0
+    labels = table_labels(structure.document)
     for ch in chunks:
         hay = "".join(page_text.get(p, "") for p in ch.pdf_pages)
-        for piece in re.split(r"(?<=[.!?])\s+|\n+", ch.text):
+        sentences = re.split(r"(?<=[.!?])\s+|\n+", ch.text)
+        for piece in (part for sent in sentences for part in printed_pieces(sent, labels)):
             key = _alnum(piece)[:60]
             if len(key) < 20:
                 continue
@@ -152,3 +155,29 @@ def score_structure(
         "authors_missing": authors_missing,
         "authors_extra": extra_authors,
     }
+
+
+def table_labels(doc: Any) -> set[str]:
+    """The row and column labels the document's tables repeat beside each cell."""
+    return {
+        b.text[s:e].strip()
+        for page in doc.pages
+        for b in page.blocks
+        if b.grid is not None
+        for s, e in b.grid.labels
+    }
+
+
+def printed_pieces(sentence: str, labels: set[str]) -> list[str]:
+    """What of a chunk sentence must be printed on its pages: a table cell read with its
+    labels ("row — column: cell") without the labels, which repeat the table's header (on an
+    earlier page when the table runs on)."""
+    if LABEL_SEP not in sentence and CELL_SEP not in sentence:
+        return [sentence]
+    rest = sentence
+    for label in sorted(labels, key=len, reverse=True):
+        if label and (rest.startswith(label) or f"{LABEL_SEP}{label}{CELL_SEP}" in rest):
+            rest = rest.replace(label, "\x00", 1)
+    if rest == sentence:
+        return [sentence]
+    return [p for p in re.split(f"\x00|{LABEL_SEP}|{CELL_SEP}", rest) if p.strip()]

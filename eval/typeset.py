@@ -1169,3 +1169,138 @@ if __name__ == "__main__":  # python -m eval.typeset MANIFEST OUT.pdf [style]
             p["title"][:60],
             [(s["heading"][:30], s["first_page"]) for s in p["sections"]],
         )
+
+
+# --- random tables ---------------------------------------------------------------------------
+
+_SYLLABLES = ("mar", "vel", "do", "ran", "ki", "sol", "bre", "tan", "lu", "fen", "or", "ast")
+_LEVELS = ("Regional", "National", "City", "District")
+_WORDS = [
+    "expanding",
+    "local",
+    "services",
+    "with",
+    "new",
+    "partners",
+    "across",
+    "every",
+    "district",
+    "and",
+    "sector",
+    "over",
+    "time",
+    "while",
+    "funding",
+    "shared",
+    "public",
+    "infrastructure",
+    "for",
+    "the",
+    "people",
+    "who",
+    "need",
+    "it",
+    "most",
+]
+
+
+def _name(rng: random.Random, words: int, syllables: int = 3) -> str:
+    return " ".join(
+        "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, syllables))).capitalize()
+        for _ in range(words)
+    )
+
+
+def random_table(seed: int) -> dict:
+    """A table drawn at random: records (invented names) against attributes of several kinds
+    (year spans, a short level word, a sentence, tick columns). Returns ``records``,
+    ``attributes`` (labels) and ``cells`` {(record, attribute): value} (ticks left empty are
+    absent) and the look: ``transposed`` (records as columns), ``ruled``, ``caps`` (header
+    in capitals instead of bold), ``body_size`` (cells at body size) and ``ncol``."""
+    rng = random.Random(seed)
+    body_size = rng.random() < 0.3
+    family = rng.choice(["serif", "sans"])
+    mark = "✓" if family == "sans" else "x"  # DejaVu Serif has no tick
+    n_rec = rng.randint(3, 4 if body_size else 6)
+    records = list(dict.fromkeys(_name(rng, rng.randint(1, 3)) for _ in range(n_rec)))
+    attrs: list[tuple[str, str]] = [("Years", "span"), ("Level", "level")]
+    if not body_size:
+        attrs.append(("Aim", "text"))
+    for k in range(rng.randint(1, 2) if body_size else rng.randint(0, 4)):
+        attrs.append((f"{_name(rng, 1, 2)} {('use', 'tools', 'links', 'funds')[k]}", "tick"))
+    cells: dict[tuple[str, str], str] = {}
+    for r in records:
+        for a, kind in attrs:
+            if kind == "span":
+                y = rng.randint(1990, 2020)
+                cells[r, a] = f"{y} - {y + rng.randint(1, 9)}"
+            elif kind == "level":
+                cells[r, a] = rng.choice(_LEVELS)
+            elif kind == "text":
+                start = rng.randint(0, 8)
+                cells[r, a] = " ".join(_WORDS[start : start + rng.randint(6, 14)]).capitalize()
+            elif rng.random() < 0.6:
+                cells[r, a] = mark
+    labels = [a for a, _ in attrs]
+    return {
+        "records": records,
+        "attributes": labels,
+        "cells": cells,
+        "transposed": rng.random() < 0.5,
+        "ruled": rng.random() < 0.5,
+        "caps": rng.random() < 0.3,
+        "body_size": body_size,
+        "corner": rng.choice(["Case", "Name", ""]) if not body_size else "",
+        "family": family,
+        "ncol": len(labels) + 1,
+    }
+
+
+def render_table(spec: dict, path: Path) -> None:
+    """A one-page PDF: a heading, a paragraph, the table of ``spec``, and a paragraph."""
+    f = _fonts(spec["family"], True)
+    body = 10.0
+    size = body if spec["body_size"] else 7.5
+    st = {
+        "h": ParagraphStyle("h", fontName=f["bold"], fontSize=14, leading=18, spaceAfter=6),
+        "p": ParagraphStyle("p", fontName=f["regular"], fontSize=body, leading=13, spaceAfter=8),
+        "cell": ParagraphStyle("c", fontName=f["regular"], fontSize=size, leading=size * 1.25),
+        "head": ParagraphStyle("hc", fontName=f["bold"], fontSize=size, leading=size * 1.25),
+    }
+    rng = random.Random(len(spec["records"]) * 31 + len(spec["attributes"]))
+    rng_words = [rng.choice(_WORDS) for _ in range(300)]
+    caps = spec["caps"]
+    head_style = st["cell"] if caps else st["head"]
+
+    def label(text: str) -> Paragraph:
+        return Paragraph(_x(text.upper() if caps else text), head_style)
+
+    records, attrs, cells = spec["records"], spec["attributes"], spec["cells"]
+    top = [label(spec["corner"])] + [label(a) for a in attrs]
+    grid = [top] + [
+        [label(r)] + [Paragraph(_x(cells.get((r, a), "")), st["cell"]) for a in attrs]
+        for r in records
+    ]
+    if spec["transposed"]:
+        grid = [list(c) for c in zip(*grid, strict=True)]
+    style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]
+    if spec["ruled"]:
+        style.append(("GRID", (0, 0), (-1, -1), 0.4, colors.grey))
+    width = A4[0] - 144
+    ncol = len(grid[0])
+    widths = [width / (ncol + 1) * 2] + [width / (ncol + 1)] * (ncol - 1)
+    filler = [
+        Paragraph(" ".join(rng_words[k : k + 40]) + ".", st["p"])
+        for k in range(0, len(rng_words) - 40, 40)
+    ]
+    story = [
+        Paragraph("Programmes compared", st["h"]),
+        *filler[:3],
+        Table(grid, colWidths=widths, style=TableStyle(style)),
+        Spacer(1, 10),
+        *filler[3:],
+    ]
+    doc = BaseDocTemplate(str(path), pagesize=A4)
+    frame = Frame(72, 72, width, A4[1] - 144)
+    doc.addPageTemplates([PageTemplate(frames=[frame])])
+    doc.build(story)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from pipeline.tables import table_rows
 from pipeline.types import Block
 
 PARTICLES = {"de", "da", "van", "von", "der", "del", "la", "le", "y", "di", "du", "dos", "bin"}
@@ -89,7 +90,7 @@ def authors_from_blocks(blocks: list[Block], vocab: set[str]) -> list[str]:
     for b in blocks:
         # A table's rows, or the printed lines of a block (bylines set one under another
         # in running-text style are joined into one block by layout).
-        rows = b.text.split("\n") if b.kind == "table" else [ln.text for ln in b.lines]
+        rows = table_rows(b) if b.kind == "table" else [ln.text for ln in b.lines]
         if b.kind != "table" and "; " in b.text:
             # "Name, Role, Affiliation; Name, Role, …" run on as one byline paragraph.
             rows = [r.strip() for r in b.text.split(";")]
@@ -120,7 +121,7 @@ def authors_at_end(blocks: list[Block], vocab: set[str]) -> tuple[list[str], str
     found = []
     contributors = None
     for b in blocks:
-        for row in b.text.split("\n"):
+        for row in table_rows(b):
             for sentence in _SENTENCE_END.split(row):
                 if _CONTRIBUTIONS.match(sentence):
                     contributors = _CONTRIBUTIONS.sub("", sentence).strip()

@@ -33,7 +33,7 @@ from pipeline.actors import (
 from pipeline.canonical import _canonicalize, align_actor_names
 from pipeline.quantities import _Found, _overlaps, find_money, find_numbers, parse_number
 from pipeline.targets import GOAL_NOUNS, find_targets
-from pipeline.types import Chunk, Document, Entity
+from pipeline.types import Block, Chunk, Document, Entity
 
 __all__ = [
     "DISABLED_COMPONENTS",
@@ -142,6 +142,11 @@ def block_zones(
                 b.kind == "table" and (_is_contents(b.text) or _lists_cases(b.text, case_titles))
             ):
                 out.append((b.start, b.end, "heading"))
+            elif b.kind == "table" and b.grid is not None:  # its row and column labels
+                out += [(b.start + s, b.start + e, "heading") for s, e in b.grid.labels]
+                if not b.grid.labels and b.grid.header_row:
+                    head = b.text.split("\n", 1)[0]
+                    out.append((b.start, b.start + len(head), "heading"))
             elif b.kind == "table":  # its first row labels the columns
                 head = b.text.split("\n", 1)[0]
                 out.append((b.start, b.start + len(head), "heading"))
@@ -204,6 +209,9 @@ def goal_columns(document: Document | None) -> list[tuple[int, int]]:
         for b in page.blocks:
             if b.kind != "table":
                 continue
+            if b.grid is not None:
+                out += _goal_cells_of(b)
+                continue
             rows, pos = [], 0
             for line in b.text.split("\n"):
                 rows.append((pos, line))
@@ -223,6 +231,21 @@ def goal_columns(document: Document | None) -> list[tuple[int, int]]:
                         out.append((b.start + cell_start, b.start + cell_start + len(cell)))
                     cell_start += len(cell) + 3
     return out
+
+
+def _goal_cells_of(b: Block) -> list[tuple[int, int]]:
+    """Cells (document offsets) of a read table's columns headed by a goal noun."""
+    g = b.grid
+    if g is None or not g.header_row:
+        return []
+    cols = {k for k, c in enumerate(g.rows[0]) if _goal_head(c)}
+    return [(b.start + s, b.start + e) for r, c, s, e in g.cells if c in cols and r > 0]
+
+
+def _goal_head(cell: str) -> bool:
+    """The column's head noun is a goal noun: the last word before any bracket."""
+    head = re.findall(r"[a-z]+", cell.split("(")[0].lower())[-1:]
+    return bool(head) and head[0] in GOAL_NOUNS
 
 
 def goal_cells(chunk: Chunk, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from pipeline.numbering import split_number
-from pipeline.types import Block, Document, Line
+from pipeline.tables import table_rows
+from pipeline.types import Block, Document, Line, Part
 
 # Headings of a printed contents page (the words publishers use for it).
 CONTENTS_HEADING = re.compile(
@@ -220,3 +221,36 @@ def _contents_entries(lines: list[str], pages_of: dict[str, int]) -> list[tuple[
             pending[0].append(line)
     close()
     return entries
+
+
+def contents_tags(blocks: list[Block]) -> list[tuple[str, str]]:
+    """(title, tag) from the rows of a contents table printed "label | tag … | title": the
+    labels ("SECTOR | PLACE") a part is filed under, which one printing sets above each case
+    title and another only in its contents."""
+    out: list[tuple[str, str]] = []
+    for i, b in enumerate(blocks):
+        if not CONTENTS_HEADING.match(b.text.strip()) or (b.kind == "paragraph" and not b.bold):
+            continue
+        for c in blocks[i + 1 :]:
+            if c.pdf_page != b.pdf_page:
+                break
+            for row in table_rows(c) if c.kind == "table" else []:
+                cells = [x.strip() for x in row.split(" | ")]
+                if len(cells) >= 3 and all(cells):
+                    out.append((cells[-1], " | ".join(cells[1:-1])))
+    return out
+
+
+def add_contents_tags(parts: list[Part], blocks: list[Block]) -> None:
+    """Give each part the tag its contents entry prints, beside a kicker printed above its
+    title ("CASE 3 · HEALTH | CITY"); a tag already printed there is kept as it is."""
+    tags = contents_tags(blocks)
+    for part in parts:
+        for title, tag in tags:
+            if not (_matches(part.title, title) or _matches(title, part.title)):
+                continue
+            if part.tag is None:
+                part.tag = tag
+            elif _norm(tag) not in _norm(part.tag):
+                part.tag = f"{part.tag} · {tag}"
+            break

@@ -13,7 +13,7 @@ from pipeline.blocks import classify_block, merge_quotes
 from pipeline.bylines import lowercase_vocabulary
 from pipeline.grid import mark_table_cells
 from pipeline.offsets import assign_offsets
-from pipeline.outline import Anchor, contents_anchors, outline_anchors
+from pipeline.outline import Anchor, add_contents_tags, contents_anchors, outline_anchors
 from pipeline.parts import assign_kinds, build_part, part_end_page, parts_from_outline
 from pipeline.types import Block, Document, Part, Section, Structure, StructureSource
 from pipeline.typography import Typography, measure_typography
@@ -70,6 +70,8 @@ def detect_structure(doc: Document) -> Structure:
         printed = any(b.kind == "title" for b in part_blocks_on_first_page(part, blocks, s))
         if s in titles and (source == "outline" or not printed):
             part.title = titles[s]
+    if source == "contents":
+        add_contents_tags(parts, blocks)
     assign_kinds(parts)
     return Structure(document=doc, parts=parts, source=source)
 

@@ -42,6 +42,26 @@ class Line:
 
 
 @dataclass
+class TableGrid:
+    """A table's cells as read (``pipeline/tables.py``) and where each sits in its block's text.
+
+    ``rows`` are oriented with records as rows (``transposed`` when printed the other way);
+    ``cells`` are (row, column, start, end) and ``labels`` the (start, end) of each repeated
+    header label, as offsets into ``Block.text``.
+    """
+
+    rows: list[list[str]]
+    header_row: bool
+    header_col: bool
+    transposed: bool
+    text: str
+    cells: list[tuple[int, int, int, int]] = field(default_factory=list)
+    labels: list[tuple[int, int]] = field(default_factory=list)
+    oriented: bool = True  # the cells showed which axis holds the records
+    bold: list[list[bool | None]] | None = None  # how each cell is set, as printed
+
+
+@dataclass
 class Block:
     """A paragraph-like run of lines on one page (lines joined, hyphenation undone)."""
 
@@ -52,6 +72,7 @@ class Block:
     start: int = 0  # character offsets in Document.text
     end: int = 0
     in_grid: bool = False  # a table cell printed at body size (pipeline.grid): never a heading
+    grid: TableGrid | None = None  # a table's cells and labels (kind "table")
 
     @property
     def size(self) -> float:

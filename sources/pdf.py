@@ -11,7 +11,6 @@ import functools
 import io
 import logging
 import re
-import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -22,6 +21,7 @@ import pypdf
 from pypdf.errors import FileNotDecryptedError
 
 from pipeline.offsets import assign_offsets
+from pipeline.tables import find_tables, follow_continued
 from pipeline.types import Block, Document, Line, OutlineEntry, Page
 from sources.errors import (
     DamagedPDFError,
@@ -124,7 +124,7 @@ def read_pdf(path: str | Path, password: str | None = None) -> Document:
     pages: list[Page] = []
     for i, lines in enumerate(raw):
         width, height = sizes[i]
-        tables, lines = extract_tables(lines, body)
+        tables, lines = find_tables(lines, body, join_lines)
         # Each table stands in the reading order as one placeholder line at its position.
         holders = {
             f"\x00table{k}": Line(
@@ -146,6 +146,7 @@ def read_pdf(path: str | Path, password: str | None = None) -> Document:
             Page(pdf_page=i + 1, label=labels[i], blocks=blocks, width=width, height=height)
         )
 
+    follow_continued([b for p in pages for b in p.blocks])
     title = _title(reader, pages, path)
     doc = Document(
         path=str(path),
@@ -721,84 +722,3 @@ def _title(reader: pypdf.PdfReader, pages: list[Page], path: Path) -> str:
             if len(b.text) > 3 and (best is None or b.size > best[0]):
                 best = (b.size, b.text)
     return best[1][:200] if best else path.stem
-
-
-# --- tables -------------------------------------------------------------------------------
-
-
-def _rows_by_baseline(lines: list[Line]) -> list[list[Line]]:
-    rows: list[list[Line]] = []
-    for ln in sorted(lines, key=lambda ln: (ln.top, ln.x0)):
-        if rows and abs(rows[-1][0].top - ln.top) <= 0.5 * ln.size:
-            rows[-1].append(ln)
-        else:
-            rows.append([ln])
-    return rows
-
-
-def extract_tables(lines: list[Line], body: float) -> tuple[list[Block], list[Line]]:
-    """Find grids of aligned columns set smaller than body text; return row-wise table blocks.
-
-    A table is a run of baselines that each hold several separate cells, in a font
-    smaller than running text (which keeps two-column body text out). Cells that wrap
-    over several lines are gathered back by column anchor (the header row's cell
-    starts) and rows are split where the vertical gap exceeds the table's line pitch.
-    Returns (table blocks, the remaining lines).
-    """
-    small = [ln for ln in lines if ln.size < body - 0.3]
-    rows = _rows_by_baseline(small)
-    if len(rows) < 2:
-        return [], lines
-    # Runs of small-type rows that follow each other closely: candidate table regions.
-    runs: list[list[int]] = [[0]]
-    for i in range(1, len(rows)):
-        size = rows[i - 1][0].size
-        if rows[i][0].top - rows[i - 1][0].top <= 3.2 * size:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    tables: list[Block] = []
-    used: set[int] = set()
-    for run in runs:
-        multi = [i for i in run if len({round(ln.x0 / 3) for ln in rows[i]}) >= 2]
-        if not multi:
-            continue
-        first = multi[0]
-        size = statistics.median(ln.size for ln in rows[first])
-        anchors = sorted({ln.x0 for ln in rows[first]})
-        for i in multi[1:]:
-            for ln in rows[i]:
-                if ln.x0 > anchors[0] and all(abs(ln.x0 - a) > 5 * size for a in anchors):
-                    anchors = sorted([*anchors, ln.x0])
-        if len(multi) < (2 if len(anchors) >= 3 else 3):
-            continue
-        left = anchors[0] - 2  # lines left of the table (another column) are not in it
-        region = [[ln for ln in r if ln.x0 >= left] for r in rows[first : run[-1] + 1]]
-        region = [r for r in region if r]
-        region_lines = [ln for r in region for ln in r]
-        gaps = [b[0].top - a[0].top for a, b in pairwise(region)]
-        pitch = min((g for g in gaps if g > 0.5 * size), default=size * 1.2)
-        table_rows: list[list[list[Line]]] = []
-        last_top = None
-        for r in region:
-            top = r[0].top
-            if last_top is None or top - last_top > 1.3 * pitch:
-                table_rows.append([[] for _ in anchors])
-            for ln in r:
-                col = max((k for k, a in enumerate(anchors) if a <= ln.x0 + 2), default=0)
-                table_rows[-1][col].append(ln)
-            last_top = top
-        text_rows = []
-        for cells in table_rows:
-            texts = [
-                join_lines([ln.text for ln in sorted(c, key=lambda ln: ln.top)]) for c in cells
-            ]
-            if any(texts):
-                text_rows.append(" | ".join(texts).rstrip(" |"))
-        if len(text_rows) >= 2:
-            tables.append(
-                Block(text="\n".join(text_rows), pdf_page=0, lines=region_lines, kind="table")
-            )
-            used.update(id(ln) for ln in region_lines)
-    rest = [ln for ln in lines if id(ln) not in used]
-    return tables, rest

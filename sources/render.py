@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.tables import CELL_SEP, LABEL_SEP
 from sources.errors import SourceError
 
 HIGHLIGHT = (255, 214, 0)  # multiplied onto the page: text stays black, paper turns yellow
@@ -112,6 +113,16 @@ class PageRenderer:
         The quote's words are aligned with the page's; the longest run of matched words
         (gaps of a few words allowed: hyphenated or re-joined words) is highlighted.
         """
+        # A table cell is quoted with its labels ("row — column: cell"), printed in the
+        # header row and first column: highlight the cell.
+        row, sep, rest = quote.partition(LABEL_SEP)
+        if sep and CELL_SEP in rest:
+            cell = rest.split(CELL_SEP, 1)[1]
+            # a cell of a few words may be printed in other rows too: anchor it by its row
+            parts = (cell,) if len(cell.split()) >= 4 else (f"{row} {cell}", cell)
+            for part in parts:
+                if found := self.find(path, pdf_page, part):
+                    return found
         words, boxes, _ = self.words(path, pdf_page)
         want = [_fold(w) for w in re.findall(r"\w+", quote)]
         if not want or not words:

@@ -370,7 +370,8 @@ def _rows_alike(cells: list[list[str]]) -> float:
 def _linearise(
     cells: list[list[str]], header_row: bool, header_col: bool, transposed: bool
 ) -> TableGrid:
-    """One line per cell with its labels; rows as ``a | b`` when the table has no labels."""
+    """One line per cell with its labels (after the record's own line when rows are labelled);
+    rows as ``a | b`` when the table has no labels."""
     out: list[str] = []
     pos = 0
     spans: list[tuple[int, int, int, int]] = []
@@ -430,6 +431,10 @@ def _linearise(
             if filled:
                 emit(parts)
             continue
+        if header_col:
+            # The record as one line too, its cells in order: what a reader quotes of a row
+            # (whichever way the table was printed), beside the cells with their labels.
+            emit([(ROW_SEP.join(v for v in row if v), None, None)])
         for c in range(first, len(row)):
             if not row[c]:
                 continue

@@ -98,7 +98,7 @@ def counted(question: str) -> str:
             break
         words.append(w)
         if w.endswith("s") or w in _PLURALS:
-            break  # a count is of a plural: "members (sit on …)"
+            break  # a count is of a plural noun ("members", "schools")
     return " ".join(words)
 
 

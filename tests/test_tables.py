@@ -164,7 +164,7 @@ def _pairs(pdf) -> set[str]:
 
 
 def test_the_casebook_tables_read_alike_in_another_typesetting():
-    """The report prints the overview table transposed (cases as columns): the same lines."""
+    """The report prints this grid transposed (cases as columns): the same lines."""
     need_shared()
     report = CORPUS / "variants" / "moin-casebook-2024-report.pdf"
     ours, theirs = _pairs(CASEBOOK), _pairs(report)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from pipeline.numbering import split_number
 from pipeline.types import Block, Document
 
 # (size, bold, italic, family when not the body's, colour, capitals)
@@ -78,6 +79,7 @@ def measure_typography(doc: Document, title_floor: float | None = None) -> Typog
     body = chars.most_common(1)[0][0] if chars else 10.0
     body_family = fams.most_common(1)[0][0] if fams else ""
     heads: Counter[tuple[float, str | None, bool]] = Counter()
+    numbers: Counter[tuple[float, str | None, bool]] = Counter()
     spread: dict[tuple[float, str | None, bool], set[int]] = {}
     for page in doc.pages:
         for b in page.blocks:
@@ -88,6 +90,7 @@ def measure_typography(doc: Document, title_floor: float | None = None) -> Typog
                 fam = b.family if near_body and b.family != body_family else None
                 caps = near_body and not b.bold and all_caps(b)
                 heads[(round(b.size, 1), fam, caps)] += 1
+                numbers[(round(b.size, 1), fam, caps)] += split_number(b.text)[0] is not None
                 spread.setdefault((round(b.size, 1), fam, caps), set()).add(b.pdf_page)
     # A heading level heads text on several pages; a style found on one page only (a list
     # of names on a credits page) is not the document's heading level.
@@ -102,7 +105,10 @@ def measure_typography(doc: Document, title_floor: float | None = None) -> Typog
     heading, heading_family, heading_caps = None, None, False
     heading_italic = False
     if heads:
-        key = max(heads, key=lambda k: (heads[k], -k[0]))
+        # A style that the document numbers ("1.2 …", "3. …") on most of its blocks is its
+        # section headings, ahead of a more frequent unnumbered one (run-in labels in capitals).
+        numbered = {k for k in heads if heads[k] >= 2 and numbers[k] >= 0.5 * heads[k]}
+        key = max(numbered or heads, key=lambda k: (heads[k], -k[0]))
         if heads[key] >= 2:
             heading, heading_family, heading_caps = key
     italic = _italic_heads(doc, body)

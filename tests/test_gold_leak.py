@@ -45,7 +45,11 @@ ALLOWED = frozenset(
         "how many jobs",
     ]
 )
-HIDDEN = ("heldout-b-qa.jsonl", "extra-qa.jsonl", "heldout-c-qa.jsonl")  # measured in aggregate only
+HIDDEN = (
+    "heldout-b-qa.jsonl",
+    "extra-qa.jsonl",
+    "heldout-c-qa.jsonl",
+)  # measured in aggregate only
 PACKAGES = ("casebook", "sources", "pipeline", "index", "qa", "eval", "bench", "tests")
 DATA = {".json", ".jsonl", ".txt", ".csv", ".tsv", ".yaml", ".yml", ".toml"}
 _WORD = re.compile(r"[a-z0-9£$€%]+(?:[.,'][a-z0-9]+)*")

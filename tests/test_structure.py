@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pytest
+
 from pipeline.structure import iter_sections, outline
 from pipeline.tokenize import MAX_WORD_PIECES, count_word_pieces
 
@@ -173,3 +175,48 @@ def test_chunk_ids_are_stable_content_hashes(casebook_chunks):
     again = chunk_structure(detect_structure(load(CASEBOOK)))
     assert [c.id for c in again] == [c.id for c in casebook_chunks]
     assert len({c.id for c in casebook_chunks}) == len(casebook_chunks)
+
+
+def _styled_doc(seed: int):
+    """Pages of running text under numbered bold headings a little larger than the body, with
+    more run-in labels in capitals at body size (a handbook's convention), at random sizes."""
+    import random
+
+    from pipeline.types import Block, Document, Line, Page
+
+    rng = random.Random(seed)
+    body = rng.choice([9.0, 10.0, 10.5, 11.0])
+    head = round(body * rng.uniform(1.06, 1.2), 1)
+    family = rng.choice(["sans", "serif"])
+    words = ["the", "fund", "will", "invest", "in", "local", "projects"]
+    words += ["across", "every", "region", "over", "ten", "years"]
+
+    def block(text: str, page: int, size: float, bold: bool = False, fam: str = "serif") -> Block:
+        line = Line(text, 72.0, 72.0 + 5.2 * len(text), 100.0, size, bold, False, fam)
+        return Block(text, page, [line])
+
+    pages = []
+    for p in range(1, 9):
+        blocks = [
+            block(
+                f"{(p + 1) // 2}.{p} {rng.choice(['Aims', 'Context', 'Lessons'])} of the work",
+                p,
+                head,
+                True,
+                family,
+            )
+        ]
+        for _ in range(rng.randint(2, 3)):
+            blocks.append(block(" ".join(rng.sample(words, 3)).upper() + ":", p, body))
+            blocks.append(block(" ".join(rng.choices(words, k=40)) + ".", p, body))
+        pages.append(Page(p, str(p), blocks))
+    return Document("x.pdf", "sha", "Doc", pages, "test"), body, head
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_numbered_headings_are_the_section_level_beside_more_frequent_capitals(seed):
+    from pipeline.typography import measure_typography
+
+    doc, body, head = _styled_doc(seed)
+    typo = measure_typography(doc)
+    assert typo.heading == head and not typo.heading_caps, (typo, body, head)

@@ -39,6 +39,7 @@ SETS = {
     "heldout-a": ROOT / "eval" / "gold" / "heldout-a-qa.jsonl",
     "heldout-b": ROOT / "eval" / "gold" / "heldout-b-qa.jsonl",
     "extra": ROOT.parent / "shared" / "gold" / "extra-qa.jsonl",
+    "heldout-c": ROOT / "eval" / "gold" / "heldout-c-qa.jsonl",
 }
 CASEBOOK = ROOT / "sources" / "casebooks" / "moin-casebook-2024.pdf"
 

@@ -64,7 +64,8 @@ from qa.scorer import (  # noqa: E402
 )
 from qa.text import DATE, STOP, UNIT, YEAR, stem  # noqa: E402
 
-# Generic question forms, one list per asked type (the wh-phrases any question set shares).
+# Generic question forms, one list per asked type (the wh-phrases any question set shares;
+# "in which month and year" is the month form of "in which year"), never from a gold set.
 TEMPLATES = {
     "amount": ["How much money {x}?", "How much funding {x}?", "What amount {x}?"],
     "percent": ["What percentage {x}?", "What share {x}?", "By what percent {x}?"],

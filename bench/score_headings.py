@@ -20,18 +20,11 @@ from pathlib import Path
 
 from eval.heading_docs import HELDOUT, TUNE, available, make_spec, render
 from eval.headings import outline_exact, score_headings
+from eval.typeset import parse_seeds
 from pipeline.structure import detect_structure
 from sources import load
 
 BARS = {"recall": 0.85, "precision": 0.80, "page_right": 0.90}
-
-
-def _seeds(text: str) -> list[int]:
-    out: list[int] = []
-    for part in text.split(","):
-        a, _, b = part.partition("-")
-        out += list(range(int(a), int(b or a) + 1))
-    return out
 
 
 def score_doc(producer: str, convention: str, seed: int, folder: Path, columns: int = 1) -> dict:
@@ -112,7 +105,7 @@ def main() -> None:
     pairs = {"tune": TUNE, "heldout": HELDOUT, "all": TUNE + HELDOUT}[args.half]
     if args.columns == 2:  # fpdf2 sets one column only
         pairs = [(p, c) for p, c in pairs if p != "fpdf2"]
-    run(pairs, _seeds(args.seeds), args.verbose, args.columns)
+    run(pairs, parse_seeds(args.seeds), args.verbose, args.columns)
 
 
 if __name__ == "__main__":

@@ -14,29 +14,17 @@ import json
 import tempfile
 from pathlib import Path
 
-from eval.typeset import random_look, render_variant, score_rendering
-from pipeline.chunks import chunk_structure
-from pipeline.structure import detect_structure
-from sources import load
+from eval.typeset import parse_seeds, random_look, score_look
 
 MANIFEST = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 MANIFEST = MANIFEST / "moin-casebook-2024.manifest.json"
 
 
-def _seeds(text: str) -> list[int]:
-    out: list[int] = []
-    for part in text.split(","):
-        a, _, b = part.partition("-")
-        out += list(range(int(a), int(b or a) + 1))
-    return out
-
-
 def score_seed(manifest: dict, seed: int, folder: Path, **fixed: str) -> tuple[dict, dict]:
     """Render one randomised typesetting and score structure detection on it."""
     look = random_look(seed, **fixed)
-    truth = render_variant(manifest, folder / f"random-{seed}.pdf", look=look)
-    structure = detect_structure(load(folder / f"random-{seed}.pdf"))
-    return look.__dict__, score_rendering(structure, chunk_structure(structure), truth)
+    scores, _, _ = score_look(manifest, look, folder / f"random-{seed}.pdf")
+    return look.__dict__, scores
 
 
 def main() -> None:
@@ -48,7 +36,7 @@ def main() -> None:
     manifest = json.loads(MANIFEST.read_text())
     fixed = {"byline": args.byline} if args.byline else {}
     with tempfile.TemporaryDirectory() as tmp:
-        for seed in _seeds(args.seeds):
+        for seed in parse_seeds(args.seeds):
             look, s = score_seed(manifest, seed, Path(tmp), **fixed)
             drawn = {
                 k: look[k]

@@ -1149,6 +1149,27 @@ def score_rendering(structure: Any, chunks: list[Any], truth: dict) -> dict[str,
     return score_structure(structure, chunks, manifest_of(truth))
 
 
+def score_look(manifest: dict, look: _Look, out: Path) -> tuple[dict[str, Any], dict, Any]:
+    """Render ``manifest`` in ``look`` to ``out``, read it back as a user's file is read, and
+    score its structure: (scores, the rendering's truth, the detected structure)."""
+    from pipeline.chunks import chunk_structure
+    from pipeline.structure import detect_structure
+    from sources import load
+
+    truth = render_variant(manifest, out, look=look)
+    structure = detect_structure(load(out))
+    return score_rendering(structure, chunk_structure(structure), truth), truth, structure
+
+
+def parse_seeds(text: str) -> list[int]:
+    """Seeds as the bench scripts take them: "0-7", "3" or "1,4,10-12"."""
+    out: list[int] = []
+    for part in text.split(","):
+        a, _, b = part.partition("-")
+        out += list(range(int(a), int(b or a) + 1))
+    return out
+
+
 if __name__ == "__main__":  # python -m eval.typeset MANIFEST OUT.pdf [style]
     import json
     import sys

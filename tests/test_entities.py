@@ -293,6 +293,24 @@ def test_bullets_are_not_read_as_verbs(nlp: Any) -> None:
 # ------------------------------------------------------------ actors: what is and is not one
 
 
+def _page_of(parts: list[tuple[str, str]]) -> tuple[str, Any]:
+    """A one-page document of (block kind, text) blocks, and its text (blocks joined by blank
+    lines, each block's offsets into it)."""
+    from pipeline.types import Block, Document, Page
+
+    text, blocks, pos = "", [], 0
+    for kind, t in parts:
+        if text:
+            text += "\n\n"
+            pos += 2
+        blocks.append(Block(text=t, pdf_page=3, kind=kind, start=pos, end=pos + len(t)))  # type: ignore[arg-type]
+        text += t
+        pos += len(t)
+    doc = Document(path="x.pdf", sha256="sha", title="Doc", pages=[Page(3, "3", blocks)],
+                   parser="test", text=text)  # fmt: skip
+    return text, doc
+
+
 def _names(ents: list[Entity]) -> dict[str, str]:
     return {e.text: e.attrs["name"] for e in _of(ents, "actor")}
 
@@ -340,8 +358,6 @@ def test_bracketed_place_is_not_a_short_form(nlp: Any) -> None:
 
 
 def test_headings_notes_and_bylines_name_no_actor(nlp: Any) -> None:
-    from pipeline.types import Block, Document, Page
-
     parts = [
         ("heading", "What did the Lakeside Transit Authority change?"),
         ("author", "Jo Park"),
@@ -349,16 +365,7 @@ def test_headings_notes_and_bylines_name_no_actor(nlp: Any) -> None:
         ("paragraph", "The Harbour Energy Agency bought ten ferries in 2021."),
         ("footnote", "1 Lee, K. (2020). Ferries and Fares. Westbrook Press."),
     ]
-    text, blocks, pos = "", [], 0
-    for kind, t in parts:
-        if text:
-            text += "\n\n"
-            pos += 2
-        blocks.append(Block(text=t, pdf_page=3, kind=kind, start=pos, end=pos + len(t)))  # type: ignore[arg-type]
-        text += t
-        pos += len(t)
-    doc = Document(path="x.pdf", sha256="sha", title="Doc", pages=[Page(3, "3", blocks)],
-                   parser="test", text=text)  # fmt: skip
+    text, doc = _page_of(parts)
     chunk = _chunk(text)
     names = set(_names(extract_entities([chunk], nlp, document=doc)).values())
     assert "Harbour Energy Agency" in names
@@ -447,23 +454,12 @@ def test_a_title_inside_a_run_and_two_people(nlp: Any) -> None:
 
 
 def test_a_byline_affiliation_after_a_post_is_a_body(nlp: Any) -> None:
-    from pipeline.types import Block, Document, Page
-
     parts = [
         ("author", "Jo Park"),
         ("paragraph", "Co-director of Kestrel Futures and Senior Lecturer, Westbrook University"),
         ("paragraph", "The Harbour Energy Agency bought ten ferries in 2021."),
     ]
-    text, blocks, pos = "", [], 0
-    for kind, t in parts:
-        if text:
-            text += "\n\n"
-            pos += 2
-        blocks.append(Block(text=t, pdf_page=3, kind=kind, start=pos, end=pos + len(t)))  # type: ignore[arg-type]
-        text += t
-        pos += len(t)
-    doc = Document(path="x.pdf", sha256="sha", title="Doc", pages=[Page(3, "3", blocks)],
-                   parser="test", text=text)  # fmt: skip
+    text, doc = _page_of(parts)
     ents = _of(extract_entities([_chunk(text)], nlp, document=doc), "actor")
     types = {e.attrs["name"]: e.attrs["actor_type"] for e in ents}
     assert types.get("Kestrel Futures") == "organisation"

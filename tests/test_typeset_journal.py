@@ -19,7 +19,7 @@ import pytest
 
 pytest.importorskip("reportlab")
 
-from eval.typeset import journal_look, render_variant, score_rendering
+from eval.typeset import journal_look, score_look
 from tests.conftest import CORPUS
 
 MANIFEST = CORPUS / "moin-casebook-2024.manifest.json"
@@ -28,15 +28,8 @@ MANIFEST = CORPUS / "moin-casebook-2024.manifest.json"
 def _score(tmp_path, seed: int, **fixed) -> tuple[dict, dict, object]:
     if not MANIFEST.exists():
         pytest.skip(f"manifest not found at {MANIFEST}")
-    from pipeline.chunks import chunk_structure
-    from pipeline.structure import detect_structure
-    from sources import load
-
     look = journal_look(seed, **fixed)
-    out = tmp_path / f"journal-{seed}.pdf"
-    truth = render_variant(json.loads(MANIFEST.read_text()), out, look=look)
-    structure = detect_structure(load(out))
-    return score_rendering(structure, chunk_structure(structure), truth), truth, structure
+    return score_look(json.loads(MANIFEST.read_text()), look, tmp_path / f"journal-{seed}.pdf")
 
 
 def _check(s: dict, truth: dict) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 pytest.importorskip("reportlab")
 
-from eval.typeset import BYLINES, random_look, render_variant, score_rendering
+from eval.typeset import BYLINES, random_look, score_look
 from tests.conftest import CORPUS
 
 MANIFEST = CORPUS / "moin-casebook-2024.manifest.json"
@@ -26,15 +26,8 @@ MANIFEST = CORPUS / "moin-casebook-2024.manifest.json"
 def _score(tmp_path, seed: int, **fixed) -> dict:
     if not MANIFEST.exists():
         pytest.skip(f"manifest not found at {MANIFEST}")
-    from pipeline.chunks import chunk_structure
-    from pipeline.structure import detect_structure
-    from sources import load
-
     look = random_look(seed, **fixed)
-    out = tmp_path / f"random-{seed}.pdf"
-    truth = render_variant(json.loads(MANIFEST.read_text()), out, look=look)
-    structure = detect_structure(load(out))
-    return score_rendering(structure, chunk_structure(structure), truth)
+    return score_look(json.loads(MANIFEST.read_text()), look, tmp_path / f"random-{seed}.pdf")[0]
 
 
 def _check(s: dict) -> None:

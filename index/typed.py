@@ -19,11 +19,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from pipeline.quantities import YEAR
+
 KINDS = ("amount", "percent", "date", "number")
 PATTERNS = {
     "amount": re.compile(r"[£€$¥₹]\s?\d|\d[\d,.]*\s?(?:million|billion|bn|trillion)\b", re.I),
     "percent": re.compile(r"\d\s?%|\bper ?cent\b", re.I),
-    "date": re.compile(r"\b(?:1[89]|20)\d\d\b"),
+    "date": re.compile(rf"\b{YEAR}\b"),
     "number": re.compile(r"\d"),
 }
 

@@ -32,7 +32,6 @@ from pipeline.actors import (
 )
 from pipeline.canonical import _canonicalize, align_actor_names
 from pipeline.quantities import _Found, _overlaps, find_money, find_numbers, parse_number
-from pipeline.tables import LABEL_SEP, ROW_SEP
 from pipeline.targets import GOAL_NOUNS, find_targets
 from pipeline.types import Block, Chunk, Document, Entity
 
@@ -119,16 +118,6 @@ _REFERENCE_RE = re.compile(
 _HEADING_KINDS = {"title", "heading", "subheading"}
 
 
-def _record_lines(b: Block) -> list[tuple[int, int, str]]:
-    """The lines of a labelled table that give a record's cells in order (``a | b | c``)."""
-    out, pos = [], b.start
-    for line in b.text.split("\n"):
-        if ROW_SEP in line and LABEL_SEP not in line:
-            out.append((pos, pos + len(line), "heading"))
-        pos += len(line) + 1
-    return out
-
-
 def block_zones(
     document: Document | None, case_titles: Sequence[str] = ()
 ) -> list[tuple[int, int, str]]:
@@ -155,8 +144,8 @@ def block_zones(
                 out.append((b.start, b.end, "heading"))
             elif b.kind == "table" and b.grid is not None:  # its row and column labels
                 out += [(b.start + s, b.start + e, "heading") for s, e in b.grid.labels]
-                if b.grid.header_col:  # and each record's own line, which repeats them
-                    out += _record_lines(b)
+                # and each record's own line, which repeats them
+                out += [(b.start + s, b.start + e, "heading") for s, e in b.grid.records]
                 if not b.grid.labels and b.grid.header_row:
                     head = b.text.split("\n", 1)[0]
                     out.append((b.start, b.start + len(head), "heading"))

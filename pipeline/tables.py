@@ -376,6 +376,7 @@ def _linearise(
     pos = 0
     spans: list[tuple[int, int, int, int]] = []
     labels: list[tuple[int, int]] = []
+    records: list[tuple[int, int]] = []
 
     def emit(parts: list[tuple[str, int, int] | tuple[str, None, None]]) -> None:
         nonlocal pos
@@ -435,6 +436,7 @@ def _linearise(
             # The record as one line too, its cells in order: what a reader quotes of a row
             # (whichever way the table was printed), beside the cells with their labels.
             emit([(ROW_SEP.join(v for v in row if v), None, None)])
+            records.append((pos - len(out[-1]), pos))
         for c in range(first, len(row)):
             if not row[c]:
                 continue
@@ -453,6 +455,7 @@ def _linearise(
         text="\n".join(out),
         cells=spans,
         labels=labels,
+        records=records,
     )
 
 

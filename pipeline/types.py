@@ -46,8 +46,9 @@ class TableGrid:
     """A table's cells as read (``pipeline/tables.py``) and where each sits in its block's text.
 
     ``rows`` are oriented with records as rows (``transposed`` when printed the other way);
-    ``cells`` are (row, column, start, end) and ``labels`` the (start, end) of each repeated
-    header label, as offsets into ``Block.text``.
+    ``cells`` are (row, column, start, end), ``labels`` the (start, end) of each repeated
+    header label and ``records`` the (start, end) of each record's own line (its cells in
+    order), as offsets into ``Block.text``.
     """
 
     rows: list[list[str]]
@@ -57,6 +58,7 @@ class TableGrid:
     text: str
     cells: list[tuple[int, int, int, int]] = field(default_factory=list)
     labels: list[tuple[int, int]] = field(default_factory=list)
+    records: list[tuple[int, int]] = field(default_factory=list)
     oriented: bool = True  # the cells showed which axis holds the records
     bold: list[list[bool | None]] | None = None  # how each cell is set, as printed
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from pipeline.sentences import split_sentences
 from pipeline.tables import table_rows
 from pipeline.types import Block
 
@@ -109,8 +110,6 @@ def authors_from_blocks(blocks: list[Block], vocab: set[str]) -> list[str]:
     return _unique([name for name, x in candidates if x <= left + 3])
 
 
-# A sentence ends at . ! ? before a capital, not after an initial ("J. Smith").
-_SENTENCE_END = re.compile(r"(?<![\s.][A-Z]\.)(?<=[.!?])\s+(?=[A-ZÀ-Þ])")
 _CONTRIBUTIONS = re.compile(r"^with contributions? (from|by):?\s*", re.I)
 
 
@@ -122,7 +121,7 @@ def authors_at_end(blocks: list[Block], vocab: set[str]) -> tuple[list[str], str
     contributors = None
     for b in blocks:
         for row in table_rows(b):
-            for sentence in _SENTENCE_END.split(row):
+            for sentence in (row[s:e] for s, e in split_sentences(row)):
                 if _CONTRIBUTIONS.match(sentence):
                     contributors = _CONTRIBUTIONS.sub("", sentence).strip()
                     continue

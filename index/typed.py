@@ -3,9 +3,10 @@
 Why: a question asks for a kind of span ("when …" a date, "how many …" a number), and of
 two passages about the same thing the one that states such a span is the likelier
 evidence: the passage that only repeats the case's name loses to the one with the figure.
-The question's kind comes from ``qa.question.question_type``; the passage's kinds are read
-here once per chunk when the BM25 cache is built, so a query only looks them up. The
-weight is fitted on generated queries (``bench/fit_retrieval.py``), never set by hand.
+The question's kind comes from ``pipeline.asked.question_type`` (shared with ``qa/``);
+the passage's kinds are read here once per chunk when the BM25 cache is built, so a query
+only looks them up. The weight is fitted on generated queries (``bench/fit_retrieval.py``),
+never set by hand.
 
 The patterns are general forms of the four figure types (a currency sign or a scale word
 after a figure, a per-cent sign or word, a year of the 19th to 21st century, any digit),
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from pipeline.asked import question_type
 from pipeline.quantities import YEAR
 
 KINDS = ("amount", "percent", "date", "number")
@@ -32,8 +34,6 @@ PATTERNS = {
 
 def asked_kind(question: str) -> str | None:
     """The figure kind the question asks for (``KINDS``), or None for names and text."""
-    from qa.question import question_type  # qa reads the question; index only looks up
-
     kind = question_type(question)
     return kind if kind in PATTERNS else None
 

@@ -9,7 +9,8 @@ sentence sits at its edge. This script counts, per question set (answerable ques
 - ``chunk-reachable``: some chunk of the index matches the evidence at all; ``straddle``:
   none does but two consecutive chunks of one section together do;
 - ``right page``: among the misses at 5, those whose top 5 holds a chunk on a page of the
-  evidence (right case, wrong chunk);
+  evidence (right case, wrong chunk); then how many have the evidence's case (part) in the
+  top 5, and at which rank the first matching chunk comes;
 - the hybrid's recall@5 / MRR@10 over chunks, then over **windows** replacing each hit: the
   run of consecutive sentences of the hit's section, at most as many words as the index's
   longest chunk (so passages are no longer than today), centred on one sentence: the
@@ -37,6 +38,7 @@ import numpy as np
 from casebook.config import offline
 
 ROOT = Path(__file__).resolve().parent.parent
+BINS = ((6, 10), (11, 30), (31, 100), (101, 101))  # ranks of a miss's first matching chunk
 
 
 @dataclass
@@ -165,7 +167,8 @@ def main() -> None:
             items = [it for it in load_gold(ROOT / "eval" / "gold" / f"{name}-qa.jsonl")[0]]
             items = [it for it in items if it.answerable]
             qv = np.asarray(embed([it.question for it in items]))
-            reach = strad = miss5 = rpage = 0
+            reach = strad = miss5 = rpage = rcase = 0
+            later: list[int] = []  # a miss's first matching chunk's rank in the top 100
             ranks: dict[str, list[int | None]] = {h: [] for h in hows}
             for it, v in zip(items, qv, strict=True):
                 ev = lambda t, e=it.evidence: passage_matches(t, e)  # noqa: E731
@@ -187,13 +190,27 @@ def main() -> None:
                 if r is None or r > 5:
                     miss5 += 1
                     pages = {p for i in good_rows for p in chunks[i].pdf_pages}
-                    top = engine.search(it.question, k=5)
+                    deep = engine.search(it.question, k=100)
+                    top = deep[:5]
                     if pages & {p for h in top for p in h.chunk.pdf_pages}:
                         rpage += 1
+                    if {chunks[i].part for i in good_rows} & {h.chunk.part for h in top}:
+                        rcase += 1
+                    later.append(next((k for k, h in enumerate(deep, 1) if ev(h.chunk.text)), 101))
             cells = "  ".join(f"{a:.2f} / {b:.2f}" for a, b in (figures(ranks[h]) for h in hows))
             print(
                 f"{name:10s} {len(items):4d} {reach:5d} {strad:5d} {miss5:5d} {rpage:5d}  {cells}"
             )
+            if miss5:
+                bins = [sum(1 for r in later if lo <= r <= hi) for lo, hi in BINS]
+                print(
+                    f"  misses at 5: right case in the top 5 {rcase}/{miss5}; first matching "
+                    "chunk at rank "
+                    + ", ".join(
+                        f"{lo}-{hi}: {n}" if hi <= 100 else f">100: {n}"
+                        for (lo, hi), n in zip(BINS, bins, strict=True)
+                    )
+                )
 
         if args.pool:
             labels = index.part_labels_for(chunks)

@@ -71,7 +71,7 @@ def main() -> None:
         "imports of the query path": [
             sys.executable,
             "-c",
-            "import casebook.cli, index.engine, qa.answer, onnxruntime",
+            "import casebook.cli, qa.engine, onnxruntime",
         ],
         "casebook ask (cold)": [exe, "ask", QUESTION, "--index", str(index_dir), "--json"],
     }
@@ -84,7 +84,7 @@ def main() -> None:
         )
 
     from eval.gold import load_gold
-    from index.engine import Engine
+    from qa.engine import Engine
 
     questions = [it.question for it in load_gold(ROOT / "eval" / "gold" / "dev-qa.jsonl")[0]]
     with Engine.open(index_dir) as engine:

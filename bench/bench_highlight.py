@@ -62,7 +62,7 @@ def questions(index_dir: Path) -> None:
     import json
 
     from eval.highlight import overlaps, quote_lines
-    from index.engine import Engine
+    from qa.engine import Engine
     from sources import bundled_casebooks
 
     pdf = bundled_casebooks()[0]

@@ -4,7 +4,7 @@ The baseline is what a plain script would do: ``bm25s`` over each PDF page's raw
 (pypdf ``extract_text``, running headers included), English stop words, no stemmer, no
 model. A page *matches* a question when it holds evidence under the gold README's rule
 (``eval.metrics.passage_matches``, the same matcher as for the tool's passages). The tool
-is measured with ``Engine.search``: the default hybrid (learned linear fusion,
+is measured with ``SearchEngine.search``: the default hybrid (learned linear fusion,
 ``index/retrieval_weights.json``), RRF of the same dense and BM25 rankings (the previous
 default's fusion; before part labels joined the BM25 text it was exactly the previous
 default), dense only, BM25 only, and BM25 over
@@ -93,7 +93,7 @@ def main() -> None:
         ap.error(f"unknown sets {sorted(unknown)}; known: {', '.join(SETS)}")
 
     from eval.gold import load_gold
-    from index.engine import Engine
+    from index.engine import SearchEngine
     from index.ingest import ingest
     from index.lexical import LexicalIndex, main_page
     from index.retrieve import DEFAULT_FUSION, RRF_FUSION
@@ -115,7 +115,7 @@ def main() -> None:
     print(f"{args.pdf.name}: recall@5 / MRR@10 over answerable questions")
     print(f"{'set':10s} {'n':>3s}  " + "  ".join(f"{m:>16s}" for m in methods), flush=True)
     table: dict[str, list[tuple[float, float]]] = {m: [] for m in methods}
-    with Engine.open(index_dir) as engine:
+    with SearchEngine.open(index_dir) as engine:
 
         def tool(question: str, mode: str, fusion: object = DEFAULT_FUSION) -> list[str]:
             engine.fusion = fusion  # type: ignore[assignment]

@@ -368,7 +368,7 @@ def open_backend(kind: str, location: Path) -> Backend:
 
 def query_worker(index_dir: Path, n: int, chroma_url: str | None = None) -> None:
     """Warm latencies of ``Engine.ask``/``search`` in this (fresh) process; prints one JSON line."""
-    from index.engine import Engine
+    from qa.engine import Engine
 
     qs = questions(n)
     t0 = time.perf_counter()

@@ -109,7 +109,7 @@ def main() -> None:
     from bench.retrieval_pool import generate
     from eval.gold import load_gold
     from eval.metrics import passage_matches
-    from index.engine import Engine
+    from index.engine import SearchEngine
     from index.fusion import FEATURES, WEIGHTS_FILE
     from index.ingest import ingest
     from index.retrieve import RRF_FUSION, query_features
@@ -119,7 +119,7 @@ def main() -> None:
     if not (index_dirs[0] / "catalog.sqlite").exists():
         ingest(bundled_casebooks(), index_dirs[0])
 
-    def pool_arrays(engine: Engine) -> tuple[list, np.ndarray, np.ndarray]:
+    def pool_arrays(engine: SearchEngine) -> tuple[list, np.ndarray, np.ndarray]:
         """The generated queries of one index, their features and target masks."""
         index = engine.index
         lex = index.lexical()
@@ -149,7 +149,7 @@ def main() -> None:
     parts = []
     sources: list[str] = []
     for d in index_dirs:
-        with Engine.open(d) as engine:
+        with SearchEngine.open(d) as engine:
             parts.append(pool_arrays(engine))
             sources += [Path(str(doc["path"])).name for doc in engine.index.documents()]
     # one array over all indexes: rows missing from a smaller index score far below any
@@ -170,7 +170,7 @@ def main() -> None:
             f"{s} {sum(p.style == s for p in pool)}" for s in sorted({p.style for p in pool})
         )
     )
-    with Engine.open(index_dirs[0]) as engine:
+    with SearchEngine.open(index_dirs[0]) as engine:
         index = engine.index
         lex = index.lexical()
         by_id = index.chunks_by_id(lex.ids)

@@ -77,11 +77,11 @@ def load(index_dir: Path, per_sentence: int, seed: int) -> Corpus:
     """Generate the pool and embed it and the gold questions."""
     from bench.retrieval_pool import generate
     from eval.gold import load_gold
-    from index.engine import Engine
+    from index.engine import SearchEngine
     from index.lexical import lexical_text
     from pipeline.sentences import chunk_sentences
 
-    with Engine.open(index_dir) as engine:
+    with SearchEngine.open(index_dir) as engine:
         index = engine.index
         lex = index.lexical()
         snap = index.vectors()

@@ -100,10 +100,10 @@ def main() -> None:
     from bench.retrieval_pool import generate
     from eval.gold import load_gold
     from eval.metrics import passage_matches
-    from index.engine import Engine
+    from index.engine import SearchEngine
     from pipeline.sentences import chunk_sentences
 
-    with Engine.open(args.index) as engine:
+    with SearchEngine.open(args.index) as engine:
         index = engine.index
         lex = index.lexical()
         snap = index.vectors()

@@ -46,7 +46,7 @@ from casebook.config import offline  # noqa: E402
 
 offline()
 
-from index.engine import Engine  # noqa: E402
+from index.engine import SearchEngine  # noqa: E402
 from pipeline.sentences import split_sentences  # noqa: E402
 from qa.answer import candidates_for  # noqa: E402
 from qa.candidates import pattern_spans  # noqa: E402
@@ -113,7 +113,7 @@ def _key(sentence: str) -> str:
     return hashlib.sha1(" ".join(re.findall(r"[a-z0-9]+", sentence.lower())).encode()).hexdigest()
 
 
-def neighbours(engine: Engine, vocab: list[str]) -> dict[str, list[str]]:
+def neighbours(engine: SearchEngine, vocab: list[str]) -> dict[str, list[str]]:
     """Each word's nearest other words (by stem) in the embedding space, up to three."""
     inner = engine.embedder.inner
     vecs = np.concatenate([inner.embed(vocab[i : i + 256]) for i in range(0, len(vocab), 256)])
@@ -131,7 +131,7 @@ def neighbours(engine: Engine, vocab: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def english_documents(engine: Engine) -> set[str]:
+def english_documents(engine: SearchEngine) -> set[str]:
     """Documents whose text is English prose (a fifth of its words function words):
     placeholder Latin and forms teach nothing about questions in English."""
     words: dict[str, list[int]] = {}
@@ -143,7 +143,7 @@ def english_documents(engine: Engine) -> set[str]:
     return {d for d, (stop, total) in words.items() if total >= 50 and stop >= 0.2 * total}
 
 
-def facts_of(engine: Engine, group: str) -> list[Fact]:
+def facts_of(engine: SearchEngine, group: str) -> list[Fact]:
     """Every fact the extractor found, and every date, with the sentence it is in."""
     english = english_documents(engine)
     chunks = {c.id: c for c in engine.index.chunks() if c.doc_sha256 in english}
@@ -325,7 +325,7 @@ def label(item: Item, cands) -> list[int]:
 def build_pool(indexes: list[Path], per_group: int, seed: int) -> list[Item]:
     rng = random.Random(seed)
     items: list[Item] = []
-    engines = {p.name: Engine.open(p) for p in indexes}
+    engines = {p.name: SearchEngine.open(p) for p in indexes}
     try:
         all_facts = {g: facts_of(e, g) for g, e in engines.items()}
         by_key_pick: dict[str, bool] = {}

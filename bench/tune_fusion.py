@@ -28,7 +28,7 @@ def main() -> None:
 
     from eval.gold import load_gold
     from eval.matching import passage_matches
-    from index.engine import Engine
+    from index.engine import SearchEngine
     from index.ingest import ingest
     from index.retrieve import RRF_FUSION, FusionParams
     from sources import bundled_casebooks
@@ -45,7 +45,7 @@ def main() -> None:
     print(f"RRF as it was the default: {RRF_FUSION}")
     cols = ("rrf_k", "w_bm25", "R@1", "R@5", "MRR", "lexMRR", "paraMRR")
     print(" ".join(f"{c:>7}" for c in cols))
-    with Engine.open(index_dir) as engine:
+    with SearchEngine.open(index_dir) as engine:
         for params in grid:
             engine.fusion = params
             ranks: dict[str, list[float]] = {}

@@ -33,9 +33,9 @@ def open_engine(
     that does not exist is a typo more often than a wish for the bundled casebook, so it
     is one line naming it, and only ``ingest`` creates an index.
     """
-    from index.engine import Engine
     from index.remote import DEFAULT_INDEX, index_name
     from index.store import SERVERS_DIR, EmptyServerIndex
+    from qa.engine import Engine
 
     if chroma_url:
         try:

@@ -1,14 +1,15 @@
-"""The query side in one object: an open index, the query embedder, search and answers.
+"""The search side in one object: an open index, the query embedder and search.
 
-Why an object: ``ask --batch`` and ``eval`` answer many questions with one index
-and one model load; the CLI opens an ``Engine`` once and calls it per question.
+Why an object: ``ask --batch``, ``eval`` and the benches search many questions with one
+index and one model load. Answers are a layer above (``qa.engine.Engine`` adds ``ask``),
+so nothing in ``index/`` imports ``qa/``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -16,7 +17,7 @@ from index.backend import open_index
 from index.retrieve import DEFAULT_FUSION, FusionParams, Mode
 from index.retrieve import search as retrieve
 from index.store import Index
-from pipeline.types import Answer, Hit
+from pipeline.types import Hit
 
 
 class _Memo:
@@ -38,8 +39,8 @@ class _Memo:
         return self._cache[key][None, :]
 
 
-class Engine:
-    """Search and answer over one index; the ONNX query model loads on first use."""
+class SearchEngine:
+    """Search over one index; the ONNX query model loads on first use."""
 
     def __init__(self, index: Index, fusion: FusionParams = DEFAULT_FUSION) -> None:
         self.index = index
@@ -53,7 +54,7 @@ class Engine:
         editions: Sequence[str] | None = None,
         *,
         chroma_url: str | None = None,
-    ) -> Engine:
+    ) -> Self:
         """Open read-only; ``editions`` (sha256 prefixes or labels) replace their series'
         current editions, e.g. to ask the edition a figure was quoted from.
 
@@ -99,21 +100,6 @@ class Engine:
             fusion=self.fusion,
         )
 
-    def ask(
-        self,
-        question: str,
-        k: int = 10,
-        *,
-        case: str | None = None,
-        document: str | None = None,
-        mode: Mode = "hybrid",
-    ) -> Answer:
-        from qa.answer import answer_question
-
-        with self.index.read_snapshot():  # hits and the answer's lookups: one catalog state
-            hits = self.search(question, k, case=case, document=document, mode=mode)
-            return answer_question(question, hits, embedder=self.embedder, index=self.index)
-
     def document_texts(self) -> list[str]:
         """Each document's indexed text (its chunks in order), to check gold evidence against."""
         by_doc: dict[str, list[str]] = {}
@@ -124,7 +110,7 @@ class Engine:
     def close(self) -> None:
         self.index.close()
 
-    def __enter__(self) -> Engine:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -65,7 +65,7 @@ def real_index(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def engine(real_index):
-    from index.engine import Engine
+    from qa.engine import Engine
 
     with Engine.open(real_index) as eng:
         yield eng

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from index.engine import Engine
 from index.ingest import index_settings, ingest
 from index.store import CRASH_ENV, Index
+from qa.engine import Engine
 from tests.conftest import CORPUS, ROOT, need_shared
 
 REV2 = CORPUS / "moin-casebook-2024-rev2.pdf"
@@ -269,7 +269,7 @@ def test_kill_after_a_delay(real_index, tmp_path, delay) -> None:
 _ASK_LOOP = """
 import json, sys, time
 from pathlib import Path
-from index.engine import Engine
+from qa.engine import Engine
 idx, stop, question = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 embedder = None
 while True:

@@ -132,7 +132,7 @@ def emb() -> FakeEmbedder:
 
 
 def test_server_answers_equal_local_folder_and_a_second_machine(real_server, real_index, tmp_path):
-    from index.engine import Engine
+    from qa.engine import Engine
 
     server, machine_a = real_server
     with Engine.open(real_index) as local:

@@ -11,9 +11,9 @@ from starlette.testclient import TestClient
 
 from casebook.cli import main
 from casebook.web.app import create_app
-from index.engine import Engine
 from index.store import Index
 from index.testing import money_entities
+from qa.engine import Engine
 from tests.test_editions import BASE, REV, SETTINGS, FakeEmbedder, edition
 
 

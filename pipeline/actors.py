@@ -29,6 +29,10 @@ _CONNECTORS = load("name_connectors") | _NAME_PARTICLES
 _POSSESSOR_KEEP = load("possessor_keep")
 # "the KLM agreement": a lower-case instrument noun after a capitalised name or acronym
 _TRAILING_PROGRAMME_NOUNS = load("trailing_instruments")
+# "the Kenyan government", "the Lagos treasury": a nationality or place, then its body
+_POLITY_BODY_RE = re.compile(
+    r"\s+(?:" + "|".join(sorted(load("polity_bodies"), key=len, reverse=True)) + r")\b"
+)
 # the nouns of legal instruments, which keep an indefinite article ("a Housing Act")
 _LAWS = frozenset({"law", "act", "bill", "decree", "code", "ordinance", "regulation", "directive"})
 _WORD_RE = re.compile(r"[^\W_][\w&]*(?:[-'’.][^\W_][\w&]*)*|\S")
@@ -431,6 +435,13 @@ class _ActorFinder:
                     continue  # "Kenyan", "New Zealand": a nationality, not a body
                 pri = 1 if lab == "PERSON" else 3
                 cands.append((pri, _Mention(s, e, text[s:e], hint, "spacy", label=lab)))
+            body = _POLITY_BODY_RE.match(text, ent.end_char) if lab in {"NORP", "GPE"} else None
+            if body and not ent.text.lower().endswith(("'s", "’s")):
+                s = ent.start_char + (4 if ent.text.startswith(("the ", "The ")) else 0)
+                cands.append(
+                    (2, _Mention(s, body.end(), text[s : body.end()], "organisation", "spacy",
+                                 label="ORG"))
+                )  # fmt: skip
         nationalities = {(e.start_char, e.end_char) for e in ents if e.label_ == "NORP"}
         # capitalised name runs
         stops = _verb_or_preposition_starts(doc)

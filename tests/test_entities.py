@@ -487,3 +487,45 @@ def test_a_table_listing_the_cases_names_no_actor(nlp: Any) -> None:
     ents = _of(extract_entities([front, *cases], nlp, document=doc), "actor")
     assert not [e.text for e in ents if e.case is None]
     assert {e.attrs["name"] for e in ents} >= {"Westbrook Water Board", "Northfield Care Network"}
+
+
+def test_a_nationality_and_its_government_is_the_government_of_the_place(nlp: Any) -> None:
+    text = (
+        "The Government of Ruritania set up the fund. It was widened by the Ruritanian "
+        "government, and the Kenyan government copied it. Ruritania grew fast."
+    )
+    names = _names(extract_entities([_chunk(text)], nlp))
+    assert names.get("Ruritanian government") == "Government of Ruritania"
+    assert names.get("Kenyan government") == "Kenyan government"
+
+
+def test_a_post_held_by_one_person_stands_for_that_person(nlp: Any) -> None:
+    chunks = [
+        _chunk("Governor of Northfield, Dana Reyes, opened the first depot in the valley."),
+        _chunk("A year later the Governor of Northfield launched the second depot there."),
+    ]
+    names = _names(extract_entities(chunks, nlp))
+    assert names.get("Governor of Northfield") == "Dana Reyes"
+
+
+def test_names_listed_under_a_members_heading_are_actors(nlp: Any) -> None:
+    text = (
+        "Participating organisations:\n\n"
+        "• Breakthrough Kitchen Collective\n\n"
+        "• Harbour 7 Trust Ltd, Westbrook Council & Quillfeather\n\n"
+        "• onTrack CIC"
+    )
+    chunk = _chunk(text)
+    chunk.section_path = ["Appendix", "List of participating organisations"]
+    names = set(_names(extract_entities([chunk], nlp)).values())
+    assert {
+        "Breakthrough Kitchen Collective",
+        "Harbour 7 Trust Ltd",
+        "Westbrook Council",
+        "Quillfeather",
+        "onTrack CIC",
+    } <= names
+    # the same items under a heading that announces no members are left to the prose rules
+    other = _chunk(text.replace("Participating organisations", "Notes"))
+    other.section_path = ["Notes"]
+    assert "onTrack CIC" not in set(_names(extract_entities([other], nlp)).values())

@@ -304,6 +304,21 @@ def _post_holders(
     return {p: next(iter(h.items())) for p, h in holders.items() if len(h) == 1}
 
 
+_WORDS_RE = re.compile(r"[A-Za-z]+")
+MIN_ENGLISH_SHARE = 0.15  # English prose: 0.3-0.6 of words are function words; German ~0.07
+
+
+def reads_as_english(texts: Sequence[str], min_words: int = 50) -> bool:
+    """True when the share of English function words (spaCy's English stop list) says the
+    texts are English; too short a text to tell counts as English."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    words = [w.lower() for t in texts for w in _WORDS_RE.findall(t)]
+    if len(words) < min_words:
+        return True
+    return sum(w in STOP_WORDS for w in words) / len(words) >= MIN_ENGLISH_SHARE
+
+
 def _is_demonym(name: str, places: set[str]) -> bool:
     """A people named after a place the document names ("Lagosians" of "Lagos", "Ghanaian"
     of "Ghana"): inhabitants, not an actor."""
@@ -423,6 +438,9 @@ def extract_entities(
     lower_vocab = {w for t in prose for w in re.findall(r"(?<![\w'’])[a-z][a-z'’-]+", t)}
     title_vocab = {w for t in vocab_texts for w in re.findall(r"\b[A-Z][a-z\u00e0-\u00ff]+\b", t)}
     finder = _ActorFinder(lower_vocab)
+    # the rules read English grammar and English capitalisation: in a document of another
+    # language (German capitalises every noun) they find only noise
+    english = reads_as_english(prose)
     locate = _page_locator(document)
     zones = block_zones(document, sorted({c.case for c in (vocab_from or chunks) if c.case}))
     tables = goal_columns(document)
@@ -441,9 +459,16 @@ def extract_entities(
         percents, numbers = find_numbers(doc, money)
         # a count in a heading or a table of contents is a label or a page number
         numbers = [f for f in numbers if zone_of(f.start) != "heading"]
-        targets = find_targets(doc, [*money, *percents, *numbers], goal_cells(chunk, tables))
+        targets = (
+            find_targets(doc, [*money, *percents, *numbers], goal_cells(chunk, tables))
+            if english
+            else []
+        )
         per_chunk.append([*money, *percents, *numbers, *targets])
-        found_ms = [m for m in finder.find(doc) if _keep_mention(m, lower_vocab, title_vocab)]
+        found_ms = [
+            m for m in (finder.find(doc) if english else [])
+            if _keep_mention(m, lower_vocab, title_vocab)
+        ]  # fmt: skip
         if chunk.section_path and announces_members(chunk.section_path[-1]):
             spots = {_fold(e.text) for e in doc.ents if e.label_ in {"GPE", "LOC"}}
             found_ms = merge_listed(

@@ -529,3 +529,17 @@ def test_names_listed_under_a_members_heading_are_actors(nlp: Any) -> None:
     other = _chunk(text.replace("Participating organisations", "Notes"))
     other.section_path = ["Notes"]
     assert "onTrack CIC" not in set(_names(extract_entities([other], nlp)).values())
+
+
+def test_a_document_in_another_language_gives_no_actors_or_targets(nlp: Any) -> None:
+    german = (
+        "Die Stadtwerke Nordhafen planen bis 2030 den Bau von 500 Wohnungen. Der Verein "
+        "Grüne Brücke unterstützt die Bürger bei Anträgen, und die Abbildung zeigt die Lage "
+        "der Quartiere. Im Jahr 2019 wurden mit Mitteln der Landesbank Ostsee zwölf Schulen "
+        "saniert. Jede Gemeinde soll bis 2028 einen Plan für Wärme vorlegen, sagte die "
+        "Ministerin Anna Weber in ihrer Rede vor dem Landtag."
+    )
+    ents = extract_entities([_chunk(german)], nlp)
+    assert not _of(ents, "actor") and not _of(ents, "target")
+    english = "The Northport Utility plans to build 500 homes by 2030, said Anna Weber. " * 8
+    assert _of(extract_entities([_chunk(english)], nlp), "target")

@@ -190,7 +190,10 @@ def _is_past(toks: Sequence[Any], anchors: set[int]) -> bool:
     ):
         return False  # "The city started by committing to ...": a commitment, told as begun
     if root.tag_ == "VBD":
-        return True
+        # reported speech: "X plans to build ..., said Y" tells what X is committed to
+        return not any(
+            c.dep_ == "ccomp" and any(t.i in anchors for t in c.subtree) for c in root.children
+        )
     aux = [c for c in root.children if c.dep_ in {"aux", "auxpass"}]
     if root.tag_ == "VBN" and any(a.lower_ in _PAST_AUX for a in aux):
         return True

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from pipeline.actors import _CONNECTORS, _Mention, _type_from_head
+from pipeline.actors import _CONNECTORS, _ORG_HEADS, _ORG_SUFFIX, _Mention, _type_from_head
 from pipeline.lexicons import load
 
 MEMBER_NOUNS = load("member_nouns")
@@ -75,9 +75,26 @@ def listed_names(
                 break
             if len(words) == 1 and (common(words[0]) or words[0].lower() in places):
                 continue
-            spans.append((item_start + a, item_start + a + len(piece)))
+            for lo, hi in _two_bodies(piece):
+                spans.append((item_start + a + lo, item_start + a + hi))
         out.extend(spans)
     return out
+
+
+def _two_bodies(piece: str) -> list[tuple[int, int]]:
+    """Two names written with no separator ("Alpha Arts Centre Beta Land Trust"): a body's
+    head noun followed by a capitalised word, and the rest ends in a body's head too."""
+    words = list(_WORD_RE.finditer(piece))
+    low = [w.group().lower() for w in words]
+    for k in range(2, len(words) - 1):
+        if (
+            low[k - 1] in _ORG_HEADS
+            and words[k].group()[0].isupper()
+            and low[k] not in _CONNECTORS
+            and low[-1] in _ORG_HEADS | _ORG_SUFFIX
+        ):
+            return [(0, words[k - 1].end()), (words[k].start(), len(piece))]
+    return [(0, len(piece))]
 
 
 def merge_listed(
@@ -94,11 +111,14 @@ def merge_listed(
                 if m.start == s and m.end == e:
                     m.listed = True
             continue
-        if any(
-            (m.start < s < m.end or m.start < e < m.end) and not (s <= m.start and m.end <= e)
-            for m in kept
-        ):
+        across = [
+            m for m in kept
+            if (m.start < s < m.end or m.start < e < m.end) and not (s <= m.start and m.end <= e)
+        ]  # fmt: skip
+        if any(re.search(r"[,&;]", m.text) for m in across):
             continue  # a mention across the item's parts: leave the prose rules' reading
+        # one run over two names written with no separator gives way to both
+        kept = [m for m in kept if m not in across]
         prefix_words = [text[s : m.start].split() for m in inside if m.start > s]
         if any(ws and ws[-1].lower() in _CONNECTORS for ws in prefix_words):
             continue

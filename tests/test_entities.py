@@ -513,7 +513,8 @@ def test_names_listed_under_a_members_heading_are_actors(nlp: Any) -> None:
         "Participating organisations:\n\n"
         "• Breakthrough Kitchen Collective\n\n"
         "• Harbour 7 Trust Ltd, Westbrook Council & Quillfeather\n\n"
-        "• onTrack CIC"
+        "• onTrack CIC\n\n"
+        "• Alder Arts Centre Birch Land Trust"
     )
     chunk = _chunk(text)
     chunk.section_path = ["Appendix", "List of participating organisations"]
@@ -524,6 +525,8 @@ def test_names_listed_under_a_members_heading_are_actors(nlp: Any) -> None:
         "Westbrook Council",
         "Quillfeather",
         "onTrack CIC",
+        "Alder Arts Centre",
+        "Birch Land Trust",
     } <= names
     # the same items under a heading that announces no members are left to the prose rules
     other = _chunk(text.replace("Participating organisations", "Notes"))

@@ -32,7 +32,7 @@ from pipeline.actors import (
     _type_from_head,
 )
 from pipeline.canonical import _canonicalize, align_actor_names, demonym_of
-from pipeline.name_lists import announces_members, listed_names, merge_listed
+from pipeline.name_lists import LIST_BULLETS, announces_members, listed_names, merge_listed
 from pipeline.quantities import _Found, _overlaps, find_money, find_numbers, parse_number
 from pipeline.targets import GOAL_NOUNS, find_targets
 from pipeline.types import Block, Chunk, Document, Entity
@@ -409,7 +409,7 @@ def _fits_zone(
     return True
 
 
-_BULLETS = str.maketrans({ch: " " for ch in "•▪●◦‣∙"})
+_BULLETS = str.maketrans({ch: " " for ch in LIST_BULLETS})
 _URL_RE = re.compile(r"\S*(?:https?://|www\.)\S*|[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}\b(?:/\S*)?")
 
 

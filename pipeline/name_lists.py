@@ -17,7 +17,16 @@ from pipeline.actors import _CONNECTORS, _ORG_HEADS, _ORG_SUFFIX, _Mention, _typ
 from pipeline.lexicons import load
 
 MEMBER_NOUNS = load("member_nouns")
-_BULLET_LINE_RE = re.compile(r"^[ \t]*[•▪●◦‣∙·\-–][ \t]+(?P<item>[^\n]+?)[ \t]*$", re.M)
+# bullet signs, with the codes a bullet of a symbol font is extracted as when the font's
+# encoding is lost (U+007F, and the private-use U+F0B7 / U+F0A7 of Word's Symbol bullets)
+LIST_BULLETS = "•▪●◦‣∙\x7f\uf0b7\uf0a7"
+# an item runs from its bullet (or a dash opening a line) to the next bullet or line end:
+# some typesettings run a list's items on one line
+_BULLET_ITEM_RE = re.compile(
+    rf"(?:^[ \t]*[-–]|[{LIST_BULLETS}])[ \t]+"
+    rf"(?P<item>[^\n{LIST_BULLETS}]+?)[ \t]*(?=$|[{LIST_BULLETS}])",
+    re.M,
+)
 _PART_SPLIT_RE = re.compile(r",\s+|\s+&\s+|\s*;\s*")
 _TRAILING_NOTE_RE = re.compile(r"\s*\([^()]*\)\s*$")
 _WORD_RE = re.compile(r"\S+")
@@ -48,7 +57,7 @@ def listed_names(
     An item is read when every word of each of its parts may stand in a name; a part that
     is one common word or a place the text names elsewhere is left out."""
     out: list[tuple[int, int]] = []
-    for m in _BULLET_LINE_RE.finditer(text):
+    for m in _BULLET_ITEM_RE.finditer(text):
         item_start = m.start("item")
         item = m.group("item").rstrip(".;")
         pos = 0

@@ -247,7 +247,15 @@ class _ActorFinder:
                 if _is_cap(stem2):
                     seq.append(j)
                     if poss2 and stem2.lower() not in _POSSESSOR_KEEP:
-                        break
+                        # a title opened by a gerund keeps its possessive: "Designing
+                        # Lagos's Recovery" is one programme; "Estonia's X-Road" is two names
+                        title = words[seq[0]][2].endswith("ing") and j + 1 < n
+                        if not (
+                            title
+                            and _is_cap(words[j + 1][2])
+                            and words[j + 1][0] - words[j][1] <= 1
+                        ):
+                            break
                     j += 1
                     continue
                 if w2.lower() in _CONNECTORS and j + 1 < n:
@@ -604,13 +612,15 @@ class _ActorFinder:
             seg = text[ps:pe]
             # split "Ruritanian Ministry's Board of Trade Advisers"
             parts = re.split(r"(['’]s\s+)", seg)
+            # ... but not in a title opened by a gerund ("Designing Lagos's Recovery")
+            gerund_title = seg.split()[0].endswith("ing") and seg[0].isupper()
             cur = ps
             acc_s = ps
             for k in range(0, len(parts), 2):
                 piece = parts[k]
                 sep = parts[k + 1] if k + 1 < len(parts) else ""
                 words = piece.split()
-                keep = words and words[-1].lower() in _POSSESSOR_KEEP
+                keep = gerund_title or (words and words[-1].lower() in _POSSESSOR_KEEP)
                 cur += len(piece)
                 if sep and not keep:
                     if cur > acc_s:

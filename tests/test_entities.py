@@ -546,3 +546,13 @@ def test_a_document_in_another_language_gives_no_actors_or_targets(nlp: Any) -> 
     assert not _of(ents, "actor") and not _of(ents, "target")
     english = "The Northport Utility plans to build 500 homes by 2030, said Anna Weber. " * 8
     assert _of(extract_entities([_chunk(english)], nlp), "target")
+
+
+def test_a_title_opened_by_a_gerund_keeps_its_possessive(nlp: Any) -> None:
+    text = (
+        "Designing Lagos's Recovery – a small open challenge – was set up by the city. "
+        "Drawing on Estonia's X-Road, Designing Lagos's Recovery funded eleven teams."
+    )
+    names = set(_names(extract_entities([_chunk(text)], nlp)).values())
+    assert "Designing Lagos's Recovery" in names and "X-Road" in names
+    assert not any(n.startswith("Estonia's") for n in names)

@@ -765,6 +765,8 @@ def _keep_mention(m: _Mention, lower_vocab: set[str], title_vocab: set[str]) -> 
             return False
         if m.definite and (w in _ORG_HEADS or w in _PROGRAMME_HEADS):
             return True  # "the Bank": resolved against longer names later
+        if w in _ORG_HEADS or w in _PROGRAMME_HEADS:
+            return False  # "in every Borough": a kind of body, capitalised, names none
         return m.label in {"PERSON", "GPE", "LOC", "ORG"} and w not in lower_vocab
     return True
 

@@ -454,6 +454,7 @@ def extract_entities(
     for ci, (chunk, doc) in enumerate(
         zip(chunks, nlp.pipe(parse_texts, batch_size=batch_size, disable=disable), strict=True)
     ):
+        doc.user_data["text"] = parse_texts[ci]  # what doc.text rebuilds from every token
         zone_of = _zone_locator(chunk, zones, document)
         money = find_money(chunk.text)
         percents, numbers = find_numbers(doc, money)

@@ -455,6 +455,7 @@ def extract_entities(
         zip(chunks, nlp.pipe(parse_texts, batch_size=batch_size, disable=disable), strict=True)
     ):
         doc.user_data["text"] = parse_texts[ci]  # what doc.text rebuilds from every token
+        doc.user_data["bullets"] = [k for k, ch in enumerate(chunk.text) if ch in LIST_BULLETS]
         zone_of = _zone_locator(chunk, zones, document)
         money = find_money(chunk.text)
         percents, numbers = find_numbers(doc, money)

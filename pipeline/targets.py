@@ -74,17 +74,22 @@ _STOP_LEADING_RE = re.compile(r"^[\s\"'“”‘’(•▪●◦\-–—]+(?:and
 
 
 def _segments(doc: Any) -> list[tuple[int, int]]:
-    """Sentences cut further at colons, semicolons, table cells and blank lines."""
+    """Sentences cut further at colons, semicolons, table cells, blank lines and list bullets
+    (``doc.user_data["bullets"]``: where the text had a bullet the parse reads as a space; a
+    typesetting may run a list's items on one line)."""
     out: list[tuple[int, int]] = []
     text = doc_text(doc)
     split = _TABLE_SPLIT_RE if " | " in text else _SEG_SPLIT_RE
+    bullets = doc.user_data.get("bullets") or ()
     for sent in doc.sents:
         s0, e0 = sent.start_char, sent.end_char
+        cuts = [(m.start(), m.end()) for m in split.finditer(text, s0, e0)]
+        cuts += [(b, b + 1) for b in bullets if s0 <= b < e0]
         pos = s0
-        for m in split.finditer(text, s0, e0):
-            if m.start() > pos:
-                out.append((pos, m.start()))
-            pos = m.end()
+        for a, b in sorted(cuts):
+            if a > pos:
+                out.append((pos, a))
+            pos = max(pos, b)
         if e0 > pos:
             out.append((pos, e0))
     return [(s, e) for s, e in out if text[s:e].strip()]

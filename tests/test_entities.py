@@ -556,3 +556,16 @@ def test_a_title_opened_by_a_gerund_keeps_its_possessive(nlp: Any) -> None:
     names = set(_names(extract_entities([_chunk(text)], nlp)).values())
     assert "Designing Lagos's Recovery" in names and "X-Road" in names
     assert not any(n.startswith("Estonia's") for n in names)
+
+
+@pytest.mark.parametrize("bullet", ["•", "\x7f", "\uf0b7"])
+def test_list_items_run_on_one_line_are_cut_at_their_bullets(nlp: Any, bullet: str) -> None:
+    text = (
+        f"{bullet} Halving waste sent to landfill by 2032: Work with every district "
+        f"{bullet} Planting a tree for every child by 2035: Green the school grounds"
+    )
+    targets = {e.text for e in _of(extract_entities([_chunk(text)], nlp), "target")}
+    assert targets == {
+        "Halving waste sent to landfill by 2032",
+        "Planting a tree for every child by 2035",
+    }

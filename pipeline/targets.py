@@ -48,6 +48,7 @@ _LEVEL_WORD_RE = re.compile(
 _GOAL_NOUNS = GOAL_NOUNS
 _INTENT_VERBS = load("intent_verbs")
 _DEONTIC = load("deontic_verbs")
+_GOAL_SETTING = load("goal_setting_verbs")
 _FUTURE_MODALS = {"will", "shall", "'ll", "wo"}  # "wo" is spaCy's token of "won't"
 _TITLE_JOINERS = {"for", "and", "of", "the", "&", "a", "an", "to", "in", "on"}
 _BE_FORMS = {"is", "are", "am", "be", "'s", "'re"}
@@ -73,17 +74,22 @@ _STOP_LEADING_RE = re.compile(r"^[\s\"'“”‘’(•▪●◦\-–—]+(?:and
 
 
 def _segments(doc: Any) -> list[tuple[int, int]]:
-    """Sentences cut further at colons, semicolons, table cells and blank lines."""
+    """Sentences cut further at colons, semicolons, table cells, blank lines and list bullets
+    (``doc.user_data["bullets"]``: where the text had a bullet the parse reads as a space; a
+    typesetting may run a list's items on one line)."""
     out: list[tuple[int, int]] = []
     text = doc_text(doc)
     split = _TABLE_SPLIT_RE if " | " in text else _SEG_SPLIT_RE
+    bullets = doc.user_data.get("bullets") or ()
     for sent in doc.sents:
         s0, e0 = sent.start_char, sent.end_char
+        cuts = [(m.start(), m.end()) for m in split.finditer(text, s0, e0)]
+        cuts += [(b, b + 1) for b in bullets if s0 <= b < e0]
         pos = s0
-        for m in split.finditer(text, s0, e0):
-            if m.start() > pos:
-                out.append((pos, m.start()))
-            pos = m.end()
+        for a, b in sorted(cuts):
+            if a > pos:
+                out.append((pos, a))
+            pos = max(pos, b)
         if e0 > pos:
             out.append((pos, e0))
     return [(s, e) for s, e in out if text[s:e].strip()]
@@ -108,7 +114,7 @@ def _anchors(toks: Sequence[Any]) -> set[int]:
             if t.dep_ in {"nsubj", "nsubjpass"}:
                 out.add(t.head.i)  # "the goal is to ...", "Its mission is ..."
         elif (
-            t.tag_ == "VB"
+            (t.tag_ == "VB" or (t.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in t.children)))
             and t.dep_ in {"xcomp", "ccomp"}
             and t.head.lower_ in _BE_FORMS
             and any(c.dep_ == "aux" and c.lower_ == "to" for c in t.children)
@@ -126,7 +132,11 @@ def _to_verb(t: Any) -> bool:
         if (
             c.dep_ == "prep"
             and c.lower_ in {"to", "towards"}
-            and any(g.tag_ == "VBG" for g in c.children)
+            # a gerund the tagger calls a noun ("committed to training 400 nurses")
+            and any(
+                g.tag_ == "VBG" or (g.dep_ in {"pobj", "pcomp"} and g.lower_.endswith("ing"))
+                for g in c.children
+            )
         ):
             return True
     return False
@@ -141,7 +151,9 @@ def _nonfinite_head(toks: Sequence[Any]) -> bool:
     """True for a headline whose main words are not a finite verb: a noun phrase
     ("100% birth registration by 2024"), "X to do Y", "Do Y", "Doing Y"."""
     ids = {t.i for t in toks}
-    tops = [t for t in toks if t.is_alpha and (t.head.i not in ids or t.head.i == t.i)]
+    # a figure may head the phrase ("40% of homes with ... by 2030" hangs from "%")
+    words = [t for t in toks if t.is_alpha or t.like_num or t.text == "%"]
+    tops = [t for t in words if t.head.i not in ids or t.head.i == t.i]
     if not tops:
         return False
     if not any(t.tag_ in _FINITE_TAGS for t in tops):
@@ -171,6 +183,10 @@ def _is_past(toks: Sequence[Any], anchors: set[int]) -> bool:
         return False  # "aimed to", "has committed to" report a commitment, still a target
     if any(c.dep_ in {"nsubj", "nsubjpass"} and c.lower_ in _GOAL_NOUNS for c in root.children):
         return False  # "The goal was to reach ... by 2021"
+    if root.lower_ in _GOAL_SETTING and any(
+        c.dep_ in {"dobj", "nsubjpass"} and c.lower_ in _GOAL_NOUNS for c in root.children
+    ):
+        return False  # "The city set a target of 500 homes by 2030": set, not met
     if any(
         t.lower_ in _INTENT_VERBS
         and t.tag_ == "VBG"
@@ -179,7 +195,10 @@ def _is_past(toks: Sequence[Any], anchors: set[int]) -> bool:
     ):
         return False  # "The city started by committing to ...": a commitment, told as begun
     if root.tag_ == "VBD":
-        return True
+        # reported speech: "X plans to build ..., said Y" tells what X is committed to
+        return not any(
+            c.dep_ == "ccomp" and any(t.i in anchors for t in c.subtree) for c in root.children
+        )
     aux = [c for c in root.children if c.dep_ in {"aux", "auxpass"}]
     if root.tag_ == "VBN" and any(a.lower_ in _PAST_AUX for a in aux):
         return True

@@ -40,6 +40,7 @@ SETS = {
     "heldout-b": ROOT / "eval" / "gold" / "heldout-b-qa.jsonl",
     "extra": ROOT.parent / "shared" / "gold" / "extra-qa.jsonl",
     "heldout-c": ROOT / "eval" / "gold" / "heldout-c-qa.jsonl",
+    "heldout-d": ROOT / "eval" / "gold" / "heldout-d-qa.jsonl",
 }
 CASEBOOK = ROOT / "sources" / "casebooks" / "moin-casebook-2024.pdf"
 

@@ -5,8 +5,8 @@ time.  The commitment is read from the parse, not from a list of verbs: a future
 ("will reach"), a verb of intention with a to-infinitive ("aims to halve"), a goal noun
 ("a target of 40%", "the mission is to ..."), "be to" ("is to provide"), a fronted
 deadline over a present clause ("By 2030, every home has ..."), an obligation with a
-minimum ("must create at least 1,000 jobs"), or a non-finite headline ("100% birth
-registration by 2024", "Every pupil to have a laptop by 2026", "Deliver ... by 2025").
+minimum ("must create at least 1,000 jobs"), or a non-finite headline ("100% broadband
+coverage in 2030", "Every pupil to own a laptop", "Deliver ... within five years").
 Clauses that report what happened (past tense, perfect) are not targets.  The word lists
 read here are closed classes of English grammar, kept in ``pipeline/lexicons``.
 """

@@ -1,4 +1,4 @@
-"""Domain types passed between the stages: sources -> pipeline -> index -> eval.
+"""Domain types handed from stage to stage: sources -> pipeline -> index -> eval.
 
 Page numbers are 1-based PDF page numbers everywhere (``pdf_page``), next to the
 *printed* page label (``page_label``), which is what a reader cites and may be

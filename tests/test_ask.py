@@ -19,7 +19,7 @@ def run(*args: str, input: str | None = None):
 def test_ask_returns_the_amount_with_its_printed_page(real_index):
     res = run(
         "ask",
-        "How much money has the Bank put into projects for its missions to date?",
+        "Up to now, what total has the Bank invested in mission projects?",
         "--index",
         str(real_index),
         "--json",

@@ -49,6 +49,7 @@ HIDDEN = (
     "heldout-b-qa.jsonl",
     "extra-qa.jsonl",
     "heldout-c-qa.jsonl",
+    "heldout-d-qa.jsonl",
 )  # measured in aggregate only
 PACKAGES = ("casebook", "sources", "pipeline", "index", "qa", "eval", "bench", "tests")
 DATA = {".json", ".jsonl", ".txt", ".csv", ".tsv", ".yaml", ".yml", ".toml"}

@@ -28,7 +28,7 @@ BASE_SHA = "bc34d6751d3db72e7fc07817a2a8841be5e34c1b169952e5f454b923de82ced0"
 
 # One question per changed figure (keyed by the change's case_id).
 QUESTIONS = {
-    "snib": "How much money has the Bank put into projects for its missions to date?",
+    "snib": "Up to now, what total has the Bank invested in mission projects?",
     "a2i": "How many IDs in digital form were issued in Bangladesh since a2i began?",
     "pes": "By December 2023, the PES had given work and livelihood chances to how many "
     "participants?",

@@ -37,7 +37,7 @@ from tests.conftest import CASEBOOK, ROOT, ChromaServer
 
 SETTINGS = index_settings()  # what the CLI opens with; the fake embedder takes its name
 QUESTIONS = [
-    "How much money has the Bank put into projects for its missions to date?",
+    "Up to now, what total has the Bank invested in mission projects?",
     "When did the Partnership Board in London come into being?",
     "Barcelona's challenge is to reach what percentage in public rental housing?",
     "How many IDs in digital form were issued in Bangladesh since a2i began?",

@@ -44,7 +44,7 @@ FLOORS = {
 }
 # Probe's ceiling went from 0.07 to 0.10 when the abstainer stopped reading the wording: it
 # refuses 2 more of its 45 answerable questions and 5 more of its 15 unanswerable ones
-# (README, "Answers on every question set"); the abstention floors rose with it.
+# (docs/history.md, "Answers on every question set"); the abstention floors rose with it.
 CEILINGS = {
     "dev": {"answerable_abstained": 0.05},
     "probe": {"answerable_abstained": 0.10},

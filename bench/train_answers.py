@@ -47,6 +47,7 @@ from casebook.config import offline  # noqa: E402
 offline()
 
 from index.engine import SearchEngine  # noqa: E402
+from pipeline.language import MIN_ENGLISH_SHARE, english_share  # noqa: E402
 from pipeline.sentences import split_sentences  # noqa: E402
 from qa.answer import candidates_for  # noqa: E402
 from qa.candidates import pattern_spans  # noqa: E402
@@ -132,15 +133,12 @@ def neighbours(engine: SearchEngine, vocab: list[str]) -> dict[str, list[str]]:
 
 
 def english_documents(engine: SearchEngine) -> set[str]:
-    """Documents whose text is English prose (a fifth of its words function words):
+    """Documents whose text is English prose, long enough to tell (``pipeline.language``):
     placeholder Latin and forms teach nothing about questions in English."""
-    words: dict[str, list[int]] = {}
+    texts: dict[str, list[str]] = {}
     for c in engine.index.chunks():
-        ws = re.findall(r"[a-z]+", c.text.lower())
-        n = words.setdefault(c.doc_sha256, [0, 0])
-        n[0] += sum(w in STOP for w in ws)
-        n[1] += len(ws)
-    return {d for d, (stop, total) in words.items() if total >= 50 and stop >= 0.2 * total}
+        texts.setdefault(c.doc_sha256, []).append(c.text)
+    return {d for d, ts in texts.items() if (english_share(ts) or 0.0) >= MIN_ENGLISH_SHARE}
 
 
 def facts_of(engine: SearchEngine, group: str) -> list[Fact]:

@@ -30,9 +30,18 @@ _POSSESSOR_KEEP = load("possessor_keep")
 # "the KLM agreement": a lower-case instrument noun after a capitalised name or acronym
 _TRAILING_PROGRAMME_NOUNS = load("trailing_instruments")
 # "the Kenyan government", "the Lagos treasury": a nationality or place, then its body
-_POLITY_BODY_RE = re.compile(
-    r"\s+(?:" + "|".join(sorted(load("polity_bodies"), key=len, reverse=True)) + r")\b"
-)
+_POLITY_BODIES = load("polity_bodies")
+
+
+@lru_cache(maxsize=4)
+def _polity_body_re(bodies: frozenset[str]) -> re.Pattern[str]:
+    """The body nouns as one pattern, built from the set the module holds when first asked
+    (a bench may swap the set: ``bench/bench_lexicon_leave_out.py``)."""
+    if not bodies:
+        return re.compile(r"(?!)")  # matches nothing
+    return re.compile(r"\s+(?:" + "|".join(sorted(bodies, key=len, reverse=True)) + r")\b")
+
+
 _THE_HEAD_RE = re.compile(r"(?<=[a-z,;] )the ([A-Z][a-z]+)\b(?![ -]+[A-Z])(?!['’]s\b)")
 # the nouns of legal instruments, which keep an indefinite article ("a Housing Act")
 _LAWS = frozenset({"law", "act", "bill", "decree", "code", "ordinance", "regulation", "directive"})
@@ -93,6 +102,7 @@ class _Mention:
     role: str | None = None
     label: str | None = None
     definite: bool = False  # written "the X"
+    quantified: bool = False  # written "every X", "each X", "no X": a kind, not a name
     indefinite: bool = False  # written "a X": a kind of thing, not a name ("a Land Trust")
     title_colon: bool = False  # followed by ": A ...": a publication's title ("X: A Guide")
     named_post: bool = False  # a post named after a place or body: "the Lagos Chair of X"
@@ -147,6 +157,11 @@ def _listed(doc: Any, start: int, end: int) -> bool:
     if root.dep_ == "conj" and root.head.pos_ == "PROPN" and root.head not in span:
         return True
     return any(c.dep_ == "conj" and c.pos_ == "PROPN" and c not in span for c in root.children)
+
+
+# A quantifier before a capitalised body noun makes it a kind ("every Borough", "each
+# Council"); without one, English names its own bodies bare ("Parliament approved ...").
+_QUANTIFIER_BEFORE = re.compile(r"\b(?:every|each|any|all|per|no)\s+$", re.I)
 
 
 def _indefinite(doc: Any, start: int, end: int) -> bool:
@@ -214,7 +229,7 @@ class _ActorFinder:
         A post after a place's name is a body named after it ("the Lagos Chair of Urban
         Studies"), not a post and its body (``place_starts``: where the parse finds places).
 
-        A run stops where a person's name ends: "Ada Ruiz of Camden Council" is a person and
+        A run stops where a person's name ends: "Ada Ruiz of Westbrook Council" is a person and
         a council, not one name; and at ``stops``, the offsets of words the parser reads as
         a verb or preposition ("Tackle", "By")."""
         words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text)]
@@ -249,7 +264,7 @@ class _ActorFinder:
                     seq.append(j)
                     if poss2 and stem2.lower() not in _POSSESSOR_KEEP:
                         # a title opened by a gerund keeps its possessive: "Designing
-                        # Lagos's Recovery" is one programme; "Estonia's X-Road" is two names
+                        # Lagos's Recovery" is one programme; "Valdoria's X-Gate" is two names
                         title = words[seq[0]][2].endswith("ing") and j + 1 < n
                         if not (
                             title
@@ -317,7 +332,7 @@ class _ActorFinder:
     def _split_at_titles(toks: list[str]) -> list[tuple[int, int]]:
         """Index ranges of ``toks`` split at a title inside the run: "Unit Professors Ada Obi"
         is a body, then a person with a title, not one name. A title before a body's head
-        ("Prime Minister's Office") or a preposition ("Mayor of X") stays inside the name."""
+        ("the Governor's Office") or a preposition ("Mayor of X") stays inside the name."""
         for r in range(1, len(toks) - 2):
             t = toks[r].lower()
             base = t[:-1] if t.endswith("s") and t[:-1] in _TITLE_WORDS else t
@@ -340,7 +355,7 @@ class _ActorFinder:
 
     @staticmethod
     def _split_titled_of(toks: list[str]) -> list[list[str]]:
-        """Split "Councillor Ada Ruiz of Camden Council" into the person and the body."""
+        """Split "Councillor Ada Ruiz of Westbrook Council" into the person and the body."""
         for k, t in enumerate(toks):
             if t.lower() in {"of", "at"} and 3 <= k < len(toks) - 1:
                 left, right = toks[:k], toks[k + 1 :]
@@ -444,7 +459,11 @@ class _ActorFinder:
                     continue  # "Kenyan", "New Zealand": a nationality, not a body
                 pri = 1 if lab == "PERSON" else 3
                 cands.append((pri, _Mention(s, e, text[s:e], hint, "spacy", label=lab)))
-            body = _POLITY_BODY_RE.match(text, ent.end_char) if lab in {"NORP", "GPE"} else None
+            body = (
+                _polity_body_re(_POLITY_BODIES).match(text, ent.end_char)
+                if lab in {"NORP", "GPE"}
+                else None
+            )
             if body and not ent.text.lower().endswith(("'s", "’s")):
                 s = ent.start_char + (4 if ent.text.startswith(("the ", "The ")) else 0)
                 cands.append(
@@ -581,6 +600,7 @@ class _ActorFinder:
         for m in chosen:
             before = text[max(0, m.start - 4) : m.start]
             m.definite = before.lower().endswith("the ")
+            m.quantified = bool(_QUANTIFIER_BEFORE.search(text[max(0, m.start - 8) : m.start]))
             m.acts = _acts(doc, m.start, m.end)
             m.indefinite = _indefinite(doc, m.start, m.end)
             m.listed = len(m.text.split()) >= 2 and _listed(doc, m.start, m.end)
@@ -720,7 +740,7 @@ class _ActorFinder:
                 continue
             acr = d.group(1)
             if acr in places:
-                continue  # "Capital Enterprise (UK) Limited": a place, not a short form
+                continue  # "Harbour Ventures (UK) Limited": a place, not a short form
             for other in ms[k + 1 : k + 3]:
                 if other.text == acr and other.start >= m.end:
                     other.source = "defined"
@@ -772,7 +792,7 @@ def _keep_mention(m: _Mention, lower_vocab: set[str], title_vocab: set[str]) -> 
             return False
         if m.definite and (w in _ORG_HEADS or w in _PROGRAMME_HEADS):
             return True  # "the Bank": resolved against longer names later
-        if w in _ORG_HEADS or w in _PROGRAMME_HEADS:
+        if m.quantified and (w in _ORG_HEADS or w in _PROGRAMME_HEADS):
             return False  # "in every Borough": a kind of body, capitalised, names none
         return m.label in {"PERSON", "GPE", "LOC", "ORG"} and w not in lower_vocab
     return True

@@ -287,7 +287,7 @@ def _canonicalize(
             uf.union(key[i], polity.group(1))
     # 4b. "the Kenyan Government" is the "Government of Kenya" the document also names
     of_place: dict[str, list[tuple[str, str]]] = defaultdict(list)  # head -> (name, place)
-    for g in set(folds.values()):
+    for g in sorted(set(folds.values())):
         head, sep, place = g.partition(" of ")
         if sep and " " not in head:
             of_place[head].append((g, place))

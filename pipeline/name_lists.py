@@ -3,9 +3,9 @@
 An appendix or a box often lists the bodies that took part ("List of participating
 organisations:", "Partners", "Members of the board") as bare bullet items, one or a few
 names an item: "• Alpha Grid, Beta Works & Gamma CIC".  The prose rules miss many of them:
-a name with a common word in front ("Breakthrough Social Enterprise"), a number
-("Catch 22 Ltd"), a one-word brand, or a lower-case first letter ("onStreet CIC").  Under a
-heading that announces members, each part of such an item is one name as written.
+a name with a common word in front ("Bright Kitchen Collective"), a number
+("Harbour 7 Trust Ltd"), a one-word brand, or a lower-case first letter ("onTrack CIC").  Under
+a heading that announces members, each part of such an item is one name as written.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from pipeline.actors import _CONNECTORS, _ORG_HEADS, _ORG_SUFFIX, _Mention, _type_from_head
+from pipeline.actors import _CONNECTORS, _Mention, _type_from_head
 from pipeline.lexicons import load
 
 MEMBER_NOUNS = load("member_nouns")
@@ -29,7 +29,6 @@ _BULLET_ITEM_RE = re.compile(
 )
 _PART_SPLIT_RE = re.compile(r",\s+|\s+&\s+|\s*;\s*")
 _TRAILING_NOTE_RE = re.compile(r"\s*\([^()]*\)\s*$")
-_WORD_RE = re.compile(r"\S+")
 
 
 def announces_members(heading: str) -> bool:
@@ -38,9 +37,9 @@ def announces_members(heading: str) -> bool:
     return any(w in MEMBER_NOUNS for w in words)
 
 
-def _name_word(w: str, common: Callable[[str], bool]) -> bool:
+def _name_word(w: str) -> bool:
     """A word that may stand in a name written as a list item: capitalised, a number, a
-    brand with a capital inside ("onStreet"), or a connector ("Power to Change")."""
+    brand with a capital inside ("onTrack"), or a connector ("Room to Grow")."""
     core = w.strip(".,'’\"“”()")
     if not core:
         return False
@@ -76,7 +75,7 @@ def listed_names(
             if lead:
                 a, piece = a + lead.end(), piece[lead.end() :]
             words = piece.split()
-            if not words or len(words) > 8 or not all(_name_word(w, common) for w in words):
+            if not words or len(words) > 8 or not all(_name_word(w) for w in words):
                 spans = []
                 break  # an item with a lower-case word is prose, not a list of names
             if words[0].lower() in _CONNECTORS:
@@ -84,33 +83,16 @@ def listed_names(
                 break
             if len(words) == 1 and (common(words[0]) or words[0].lower() in places):
                 continue
-            for lo, hi in _two_bodies(piece):
-                spans.append((item_start + a + lo, item_start + a + hi))
+            spans.append((item_start + a, item_start + a + len(piece)))
         out.extend(spans)
     return out
-
-
-def _two_bodies(piece: str) -> list[tuple[int, int]]:
-    """Two names written with no separator ("Alpha Arts Centre Beta Land Trust"): a body's
-    head noun followed by a capitalised word, and the rest ends in a body's head too."""
-    words = list(_WORD_RE.finditer(piece))
-    low = [w.group().lower() for w in words]
-    for k in range(2, len(words) - 1):
-        if (
-            low[k - 1] in _ORG_HEADS
-            and words[k].group()[0].isupper()
-            and low[k] not in _CONNECTORS
-            and low[-1] in _ORG_HEADS | _ORG_SUFFIX
-        ):
-            return [(0, words[k - 1].end()), (words[k].start(), len(piece))]
-    return [(0, len(piece))]
 
 
 def merge_listed(
     mentions: Sequence[_Mention], spans: Sequence[tuple[int, int]], text: str
 ) -> list[_Mention]:
     """The chunk's mentions with each listed name as one mention: a shorter mention inside
-    it ("Social Enterprise" of "Breakthrough Social Enterprise") gives way, unless the words
+    it ("Kitchen Collective" of "Bright Kitchen Collective") gives way, unless the words
     in front of it end in a connector ("Residents of X Trust": X Trust is the name)."""
     kept = list(mentions)
     for s, e in spans:
@@ -126,7 +108,7 @@ def merge_listed(
         ]  # fmt: skip
         if any(re.search(r"[,&;]", m.text) for m in across):
             continue  # a mention across the item's parts: leave the prose rules' reading
-        # one run over two names written with no separator gives way to both
+        # a mention that runs past the item's name gives way to it
         kept = [m for m in kept if m not in across]
         prefix_words = [text[s : m.start].split() for m in inside if m.start > s]
         if any(ws and ws[-1].lower() in _CONNECTORS for ws in prefix_words):

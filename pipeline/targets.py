@@ -149,7 +149,7 @@ def _finite(toks: Sequence[Any]) -> list[Any]:
 
 def _nonfinite_head(toks: Sequence[Any]) -> bool:
     """True for a headline whose main words are not a finite verb: a noun phrase
-    ("100% birth registration by 2024"), "X to do Y", "Do Y", "Doing Y"."""
+    ("100% broadband coverage by 2030"), "X to do Y", "Do Y", "Doing Y"."""
     ids = {t.i for t in toks}
     # a figure may head the phrase ("40% of homes with ... by 2030" hangs from "%")
     words = [t for t in toks if t.is_alpha or t.like_num or t.text == "%"]

@@ -312,17 +312,17 @@ def test_dates_compare_years() -> None:
 
 
 def test_actor_containment_is_case_and_punctuation_insensitive() -> None:
-    g = gold("the Prime Minister's Office", "actor", accept=["PMO"])
-    assert answer_correct(g, "It was THE PRIME MINISTER'S OFFICE.", False)
-    assert answer_correct(g, "the pmo", False)
-    assert not answer_correct(g, "the Prime Minister", False)
+    g = gold("the Governor's Office", "actor", accept=["GO"])
+    assert answer_correct(g, "It was THE GOVERNOR'S OFFICE.", False)
+    assert answer_correct(g, "the go", False)
+    assert not answer_correct(g, "the Governor", False)
     assert not answer_correct(g, "", False)
 
 
 def test_target_key_number_and_year() -> None:
-    g = gold("24 million beneficiaries to receive payments digitally by 2022", "target")
-    assert answer_correct(g, "24,000,000 people paid digitally by 2022", False)
-    assert not answer_correct(g, "24 million people by 2023", False)
+    g = gold("31 million residents to receive grants digitally by 2027", "target")
+    assert answer_correct(g, "31,000,000 people paid digitally by 2027", False)
+    assert not answer_correct(g, "31 million people by 2028", False)
     assert not answer_correct(g, "20 million people by 2022", False)
 
 

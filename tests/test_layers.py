@@ -26,7 +26,7 @@ def imported_packages(path: Path) -> set[str]:
     return out
 
 
-def test_index_does_not_import_qa():
+def test_index_does_not_import_qa() -> None:
     offenders = sorted(
         str(p.relative_to(ROOT))
         for p in (ROOT / "index").glob("*.py")
@@ -35,13 +35,13 @@ def test_index_does_not_import_qa():
     assert offenders == []
 
 
-def test_scan_sees_a_nested_import(tmp_path):
+def test_scan_sees_a_nested_import(tmp_path: Path) -> None:
     src = tmp_path / "m.py"
     src.write_text("def f():\n    from qa.question import question_type\n")
     assert imported_packages(src) == {"qa"}
 
 
-def test_question_type_is_one_function():
+def test_question_type_is_one_function() -> None:
     """``qa.question`` re-exports the cue it moved down; both read questions alike."""
     from pipeline.asked import question_type
     from qa.question import question_type as qa_question_type

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from pipeline.entities import extract_entities, load_nlp
-from pipeline.types import Chunk, Entity
+from pipeline.types import Entity
+from tests.test_entities import _chunk
 
 ACTORS = [
     "The regional water board",
@@ -137,24 +138,6 @@ def report(rng: random.Random) -> Case:
     return Case(rng.choice(forms), None, None, target=False)
 
 
-def _chunk(text: str, k: int) -> Chunk:
-    return Chunk(
-        id=f"g{k}",
-        text_hash="h",
-        text=text,
-        doc_sha256="sha",
-        document="Doc",
-        part_kind="case",
-        case="A case",
-        part="A case",
-        section_path=["Section"],
-        pdf_pages=[3],
-        page_labels=["3"],
-        start=0,
-        end=len(text),
-    )
-
-
 def _check(case: Case, targets: list[Entity]) -> str | None:
     """Why the targets found do not match what the generated case states (None if they do)."""
     if not case.target:
@@ -178,7 +161,7 @@ def nlp() -> Any:
 def test_generated_commitments_and_reports(nlp: Any, seed: int) -> None:
     rng = random.Random(seed)
     cases = [commitment(rng) for _ in range(30)] + [report(rng) for _ in range(20)]
-    chunks = [_chunk(c.text, k) for k, c in enumerate(cases)]
+    chunks = [_chunk(c.text, chunk_id=f"g{k}") for k, c in enumerate(cases)]
     by_chunk: dict[str, list[Entity]] = {}
     for e in extract_entities(chunks, nlp):
         if e.type == "target":
@@ -190,6 +173,6 @@ def test_generated_commitments_and_reports(nlp: Any, seed: int) -> None:
             (missed if c.target else false).append(f"seed {seed} #{k} {c.text!r}: {why}")
     # a report read as a target is always wrong; of the commitments, one in 30 may be lost
     # to a genuinely ambiguous parse ("Our district plans to ...": "district plans" as a
-    # compound noun), about 1 in 400 over many seeds
+    # compound noun): 4 of about 900 over 30 other seeds when written, none on seeds 100-129 since
     assert not false, "\n".join(false)
     assert len(missed) <= 1, "\n".join(missed)

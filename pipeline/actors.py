@@ -29,6 +29,8 @@ _CONNECTORS = load("name_connectors") | _NAME_PARTICLES
 _POSSESSOR_KEEP = load("possessor_keep")
 # "the KLM agreement": a lower-case instrument noun after a capitalised name or acronym
 _TRAILING_PROGRAMME_NOUNS = load("trailing_instruments")
+# "the Daily Courier newspaper": a lower-case noun of kind after a name makes it a body
+_CLASSIFIER_NOUNS = load("classifier_nouns")
 # "the Kenyan government", "the Lagos treasury": a nationality or place, then its body
 _POLITY_BODY_RE = re.compile(
     r"\s+(?:" + "|".join(sorted(load("polity_bodies"), key=len, reverse=True)) + r")\b"
@@ -452,6 +454,7 @@ class _ActorFinder:
                                  label="ORG"))
                 )  # fmt: skip
         nationalities = {(e.start_char, e.end_char) for e in ents if e.label_ == "NORP"}
+        place_spans = {(e.start_char, e.end_char) for e in ents if e.label_ in {"GPE", "LOC"}}
         # capitalised name runs
         stops = _verb_or_preposition_starts(doc)
         # where a place, or a body the model reads as one name, starts ("the Lagos Chair of X")
@@ -482,6 +485,19 @@ class _ActorFinder:
                 if (s2, e2) in nationalities and _type_from_head(words) is None:
                     continue
                 mention = _Mention(s2, e2, text[s2:e2], "name", "title")
+                if (
+                    tail
+                    and tail.group(1) in _CLASSIFIER_NOUNS
+                    and tail.group(1) not in _TRAILING_PROGRAMME_NOUNS
+                    and (s2, e2) not in place_spans
+                    and _type_from_head(words) is None
+                ):
+                    # "the Daily Courier newspaper": the noun says it is a body
+                    mention.hint, mention.label, mention.source = (
+                        "organisation",
+                        "ORG",
+                        "classified",
+                    )
                 if (
                     s2 in place_starts
                     and _head_word(words) in _ROLE_SPLIT
@@ -599,6 +615,7 @@ class _ActorFinder:
         self._roles(text, chosen)
         places = {e.text for e in ents if e.label_ in {"GPE", "LOC"}}
         self._acronym_defs(text, chosen, places)
+        _described_names(doc, chosen)
         return chosen
 
     def _clean(self, text: str, s: int, e: int) -> list[tuple[int, int]]:
@@ -726,6 +743,30 @@ class _ActorFinder:
                     other.source = "defined"
                     other.label = m.text
                     break
+
+
+def _described_names(doc: Any, ms: list[_Mention]) -> None:
+    """A lower-case description the parse equates with a name is one more mention of it:
+    the attribute of "be" ("Orbis is Kenya's national data agency") or an apposition
+    ("Orbis, the country's data agency"). Read alone it would be a second actor."""
+    for m in ms:
+        if m.hint != "collective":
+            continue
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None:
+            continue
+        head = span.root
+        subj = None
+        if head.dep_ == "attr" and head.head.lemma_ == "be":
+            subj = next((c for c in head.head.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+        elif head.dep_ == "appos":
+            subj = head.head
+        if subj is None:
+            continue
+        for o in ms:
+            if o is not m and o.start <= subj.idx < o.end and o.hint not in {"collective", "alias"}:
+                m.hint, m.source, m.label = "alias", "alias", o.text
+                break
 
 
 def _initials(name: str) -> str:

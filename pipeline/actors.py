@@ -445,6 +445,12 @@ class _ActorFinder:
                 if lab == "NORP" and _type_from_head(words) is None:
                     continue  # "Kenyan", "New Zealand": a nationality, not a body
                 pri = 1 if lab == "PERSON" else 3
+                content = [w.strip("'’") for w in words if len(w) > 2 and not w.isupper()]
+                if lab == "PERSON" and content and all(self.common(w) for w in content):
+                    # "Empathy Training": the model's person is words the document also
+                    # writes in lower case; a name only if the other rules make it one
+                    cands.append((2, _Mention(s, e, text[s:e], "name", "title")))
+                    continue
                 cands.append((pri, _Mention(s, e, text[s:e], hint, "spacy", label=lab)))
             body = _POLITY_BODY_RE.match(text, ent.end_char) if lab in {"NORP", "GPE"} else None
             if body and not ent.text.lower().endswith(("'s", "’s")):

@@ -102,3 +102,26 @@ def test_a_programme_with_and_without_its_generic_head_is_one(
     named = {a["name"] for t, a in found.items() if core in t}
     assert len(named) == 1, found
     assert found.get(core, {}).get("actor_type") == "programme"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Empathy Training", "Service Process Simplification"),
+        ("Street Listening", "Form Shortening"),
+        ("Patient Shadowing", "Queue Mapping"),
+    ],
+)
+def test_programmes_of_common_words_listed_together_are_actors(
+    nlp: Any, first: str, second: str
+) -> None:
+    # the document writes the same words in lower case too, so the model's "person" is wrong
+    text = (
+        f"The introduction of '{first}' and '{second}' has given thousands of officers new "
+        f"tools. {first.lower().capitalize()} is a twist on an old idea, and "
+        f"{second.lower()} followed. Later, {first.lower()} spread to every ministry."
+    )
+    found = _actors(extract_entities([_chunk(text)], nlp))
+    assert found.get(first, {}).get("actor_type") == "programme", found
+    assert second in found, found
+    assert not any(a["actor_type"] == "person" for a in found.values())

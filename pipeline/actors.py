@@ -60,6 +60,8 @@ _COLLECTIVE_RE = re.compile(
 _POSS_GROUP_RE = re.compile(
     r"['’]s\s+((?:[a-z-]+\s+){0,2}(?:movement|government|parliament|ministry|agency|diaspora))\b"
 )
+# the authors of a work: "by A B", "by A B & C D" (the mention follows this)
+_BY_AUTHORS_RE = re.compile(r"\bby\s+(?:[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2}\s*(?:&|and|,)\s*)?$")
 _PERSON_LINE_RE = re.compile(
     r"^[A-Z][\w'’.-]+(?:\s+(?:(?:de|del|la|da|dos|du|van|von|der|di|bin|al|el|le)\s+)?[A-Z][\w'’-]+){1,4}$"
 )
@@ -433,6 +435,8 @@ class _ActorFinder:
                     (ent.start_char + pair.start(k), ent.start_char + pair.end(k)) for k in (1, 2)
                 ]
             for s, e in (se for b in bounds for se in self._clean(text, *b)):
+                if "\n" in ent.text and _alone_on_line(text, s, e):
+                    continue  # a box's title run into the next line by the model ("Steps")
                 hint = {
                     "PERSON": "person",
                     "GPE": "place",
@@ -618,6 +622,17 @@ class _ActorFinder:
                 and pre.group(1).lower() in _TITLE_WORDS
             ):
                 m.hint, m.label = "person", "PERSON"  # "First Minister Ada Ruiz"
+        for m in chosen:
+            words = m.text.split()
+            if (
+                m.hint == "name"
+                and m.label is None
+                and 2 <= len(words) <= 3
+                and _type_from_head(words) is None
+                and not any(self.common(w) for w in words)
+                and _BY_AUTHORS_RE.search(text[max(0, m.start - 60) : m.start])
+            ):
+                m.hint, m.label = "person", "PERSON"  # "... by Ada Obi & Lin Park": authors
         self._roles(text, chosen)
         places = {e.text for e in ents if e.label_ in {"GPE", "LOC"}}
         self._acronym_defs(text, chosen, places)
@@ -749,6 +764,14 @@ class _ActorFinder:
                     other.source = "defined"
                     other.label = m.text
                     break
+
+
+def _alone_on_line(text: str, s: int, e: int) -> bool:
+    """True when ``text[s:e]`` is one word that fills its line."""
+    ls = text.rfind("\n", 0, s) + 1
+    le = text.find("\n", e)
+    line = text[ls : le if le != -1 else len(text)]
+    return line.strip() == text[s:e] and len(text[s:e].split()) == 1
 
 
 def _described_names(doc: Any, ms: list[_Mention]) -> None:

@@ -125,3 +125,36 @@ def test_programmes_of_common_words_listed_together_are_actors(
     assert found.get(first, {}).get("actor_type") == "programme", found
     assert second in found, found
     assert not any(a["actor_type"] == "person" for a in found.values())
+
+
+@pytest.mark.parametrize("seed", [10, 11, 12, 13])
+def test_a_box_title_run_into_the_next_line_is_no_actor(nlp: Any, seed: int) -> None:
+    rng = random.Random(seed)
+    title = rng.choice(["Stairways", "Bridges", "Pathways", "Steps"])
+    body, short = rng.choice(
+        [("Youth Service Programmes", "YSP"), ("Community Work Schemes", "CWS")]
+    )
+    # the model reads "<title>\n\n<body>" as one organisation
+    text = (
+        f"{title}\n\n{body} ({short}) are often seen as bridges, enabling participants to "
+        "transition directly from unemployment to stable livelihoods."
+    )
+    assert any("\n" in e.text for e in nlp(text).ents)
+    found = _actors(extract_entities([_chunk(text)], nlp))
+    assert title not in found, found
+    assert body in found
+
+
+@pytest.mark.parametrize("seed", [14, 15, 16])
+def test_the_authors_of_a_work_are_people(nlp: Any, seed: int) -> None:
+    rng = random.Random(seed)
+    first = rng.choice(["Charles", "Maria", "Tomas", "Ines"])
+    second = rng.choice(["Jennie", "Paulo", "Ruth", "Omar"])
+    a, b = f"{first} {_word(rng)}", f"{second} {_word(rng)}"
+    text = (
+        "Inspired by Building Better Systems: A Green Paper on System Change by "
+        f"{a} & {b}, October 2020. Source: Design Council"
+    )
+    found = _actors(extract_entities([_chunk(text)], nlp))
+    for name in (a, b):
+        assert found.get(name, {}).get("actor_type") == "person", found

@@ -55,7 +55,8 @@ _LAW_TITLE_RE = re.compile(
 )
 _COLLECTIVE_RE = re.compile(
     r"\b(?:international|national|regional|federal|municipal|multilateral|local)\s+"
-    r"(?:[a-z]+\s+)?(?:NGOs?|agency|agencies|ministry|ministries|bureau|donors)\b"
+    r"(?:[a-z]+\s+)?(?:NGOs?|agency|agencies|ministry|ministries|bureau|donors|parliament"
+    r"|legislature|treasury)\b"
 )
 _POSS_GROUP_RE = re.compile(
     r"['’]s\s+((?:[a-z-]+\s+){0,2}(?:movement|government|parliament|ministry|agency|diaspora))\b"

@@ -158,3 +158,17 @@ def test_the_authors_of_a_work_are_people(nlp: Any, seed: int) -> None:
     found = _actors(extract_entities([_chunk(text)], nlp))
     for name in (a, b):
         assert found.get(name, {}).get("actor_type") == "person", found
+
+
+@pytest.mark.parametrize("body", ["parliament", "legislature", "treasury"])
+@pytest.mark.parametrize("scope", ["national", "regional", "federal"])
+def test_a_collective_state_body_written_in_lower_case_is_an_actor(
+    nlp: Any, body: str, scope: str
+) -> None:
+    text = (
+        f"'The Open Records Bill' was passed in the {scope} {body} last year, giving the "
+        "registry a permanent footing."
+    )
+    found = _actors(extract_entities([_chunk(text)], nlp))
+    assert f"{scope} {body}" in found, found
+    assert found[f"{scope} {body}"]["actor_type"] == "organisation"

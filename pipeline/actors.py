@@ -185,13 +185,25 @@ def _head_word(words: list[str]) -> str:
     return low[-1]
 
 
-def _type_from_head(words: list[str]) -> str | None:
+def _singular(w: str) -> str:
+    """The singular of a plural head noun ("laboratories" -> "laboratory"), else ``w``."""
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        return w[:-1]
+    return w
+
+
+def _type_from_head(words: list[str], plural: bool = False) -> str | None:
+    """The type a head noun gives a name; ``plural`` also reads plural heads
+    ("... Laboratories"), for typing a name already found, not for finding one."""
     for w in reversed(words):
         lw = _split_possessive(w.lower())[0]
-        if lw in _ORG_HEADS:
-            return "organisation"
-        if lw in _PROGRAMME_HEADS:
-            return "programme"
+        for form in (lw, _singular(lw)) if plural else (lw,):
+            if form in _ORG_HEADS:
+                return "organisation"
+            if form in _PROGRAMME_HEADS:
+                return "programme"
     return None
 
 
@@ -869,8 +881,15 @@ def _person_or_else(
     words = [w for w in words if w]
     if not words or any(ch.isdigit() or ch == "&" for ch in name):
         return "organisation" if "&" in name else None
-    if words[-1].lower() in _ORG_SUFFIX or any(w.lower() in _ORG_SUFFIX for w in words[:-1]):
+    last = words[-1].lower()
+    if (
+        last in _ORG_SUFFIX
+        or _singular(last) in _ORG_SUFFIX
+        or any(w.lower() in _ORG_SUFFIX for w in words[:-1])
+    ):
         return "organisation"
+    if _singular(last) in _PROGRAMME_HEADS:
+        return "programme"  # "X Y Programmes", read by the model as a person
     if all(w.isupper() and len(w) <= 5 and w.title() not in title_vocab for w in words):
         # initials only ("NTU IPR"), never written as a word ("Kate" for "KATE LEE")
         return "organisation"

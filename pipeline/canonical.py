@@ -362,7 +362,7 @@ def _canonicalize(
                 pool, key=lambda m: (not m.text.isupper(), freq[_fold(m.text)], len(m.text), m.text)
             ).text
             f = _fold(canon)
-            head_type = _type_from_head(canon.split())
+            head_type = _type_from_head(canon.split(), plural=True)
             if head_type is None and any(
                 _fold(m.text).split()[-1] in _GENERIC_PROGRAMME_HEADS
                 for m in ms

@@ -172,3 +172,16 @@ def test_a_collective_state_body_written_in_lower_case_is_an_actor(
     found = _actors(extract_entities([_chunk(text)], nlp))
     assert f"{scope} {body}" in found, found
     assert found[f"{scope} {body}"]["actor_type"] == "organisation"
+
+
+@pytest.mark.parametrize("seed", [17, 18, 19])
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [("Laboratories", "organisation"), ("Agencies", "organisation"), ("Programmes", "programme")],
+)
+def test_a_plural_head_types_a_name(nlp: Any, seed: int, head: str, kind: str) -> None:
+    rng = random.Random(seed)
+    name = f"{_word(rng)} {_word(rng)} {head}"
+    text = f"The project was designed with {name}, {_word(rng)} Ltd and {_word(rng)} CIC."
+    found = _actors(extract_entities([_chunk(text)], nlp))
+    assert found.get(name, {}).get("actor_type") == kind, found

@@ -890,6 +890,8 @@ def _person_or_else(
         return "organisation"
     if _singular(last) in _PROGRAMME_HEADS:
         return "programme"  # "X Y Programmes", read by the model as a person
+    if len(words) >= 3 and _singular(last) != last and _singular(last) in lower_vocab:
+        return "organisation"  # "Northside Young Makers": a group of people, not one
     if all(w.isupper() and len(w) <= 5 and w.title() not in title_vocab for w in words):
         # initials only ("NTU IPR"), never written as a word ("Kate" for "KATE LEE")
         return "organisation"

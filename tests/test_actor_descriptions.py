@@ -185,3 +185,21 @@ def test_a_plural_head_types_a_name(nlp: Any, seed: int, head: str, kind: str) -
     text = f"The project was designed with {name}, {_word(rng)} Ltd and {_word(rng)} CIC."
     found = _actors(extract_entities([_chunk(text)], nlp))
     assert found.get(name, {}).get("actor_type") == kind, found
+
+
+@pytest.mark.parametrize("seed", [20, 21, 22])
+@pytest.mark.parametrize("group", ["Creatives", "Makers", "Growers"])
+def test_a_group_named_by_a_plural_is_no_person(nlp: Any, seed: int, group: str) -> None:
+    rng = random.Random(seed)
+    place = _word(rng)
+    name = f"{place} Black {group}"
+    word = group[:-1].lower()
+    text = (
+        f"Every {word} in the borough was invited, and each {word} brought a friend.\n\n"
+        f"List of participating organisations\n\n• {name}\n\n• {_word(rng)} CIC\n\n"
+        f"• Ada Obi\n"
+    )
+    found = _actors(extract_entities([_chunk(text)], nlp))
+    assert found.get(name, {}).get("actor_type") == "organisation", found
+    # a person's name stays a person
+    assert found.get("Ada Obi", {}).get("actor_type", "person") == "person"

@@ -95,7 +95,7 @@ def test_a_programme_with_and_without_its_generic_head_is_one(
     rng = random.Random(seed)
     core = f"{rng.choice(['Smart', 'Digital', 'Green'])} {_word(rng)}"
     chunks = [
-        _chunk(f"The agency was the key driver of the {core} {head} 2030 of the government.", 0),
+        _chunk(f"Our ministry has long championed the {core} {head} 2030 in its budget.", 0),
         _chunk(f"The {core} goal was to reach every village. {core} succeeded in the north.", 1),
     ]
     found = _actors(extract_entities(chunks, nlp))

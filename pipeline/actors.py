@@ -29,6 +29,8 @@ _CONNECTORS = load("name_connectors") | _NAME_PARTICLES
 _POSSESSOR_KEEP = load("possessor_keep")
 # "the KLM agreement": a lower-case instrument noun after a capitalised name or acronym
 _TRAILING_PROGRAMME_NOUNS = load("trailing_instruments")
+# "the Daily Courier newspaper": a lower-case noun of kind after a name makes it a body
+_CLASSIFIER_NOUNS = load("classifier_nouns")
 # "the Kenyan government", "the Lagos treasury": a nationality or place, then its body
 _POLITY_BODIES = load("polity_bodies")
 
@@ -62,11 +64,14 @@ _LAW_TITLE_RE = re.compile(
 )
 _COLLECTIVE_RE = re.compile(
     r"\b(?:international|national|regional|federal|municipal|multilateral|local)\s+"
-    r"(?:[a-z]+\s+)?(?:NGOs?|agency|agencies|ministry|ministries|bureau|donors)\b"
+    r"(?:[a-z]+\s+)?(?:NGOs?|agency|agencies|ministry|ministries|bureau|donors|parliament"
+    r"|legislature|treasury)\b"
 )
 _POSS_GROUP_RE = re.compile(
     r"['’]s\s+((?:[a-z-]+\s+){0,2}(?:movement|government|parliament|ministry|agency|diaspora))\b"
 )
+# the authors of a work: "by A B", "by A B & C D" (the mention follows this)
+_BY_AUTHORS_RE = re.compile(r"\bby\s+(?:[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2}\s*(?:&|and|,)\s*)?$")
 _PERSON_LINE_RE = re.compile(
     r"^[A-Z][\w'’.-]+(?:\s+(?:(?:de|del|la|da|dos|du|van|von|der|di|bin|al|el|le)\s+)?[A-Z][\w'’-]+){1,4}$"
 )
@@ -195,13 +200,25 @@ def _head_word(words: list[str]) -> str:
     return low[-1]
 
 
-def _type_from_head(words: list[str]) -> str | None:
+def _singular(w: str) -> str:
+    """The singular of a plural head noun ("laboratories" -> "laboratory"), else ``w``."""
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        return w[:-1]
+    return w
+
+
+def _type_from_head(words: list[str], plural: bool = False) -> str | None:
+    """The type a head noun gives a name; ``plural`` also reads plural heads
+    ("... Laboratories"), for typing a name already found, not for finding one."""
     for w in reversed(words):
         lw = _split_possessive(w.lower())[0]
-        if lw in _ORG_HEADS:
-            return "organisation"
-        if lw in _PROGRAMME_HEADS:
-            return "programme"
+        for form in (lw, _singular(lw)) if plural else (lw,):
+            if form in _ORG_HEADS:
+                return "organisation"
+            if form in _PROGRAMME_HEADS:
+                return "programme"
     return None
 
 
@@ -446,6 +463,8 @@ class _ActorFinder:
                     (ent.start_char + pair.start(k), ent.start_char + pair.end(k)) for k in (1, 2)
                 ]
             for s, e in (se for b in bounds for se in self._clean(text, *b)):
+                if "\n" in ent.text and _alone_on_line(text, s, e):
+                    continue  # a box's title run into the next line by the model ("Steps")
                 hint = {
                     "PERSON": "person",
                     "GPE": "place",
@@ -458,6 +477,12 @@ class _ActorFinder:
                 if lab == "NORP" and _type_from_head(words) is None:
                     continue  # "Kenyan", "New Zealand": a nationality, not a body
                 pri = 1 if lab == "PERSON" else 3
+                content = [w.strip("'’") for w in words if len(w) > 2 and not w.isupper()]
+                if lab == "PERSON" and content and all(self.common(w) for w in content):
+                    # "Empathy Training": the model's person is words the document also
+                    # writes in lower case; a name only if the other rules make it one
+                    cands.append((2, _Mention(s, e, text[s:e], "name", "title")))
+                    continue
                 cands.append((pri, _Mention(s, e, text[s:e], hint, "spacy", label=lab)))
             body = (
                 _polity_body_re(_POLITY_BODIES).match(text, ent.end_char)
@@ -471,6 +496,7 @@ class _ActorFinder:
                                  label="ORG"))
                 )  # fmt: skip
         nationalities = {(e.start_char, e.end_char) for e in ents if e.label_ == "NORP"}
+        place_spans = {(e.start_char, e.end_char) for e in ents if e.label_ in {"GPE", "LOC"}}
         # capitalised name runs
         stops = _verb_or_preposition_starts(doc)
         # where a place, or a body the model reads as one name, starts ("the Lagos Chair of X")
@@ -501,6 +527,19 @@ class _ActorFinder:
                 if (s2, e2) in nationalities and _type_from_head(words) is None:
                     continue
                 mention = _Mention(s2, e2, text[s2:e2], "name", "title")
+                if (
+                    tail
+                    and tail.group(1) in _CLASSIFIER_NOUNS
+                    and tail.group(1) not in _TRAILING_PROGRAMME_NOUNS
+                    and (s2, e2) not in place_spans
+                    and _type_from_head(words) is None
+                ):
+                    # "the Daily Courier newspaper": the noun says it is a body
+                    mention.hint, mention.label, mention.source = (
+                        "organisation",
+                        "ORG",
+                        "classified",
+                    )
                 if (
                     s2 in place_starts
                     and _head_word(words) in _ROLE_SPLIT
@@ -616,9 +655,21 @@ class _ActorFinder:
                 and pre.group(1).lower() in _TITLE_WORDS
             ):
                 m.hint, m.label = "person", "PERSON"  # "First Minister Ada Ruiz"
+        for m in chosen:
+            words = m.text.split()
+            if (
+                m.hint == "name"
+                and m.label is None
+                and 2 <= len(words) <= 3
+                and _type_from_head(words) is None
+                and not any(self.common(w) for w in words)
+                and _BY_AUTHORS_RE.search(text[max(0, m.start - 60) : m.start])
+            ):
+                m.hint, m.label = "person", "PERSON"  # "... by Ada Obi & Lin Park": authors
         self._roles(text, chosen)
         places = {e.text for e in ents if e.label_ in {"GPE", "LOC"}}
         self._acronym_defs(text, chosen, places)
+        _described_names(doc, chosen)
         return chosen
 
     def _clean(self, text: str, s: int, e: int) -> list[tuple[int, int]]:
@@ -748,6 +799,38 @@ class _ActorFinder:
                     break
 
 
+def _alone_on_line(text: str, s: int, e: int) -> bool:
+    """True when ``text[s:e]`` is one word that fills its line."""
+    ls = text.rfind("\n", 0, s) + 1
+    le = text.find("\n", e)
+    line = text[ls : le if le != -1 else len(text)]
+    return line.strip() == text[s:e] and len(text[s:e].split()) == 1
+
+
+def _described_names(doc: Any, ms: list[_Mention]) -> None:
+    """A lower-case description the parse equates with a name is one more mention of it:
+    the attribute of "be" ("Orbis is Kenya's national data agency") or an apposition
+    ("Orbis, the country's data agency"). Read alone it would be a second actor."""
+    for m in ms:
+        if m.hint != "collective":
+            continue
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None:
+            continue
+        head = span.root
+        subj = None
+        if head.dep_ == "attr" and head.head.lemma_ == "be":
+            subj = next((c for c in head.head.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+        elif head.dep_ == "appos":
+            subj = head.head
+        if subj is None:
+            continue
+        for o in ms:
+            if o is not m and o.start <= subj.idx < o.end and o.hint not in {"collective", "alias"}:
+                m.hint, m.source, m.label = "alias", "alias", o.text
+                break
+
+
 def _initials(name: str) -> str:
     words = [w for w in re.split(r"[\s-]+", name) if w and w[0].isupper()]
     return "".join(w[0] for w in words).upper()
@@ -818,8 +901,17 @@ def _person_or_else(
     words = [w for w in words if w]
     if not words or any(ch.isdigit() or ch == "&" for ch in name):
         return "organisation" if "&" in name else None
-    if words[-1].lower() in _ORG_SUFFIX or any(w.lower() in _ORG_SUFFIX for w in words[:-1]):
+    last = words[-1].lower()
+    if (
+        last in _ORG_SUFFIX
+        or _singular(last) in _ORG_SUFFIX
+        or any(w.lower() in _ORG_SUFFIX for w in words[:-1])
+    ):
         return "organisation"
+    if _singular(last) in _PROGRAMME_HEADS:
+        return "programme"  # "X Y Programmes", read by the model as a person
+    if len(words) >= 3 and _singular(last) != last and _singular(last) in lower_vocab:
+        return "organisation"  # "Northside Young Makers": a group of people, not one
     if all(w.isupper() and len(w) <= 5 and w.title() not in title_vocab for w in words):
         # initials only ("NTU IPR"), never written as a word ("Kate" for "KATE LEE")
         return "organisation"

@@ -38,6 +38,11 @@ class _UnionFind:
             self.parent[ra] = rb
 
 
+# generic heads of a programme's name, dropped when comparing two names of one programme
+# (general English nouns of policy documents; a subset of programme_heads.txt)
+_GENERIC_PROGRAMME_HEADS = frozenset(
+    {"plan", "mission", "programme", "program", "strategy", "vision", "agenda"}
+)
 # spaCy's labels of named bodies, people, places and laws
 _NER_LABELS = frozenset({"PERSON", "ORG", "GPE", "FAC", "NORP", "LAW"})
 # general English nouns for a polity named after its place ("City of X", "State of X")
@@ -307,15 +312,28 @@ def _canonicalize(
             if _typo_pair(a, b):
                 uf.union(a, b)
     # 5. programme names differing only in their generic head ("... Plan" / "... Mission")
+    # and a name written with and without such a head ("Smart Port Vision" / "Smart Port")
     for _case, idxs in by_case.items():
         stems: dict[str, list[int]] = defaultdict(list)
         for i in idxs:
             ws = folds[i].split()
-            if len(ws) >= 3 and ws[-1] in {"plan", "mission", "programme", "program", "strategy"}:
+            if len(ws) >= 3 and ws[-1] in _GENERIC_PROGRAMME_HEADS:
                 stem = ws[:-1]
                 if len(stem) >= 3 and stem[0] in places:
                     stem = stem[1:]  # "<City> Right to Work Plan" ~ "Right to Work Mission"
                 stems[" ".join(stem)].append(i)
+        bare = {
+            folds[i]: i
+            for i in idxs
+            if len(folds[i].split()) >= 2
+            and folds[i] not in places
+            and mention[i].hint not in {"person", "acronym", "alias", "shortform"}
+            and mention[i].label != "PERSON"
+            and _type_from_head(mention[i].text.split()) is None
+        }
+        for stem, js in stems.items():
+            if stem in bare:
+                js.append(bare[stem])
         for js in stems.values():
             for j in js[1:]:
                 uf.union(key[js[0]], key[j])
@@ -344,7 +362,13 @@ def _canonicalize(
                 pool, key=lambda m: (not m.text.isupper(), freq[_fold(m.text)], len(m.text), m.text)
             ).text
             f = _fold(canon)
-            head_type = _type_from_head(canon.split())
+            head_type = _type_from_head(canon.split(), plural=True)
+            if head_type is None and any(
+                _fold(m.text).split()[-1] in _GENERIC_PROGRAMME_HEADS
+                for m in ms
+                if m.hint != "alias" and len(m.text.split()) >= 2
+            ):
+                head_type = "programme"  # "Smart Port" is the "Smart Port Vision" named short
             if head_type:
                 atype = head_type
             elif f in places or any(m.label in {"GPE", "LOC"} for m in ms):
@@ -364,7 +388,17 @@ def _canonicalize(
         # reads the same words as one name, or it is listed with other names
         strong = any(
             m.source
-            in {"spacy", "defined", "law", "line", "collective", "alias", "affiliation", "listed"}
+            in {
+                "spacy",
+                "defined",
+                "law",
+                "line",
+                "collective",
+                "alias",
+                "affiliation",
+                "listed",
+                "classified",
+            }
             or m.hint in {"person", "collective"}
             or _type_from_head(m.text.split())
             or (m.label in _NER_LABELS and m.acts)

@@ -479,7 +479,7 @@ class _ActorFinder:
                 pri = 1 if lab == "PERSON" else 3
                 content = [w.strip("'’") for w in words if len(w) > 2 and not w.isupper()]
                 if lab == "PERSON" and content and all(self.common(w) for w in content):
-                    # "Empathy Training": the model's person is words the document also
+                    # "Kindness Coaching": the model's person is words the document also
                     # writes in lower case; a name only if the other rules make it one
                     cands.append((2, _Mention(s, e, text[s:e], "name", "title")))
                     continue

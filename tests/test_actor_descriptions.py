@@ -107,7 +107,7 @@ def test_a_programme_with_and_without_its_generic_head_is_one(
 @pytest.mark.parametrize(
     ("first", "second"),
     [
-        ("Empathy Training", "Service Process Simplification"),
+        ("Kindness Coaching", "Ticket Streamlining"),
         ("Street Listening", "Form Shortening"),
         ("Patient Shadowing", "Queue Mapping"),
     ],
@@ -117,8 +117,8 @@ def test_programmes_of_common_words_listed_together_are_actors(
 ) -> None:
     # the document writes the same words in lower case too, so the model's "person" is wrong
     text = (
-        f"The introduction of '{first}' and '{second}' has given thousands of officers new "
-        f"tools. {first.lower().capitalize()} is a twist on an old idea, and "
+        f"Since '{first}' and '{second}' began, many clerks at the desks have had new "
+        f"habits. {first.lower().capitalize()} is a twist on an old idea, and "
         f"{second.lower()} followed. Later, {first.lower()} spread to every ministry."
     )
     found = _actors(extract_entities([_chunk(text)], nlp))

@@ -70,8 +70,13 @@ _COLLECTIVE_RE = re.compile(
 _POSS_GROUP_RE = re.compile(
     r"['’]s\s+((?:[a-z-]+\s+){0,2}(?:movement|government|parliament|ministry|agency|diaspora))\b"
 )
-# the authors of a work: "by A B", "by A B & C D" (the mention follows this)
-_BY_AUTHORS_RE = re.compile(r"\bby\s+(?:[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2}\s*(?:&|and|,)\s*)?$")
+# the authors of a work: "'Title' by A B", "Title: A Guide by A B", "written by A B & C D"
+# (the mention follows this); "funded by", "led by" name bodies as often as people, so a
+# work must come first
+_BY_AUTHORS_RE = re.compile(
+    r"(?:['’\"”]|\b(?:written|edited|authored|co-authored|illustrated|translated)|"
+    r":\s+[A-Z][^.;:!?]*?)\s*,?\s+by\s+(?:[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2}\s*(?:&|and|,)\s*)?$"
+)
 _PERSON_LINE_RE = re.compile(
     r"^[A-Z][\w'’.-]+(?:\s+(?:(?:de|del|la|da|dos|du|van|von|der|di|bin|al|el|le)\s+)?[A-Z][\w'’-]+){1,4}$"
 )
@@ -533,8 +538,10 @@ class _ActorFinder:
                     and tail.group(1) not in _TRAILING_PROGRAMME_NOUNS
                     and (s2, e2) not in place_spans
                     and _type_from_head(words) is None
+                    and not any(w.lower() in _CONNECTORS for w in words[1:-1])
                 ):
-                    # "the Daily Courier newspaper": the noun says it is a body
+                    # "the Daily Courier newspaper": the noun says it is a body (not "Users
+                    # of the X website": a run through a connector ends in a place or name)
                     mention.hint, mention.label, mention.source = (
                         "organisation",
                         "ORG",
@@ -663,7 +670,7 @@ class _ActorFinder:
                 and 2 <= len(words) <= 3
                 and _type_from_head(words) is None
                 and not any(self.common(w) for w in words)
-                and _BY_AUTHORS_RE.search(text[max(0, m.start - 60) : m.start])
+                and _BY_AUTHORS_RE.search(text[max(0, m.start - 120) : m.start])
             ):
                 m.hint, m.label = "person", "PERSON"  # "... by Ada Obi & Lin Park": authors
         self._roles(text, chosen)
@@ -820,6 +827,8 @@ def _described_names(doc: Any, ms: list[_Mention]) -> None:
         head = span.root
         subj = None
         if head.dep_ == "attr" and head.head.lemma_ == "be":
+            if any(c.dep_ == "neg" for c in head.head.children):
+                continue  # "X is not the national agency": no description of X
             subj = next((c for c in head.head.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
         elif head.dep_ == "appos":
             subj = head.head
@@ -902,16 +911,23 @@ def _person_or_else(
     if not words or any(ch.isdigit() or ch == "&" for ch in name):
         return "organisation" if "&" in name else None
     last = words[-1].lower()
+    # a plural head reads as a body in a name of three words or more, or beside a describing
+    # word the document writes in lower case ("Young Agencies"): "Chris Banks" is a surname
+    core = [w for w in words if w.lower().strip(".") not in _TITLE_WORDS]
+    described = any(w.lower() in lower_vocab for w in core[:-1])
+    plural = _singular(last) != last and (len(core) >= 3 or described)
     if (
         last in _ORG_SUFFIX
-        or _singular(last) in _ORG_SUFFIX
+        or (plural and _singular(last) in _ORG_SUFFIX)
         or any(w.lower() in _ORG_SUFFIX for w in words[:-1])
     ):
         return "organisation"
-    if _singular(last) in _PROGRAMME_HEADS:
+    if plural and _singular(last) in _PROGRAMME_HEADS:
         return "programme"  # "X Y Programmes", read by the model as a person
-    if len(words) >= 3 and _singular(last) != last and _singular(last) in lower_vocab:
-        return "organisation"  # "Northside Young Makers": a group of people, not one
+    if len(core) >= 3 and plural and _singular(last) in lower_vocab:
+        # "Northside Young Makers": a group of people, not one (a three-word name ending in a
+        # plural surname the text also writes as a word, "Ann Lee Waters", is taken so too)
+        return "organisation"
     if all(w.isupper() and len(w) <= 5 and w.title() not in title_vocab for w in words):
         # initials only ("NTU IPR"), never written as a word ("Kate" for "KATE LEE")
         return "organisation"

@@ -29,15 +29,18 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from casebook.config import offline
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # `python bench/...` puts bench/, not the root, on sys.path
+
+from casebook.config import offline  # noqa: E402
+
 BINS = ((6, 10), (11, 30), (31, 100), (101, 101))  # ranks of a miss's first matching chunk
 
 
@@ -81,14 +84,6 @@ def window(sents: list[Sent], centre: int, max_words: int) -> tuple[int, int]:
     return a, b
 
 
-def figures(ranks: Sequence[int | None]) -> tuple[float, float]:
-    n = len(ranks) or 1
-    return (
-        sum(1 for r in ranks if r is not None and r <= 5) / n,
-        sum(1 / r for r in ranks if r is not None and r <= 10) / n,
-    )
-
-
 def main() -> None:
     offline()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -97,6 +92,7 @@ def main() -> None:
     ap.add_argument("--pool", type=int, default=600, help="pool queries to rank (0: none)")
     args = ap.parse_args()
 
+    from bench.bench_page_bm25 import figures
     from bench.retrieval_pool import generate
     from eval.gold import load_gold
     from eval.metrics import passage_matches

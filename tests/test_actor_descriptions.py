@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from pipeline.entities import extract_entities, load_nlp
-from pipeline.types import Chunk, Entity
+from pipeline.types import Entity
+from tests.test_entities import _chunk
 
 SYLLABLES = ["vel", "mar", "tor", "quin", "dal", "bre", "sor", "lin", "kav", "ost", "rum", "pel"]
 
@@ -28,24 +29,6 @@ def nlp() -> Any:
 
 def _word(rng: random.Random) -> str:
     return "".join(rng.choice(SYLLABLES) for _ in range(rng.choice([2, 3]))).capitalize()
-
-
-def _chunk(text: str, i: int = 0) -> Chunk:
-    return Chunk(
-        id=f"c{i}",
-        text_hash="h",
-        text=text,
-        doc_sha256="sha",
-        document="Doc",
-        part_kind="case",
-        case="A case",
-        part="A case",
-        section_path=["Section"],
-        pdf_pages=[3],
-        page_labels=["3"],
-        start=0,
-        end=len(text),
-    )
 
 
 def _actors(ents: list[Entity]) -> dict[str, dict[str, Any]]:
@@ -95,8 +78,8 @@ def test_a_programme_with_and_without_its_generic_head_is_one(
     rng = random.Random(seed)
     core = f"{rng.choice(['Smart', 'Digital', 'Green'])} {_word(rng)}"
     chunks = [
-        _chunk(f"Our ministry has long championed the {core} {head} 2030 in its budget.", 0),
-        _chunk(f"The {core} goal was to reach every village. {core} succeeded in the north.", 1),
+        _chunk(f"Our ministry has long championed the {core} {head} 2030 in its budget."),
+        _chunk(f"The {core} goal was to reach every village. {core} succeeded in the north."),
     ]
     found = _actors(extract_entities(chunks, nlp))
     named = {a["name"] for t, a in found.items() if core in t}

@@ -347,6 +347,9 @@ def _canonicalize(
         defined = any(m.source == "defined" for m in ms)
         persons = [m for m in ms if (m.hint == "person" or m.label == "PERSON")
                    and len(_strip_titles(m.text.split())) >= 2 and not defined]  # fmt: skip
+        bodies = sum(m.label == "ORG" or m.hint == "organisation" for m in ms)
+        if bodies > sum(m.hint == "person" or m.label == "PERSON" for m in ms):
+            persons = []  # one table cell the model read as a person outvoted by the prose
         longs = [m for m in ms if len(m.text.split()) >= 2 and m.hint not in {"alias"}]
         if persons:
             canon = max(

@@ -212,7 +212,9 @@ class _Found:
 
 
 def find_money(text: str) -> list[_Found]:
-    """Money figures with ISO currency and low/high in currency units ("over X" -> X)."""
+    """Money figures with ISO currency and low/high in currency units ("over X" -> X).
+
+    A conversion in brackets is a figure too, marked ``conversion_of`` the first's currency."""
     out: list[_Found] = []
     taken: list[tuple[int, int]] = []
     for m in _MONEY_RE.finditer(text):
@@ -239,11 +241,19 @@ def find_money(text: str) -> list[_Found]:
         attrs: dict[str, Any] = {"currency": cur, "low": low, "high": high}
         if m.group("altcur"):
             alt = parse_number(m.group("altnum")) * _scale_of(scale)
-            attrs["converted"] = {"currency": _currency(m.group("altcur")), "low": alt, "high": alt}
+            conv = {"currency": _currency(m.group("altcur")), "low": alt, "high": alt}
+            attrs["converted"] = conv
         q = _QUALIFIER_BEFORE_RE.search(text[max(0, m.start() - 20) : m.start()])
         if q:
             attrs["qualifier"] = q.group(1).lower()
         out.append(_Found("amount", m.start(), end, attrs))
+        if m.group("altcur"):
+            # The conversion is a figure of its own, as in "R7,5 billion (US$400 million)",
+            # which another typesetter writes with one scale word: "R51 ($2.64) million".
+            conv = {**conv, "conversion_of": cur}
+            if "qualifier" in attrs:
+                conv["qualifier"] = attrs["qualifier"]
+            out.append(_Found("amount", m.start("altcur"), m.end("altnum"), conv))
         taken.append((m.start(), end))
     for m in _MONEY_SUFFIX_RE.finditer(text):
         if any(s < m.end() and m.start() < e for s, e in taken):

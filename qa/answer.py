@@ -10,6 +10,7 @@ and a cut-off learned on a generated pool (``bench/train_answers.py``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -73,6 +74,16 @@ def _grounding(c: Candidate) -> float:
     )
 
 
+def answer_first(hits: Sequence[Hit], source: Hit) -> list[Hit]:
+    """The passage the answer was read from first, the others in retrieval order.
+
+    Why: the reader weighs every sentence of the top passages against the question (its
+    type, figures, names), which the retriever cannot; when it answers, the passage it
+    answered from is the best-supported evidence (README, "Answer-aware passage order")."""
+    order = [source] + [h for h in hits if h is not source]
+    return [replace(h, rank=i) for i, h in enumerate(order, 1)]
+
+
 def answer_question(
     question: str,
     hits: Sequence[Hit],
@@ -128,7 +139,7 @@ def answer_question(
         answer="" if abstain else text,
         abstained=abstain,
         citations=[] if abstain else cites,
-        hits=hits,
+        hits=hits if abstain else answer_first(hits, best.sentence.hit),
         answer_type=kind,
         confidence=p,
         support=choice["share"],

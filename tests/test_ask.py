@@ -67,6 +67,30 @@ def test_typed_answers(engine, question, want):
     assert want in answer.answer.lower()
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What share of the homes built in Barcelona went to public rental?",
+        "Which body did the Scottish Government set up to invest in its missions?",
+        "When did the GLA set up its recovery board?",
+    ],
+)
+def test_the_passage_answered_from_comes_first(engine, question):
+    # the reader's choice reorders the retriever's passages: the answer's sentence is in
+    # passage 1, the rest keep their retrieval order, and ranks are renumbered
+    hits = engine.search(question)
+    answer = engine.ask(question)
+    if answer.abstained:
+        assert [h.chunk.id for h in answer.hits] == [h.chunk.id for h in hits]
+        return
+    quote = answer.citations[0].quote
+    assert quote in answer.hits[0].chunk.text
+    assert [h.rank for h in answer.hits] == list(range(1, len(hits) + 1))
+    first = answer.hits[0].chunk.id
+    rest = [h.chunk.id for h in hits if h.chunk.id != first]
+    assert [h.chunk.id for h in answer.hits[1:]] == rest
+
+
 def test_a_count_of_the_same_kind_in_other_words_is_an_answer(engine):
     # "representatives" ~ "members" by the model; "women" is not "Digital Centres".
     from qa.answer import answer_question

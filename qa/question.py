@@ -65,9 +65,15 @@ def is_year(figure: str) -> bool:
     return bool(re.fullmatch(YEAR, figure))
 
 
+# A word of letters and digits ("a2i", "G20") names something, whatever its case: no
+# common word is spelt so.
+_CODE_NAME = re.compile(r"\b[A-Za-z]+\d[A-Za-z\d]*\b")
+
+
 @lru_cache(maxsize=256)
 def name_words(question: str) -> tuple[str, ...]:
-    """The capitalised words of a question that name something (not its first word)."""
+    """The capitalised words of a question that name something (not its first word), and
+    its words of letters and digits."""
     first = question.split()[0] if question.split() else ""
     out = []
     for m in NAME_WORD.finditer(question):
@@ -75,6 +81,9 @@ def name_words(question: str) -> tuple[str, ...]:
         if m.start() == 0 or word == first or word.lower() in STOP:
             continue
         out.append(word)
+    for m in _CODE_NAME.finditer(question):
+        if m.start() and len(m.group()) >= 3 and not any(m.group() in w for w in out):
+            out.append(m.group())
     return tuple(out)
 
 
@@ -95,3 +104,76 @@ FRAME = re.compile(
     r"\b(?:which|what)\s+(?:(?:month|year|date|day|period|time ?frame|percentage|share|"
     r"proportion|fraction|number|amount|sum)(?:\s+and\s+(?:month|year|day))?)\b"
 )
+
+
+# Words of a question that frame what is asked, not the thing itself: wh-words, auxiliaries,
+# and the answer kinds ("which year", "what share", "how much money").
+_FRAME_WORDS = frozenset(
+    (
+        "how",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "many",
+        "much",
+        "money",
+        "year",
+        "month",
+        "date",
+        "day",
+        "share",
+        "percentage",
+        "proportion",
+        "number",
+        "amount",
+        "sum",
+        "roughly",
+        "approximately",
+        "exactly",
+    )
+)
+_WORD = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*")
+
+
+def _is_name(token: str, first: bool) -> bool:
+    return (not first and token[:1].isupper()) or any(ch.isdigit() for ch in token)
+
+
+@lru_cache(maxsize=256)
+def asked_phrase(question: str, kind: str) -> str:
+    """The thing a question asks of its subject, in its own words: "What is the yearly
+    fee of X?" -> "yearly fee", "Who led the X?" -> "led", "In what year was X set
+    up?" -> "set". The content words right after the question words, up to a name, a
+    figure or a function word; when a name comes first, those right after the last name.
+    "" for a question that asks nothing beyond its kind. How many X -> X."""
+    if kind == "number":
+        return counted(question)
+    tokens = _WORD.findall(question)
+    skip = STOP | _AUX | _FRAME_WORDS
+
+    def run(toks: list[str], first_at: int) -> list[str]:
+        out: list[str] = []
+        for i, t in enumerate(toks):
+            low = t.lower()
+            if _is_name(t, i + first_at == 0):
+                break
+            if low in skip:
+                if out:
+                    break
+                continue
+            out.append(low)
+            if len(out) == 3:
+                break
+        return out
+
+    words = run(tokens, 0)
+    if not words:
+        names = [i for i, t in enumerate(tokens) if i and _is_name(t, False)]
+        if names:
+            words = run(tokens[names[-1] + 1 :], 1)
+    return " ".join(words)

@@ -51,7 +51,6 @@ from pipeline.language import MIN_ENGLISH_SHARE, english_share  # noqa: E402
 from pipeline.sentences import split_sentences  # noqa: E402
 from qa.answer import candidates_for  # noqa: E402
 from qa.candidates import pattern_spans  # noqa: E402
-from qa.features import asked_similarity  # noqa: E402
 from qa.question import question_type  # noqa: E402
 from qa.scorer import (  # noqa: E402
     ABSTAIN_FEATURES,
@@ -65,7 +64,7 @@ from qa.scorer import (  # noqa: E402
     untrained,
 )
 from qa.scorer import load as load_model  # noqa: E402
-from qa.text import DATE, PROSPECTIVE, STOP, TARGET_SHAPE, UNIT, YEAR, stem, terms  # noqa: E402
+from qa.text import DATE, STOP, UNIT, YEAR, stem  # noqa: E402
 
 # Generic question forms, one list per asked type (the wh-phrases any question set shares;
 # "in which month and year" is the month form of "in which year"), never from a gold set.
@@ -85,18 +84,6 @@ NEAR_MIN = 0.45  # cosine at which a word may stand in for another
 P_KEEP, P_SWAP, P_CONTEXT = 0.55, 0.6, 0.5  # keep a content word; swap a kept one; name the case
 P_UNANSWERABLE = 0.5  # a fact's question gets an unanswerable twin
 P_FOREIGN = 0.3  # a question is also asked of an index of other documents (off its subject)
-P_ATTR = 0.0  # a fact also asked for by what the text calls it, and by what it never does
-P_ACHIEVED = 0.5  # a figure also asked for as achieved ("… so far?"): a plan does not answer
-# How a question asks for an attribute of its subject ("What is the budget of …?"), per type.
-ATTR_FORMS = {
-    "amount": "How much money was the {attr} of {x}?",
-    "percent": "What percentage was the {attr} of {x}?",
-    "date": "When was the {attr} of {x}?",
-    "person": "Who is the {attr} of {x}?",
-    "organisation": "Which organisation is the {attr} of {x}?",
-}
-# Figure words that say how big, not what: never an attribute.
-SCALE = frozenset(("million", "billion", "thousand", "trillion", "percent", "cent", "hundred"))
 # A date stated as a deadline: "by 2030", "until the end of 2041".
 DEADLINE = re.compile(r"\b(?:by|until|before|to|towards)\s+(?:the\s+(?:end|year)\s+of\s+)?$", re.I)
 _TOKEN = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*\d|\d")
@@ -320,54 +307,6 @@ def unanswerable(
     return None
 
 
-def beside(f: Fact, n: int = 3) -> list[str]:
-    """The content words right beside a fact in its sentence: what the text calls it
-    ("a budget of", "jobs", "launched in")."""
-    a, b = f.span[0] - f.sent_start, f.span[1] - f.sent_start
-    near = (
-        re.findall(r"[A-Za-z][a-z-]+", f.sentence[:a])[-n:]
-        + re.findall(r"[A-Za-z][a-z-]+", f.sentence[b:])[:n]
-    )
-    return [w for w in near if w.islower() and len(w) > 3 and w not in STOP and w not in SCALE]
-
-
-def attr_questions(
-    f: Fact, kept: list[str], rng: random.Random, attrs: list[str], case_terms: set[str]
-) -> list[tuple[str, bool]]:
-    """The fact asked for by a word the text sets beside it (answerable), and by a word set
-    beside facts of its type elsewhere in the corpus that its case never uses (not): "What
-    is the budget of …?" of a subject whose budget the book never gives."""
-    form = ATTR_FORMS.get(f.sub)
-    own = beside(f)
-    x = " ".join(t for t in kept if not re.fullmatch(YEAR, t) or rng.random() < 0.5)
-    if form is None or not own or not x:
-        return []
-    out = [(form.format(attr=rng.choice(own), x=x), True)]
-    other = [w for w in attrs if stem(w) not in case_terms]
-    if other:
-        out.append((form.format(attr=rng.choice(other), x=x), False))
-    return out
-
-
-ACHIEVED_ASKS = (" so far", " to date", " by now")
-
-
-def planned(f: Fact) -> bool:
-    """Whether the sentence states the fact as a plan or a target, not as done: "will
-    create 5,000 jobs", "100% coverage by 2030"."""
-    a, b = f.span[0] - f.sent_start, f.span[1] - f.sent_start
-    shape = TARGET_SHAPE.search(f.sentence)
-    if shape and shape.start() <= a and b <= shape.end():
-        return True
-    return any(a - 80 <= m.end() <= a for m in PROSPECTIVE.finditer(f.sentence))
-
-
-def achieved_question(q: str, f: Fact, rng: random.Random) -> tuple[str, bool]:
-    """The question asked for what has been achieved: answerable unless the text states
-    the figure as a plan (people ask what was reached when only a target is given)."""
-    return q[:-1] + rng.choice(ACHIEVED_ASKS) + "?", not planned(f)
-
-
 def label(item: Item, cands) -> list[int]:
     """1 for a candidate that is the fact (its span, or for untyped questions its sentence)."""
     f = item.fact
@@ -384,7 +323,6 @@ def label(item: Item, cands) -> list[int]:
 
 def build_pool(indexes: list[Path], per_group: int, seed: int) -> list[Item]:
     rng = random.Random(seed)
-    side = random.Random(seed + 1)  # the added kinds draw here: the others stay as they were
     items: list[Item] = []
     engines = {p.name: SearchEngine.open(p) for p in indexes}
     try:
@@ -424,13 +362,6 @@ def build_pool(indexes: list[Path], per_group: int, seed: int) -> list[Item]:
                 )
                 for part, texts in part_words.items()
             }
-            case_terms = {part: set(terms(" ".join(ts))) for part, ts in part_words.items()}
-            # words set beside facts of each type in this index (seen twice): the attributes
-            # people ask of a subject ("budget", "launched", "director")
-            beside_seen: dict[str, Counter] = {}
-            for f in facts:
-                beside_seen.setdefault(f.sub, Counter()).update(set(beside(f)))
-            attrs = {k: sorted(w for w, n in c.items() if n >= 2) for k, c in beside_seen.items()}
             rng.shuffle(facts)
             kinds = Counter()
             for f in facts:
@@ -456,16 +387,6 @@ def build_pool(indexes: list[Path], per_group: int, seed: int) -> list[Item]:
                     continue
                 kinds[f.sub] += 1
                 items.append(Item(q, f, True, "fact"))
-                if f.sub in ("amount", "number", "percent") and side.random() < P_ACHIEVED:
-                    aq, ok = achieved_question(q, f, side)
-                    items.append(Item(aq, f, ok, "achieved_fact" if ok else "achieved"))
-                if f.sub in ATTR_FORMS and side.random() < P_ATTR:
-                    made_attr = attr_questions(
-                        f, kept, side, attrs.get(f.sub, []), case_terms.get(chunk.part, set())
-                    )
-                    for aq, ok in made_attr:
-                        if question_type(aq) == intended:
-                            items.append(Item(aq, f, ok, "attr_fact" if ok else "attr"))
                 if rng.random() < P_UNANSWERABLE:
                     bad = unanswerable(
                         q,
@@ -501,14 +422,12 @@ def build_pool(indexes: list[Path], per_group: int, seed: int) -> list[Item]:
                     foreign.append(Item(it.question, f, False, "foreign"))
         items += foreign
         t0 = time.perf_counter()
-        window_memo: dict = {}
         for n, it in enumerate(items, 1):
             engine = engines[it.fact.group]
             hits = engine.search(it.question, 10)
-            kind, _, cands = candidates_for(
+            _, _, cands = candidates_for(
                 it.question, hits, embedder=engine.embedder, index=engine.index
             )
-            asked_similarity(it.question, kind, cands, engine.embedder, window_memo)
             it.feats = [c.features for c in cands]
             it.labels = label(it, cands)
             if n % 500 == 0:
@@ -698,7 +617,8 @@ def main() -> None:
     ap.add_argument(
         "--ranker-from",
         type=Path,
-        help="keep this model file's ranker (fit the abstainer and its cut-off only)",
+        help="keep this model file's ranker and fit the abstainer and its cut-off only "
+        "(what an abstention change does, apart from a new choice of answer)",
     )
     ap.add_argument(
         "--without",

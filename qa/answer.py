@@ -29,13 +29,7 @@ from qa.candidates import (
 )
 from qa.citations import citations
 from qa.corpus import idf
-from qa.features import (
-    asked_similarity,
-    grounding_features,
-    lacking,
-    sentence_features,
-    span_features,
-)
+from qa.features import lacking, sentence_features, span_features
 from qa.question import question_type
 
 __all__ = ["TYPED", "answer_question", "question_type"]
@@ -66,7 +60,6 @@ def candidates_for(
     sentence_features(question, kind, sents, sims, qterms, index)
     cands = typed_candidates(kind, sents, index) if kind in TYPED else sentence_candidates(sents)
     span_features(question, kind, cands, qterms, embedder)
-    grounding_features(question, kind, cands)
     return kind, sents, cands
 
 
@@ -120,7 +113,6 @@ def answer_question(
         missing = [{"what": "span", "text": kind}]
         return Answer(question, "", True, [], hits, answer_type=kind, missing=missing)
     best = ranked[0]
-    asked_similarity(question, kind, [best], embedder)  # for the chosen candidate only
     choice = model.choice_features(scores, kind)
     p = model.p_right({**best.features, **choice})
     if kind in TYPED:

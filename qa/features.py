@@ -22,7 +22,6 @@ from qa.corpus import part_tag, word_df
 from qa.question import (
     ASKS_ORG,
     ASKS_PERSON,
-    asked_phrase,
     asks_actual,
     counted,
     head_noun,
@@ -59,13 +58,6 @@ SPAN_FEATURES = (
     "length",  # log(1 + words in the span)
 )
 FEATURES = SENTENCE_FEATURES + SPAN_FEATURES
-# Read by the abstention model only (the ranker keeps FEATURES): whether the chosen span
-# can be the kind of thing asked at all.
-GROUNDING_FEATURES = (
-    "type_clash",  # a person, body or place is asked; the span is a name of another kind
-    "asked_sim",  # cosine of what is asked of the subject to the words around the span
-)
-_ASKED_KINDS = ("amount", "percent", "date", "number", "actor", "place")
 
 
 def _proximity(text: str, span: tuple[int, int], qterms: dict[str, float]) -> dict[str, float]:
@@ -371,58 +363,3 @@ def span_features(
                 length=math.log1p(len(text.split())),
             )
             c.features = f
-
-
-def grounding_features(question: str, kind: str, cands: Sequence[Candidate]) -> None:
-    """Add GROUNDING_FEATURES to each candidate: a name of another kind than the one asked
-    ("which body" answered by a place) answers something else, however close it stands."""
-    asked = (
-        "place"
-        if kind == "place"
-        else "person"
-        if ASKS_PERSON.search(question)
-        else "org"
-        if ASKS_ORG.search(question)
-        else None
-    )
-    for c in cands:
-        clash = (
-            asked is not None and bool(c.actor_type) and c.actor_type not in _TYPE_OF_ASKED[asked]
-        )
-        c.features = {**c.features, "type_clash": float(clash)}
-
-
-def _window(text: str, span: tuple[int, int], n: int = 6) -> str:
-    """The ``n`` words either side of a span, the span left out: what the text says it is."""
-    before = re.findall(r"[\w'’£€$%-]+", text[: span[0]])[-n:]
-    after = re.findall(r"[\w'’£€$%-]+", text[span[1] :])[:n]
-    return " ".join(before + after)
-
-
-def asked_similarity(
-    question: str,
-    kind: str,
-    cands: Sequence[Candidate],
-    embedder: Any,
-    memo: dict[str, np.ndarray] | None = None,
-) -> None:
-    """Set ``asked_sim`` on ``cands``: the cosine of what the question asks of its subject
-    (``qa.question.asked_phrase``: "yearly fee", "chief warden", "set up") to the
-    words around each span. A figure or name of the asked kind that the text pairs with
-    something else ("a fee" asked, "on boats" beside it) answers another question.
-    1 when the question asks nothing beyond its kind. Computed for the chosen candidate
-    at answer time (one embedding of a dozen words), for every candidate in training."""
-    phrase = asked_phrase(question, kind) if kind in _ASKED_KINDS else ""
-    if not phrase or embedder is None or not cands:
-        for c in cands:
-            c.features = {**c.features, "asked_sim": 1.0}
-        return
-    memo = {} if memo is None else memo
-    windows = [_window(c.sentence.text, c.span) for c in cands]
-    new = [w for w in dict.fromkeys(windows) if w not in memo]
-    if new:
-        memo.update(zip(new, embedder.embed(new), strict=True))
-    qv = embedder.embed([phrase])[0]
-    for c, w in zip(cands, windows, strict=True):
-        sim = float(memo[w] @ qv) if w else 0.0
-        c.features = {**c.features, "asked_sim": sim}

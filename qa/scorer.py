@@ -17,15 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.features import FEATURES, GROUNDING_FEATURES
+from qa.features import FEATURES
 
 MODEL_PATH = Path(__file__).resolve().parent / "model" / "answer_model.json"
 KINDS = ("amount", "percent", "date", "number", "actor", "place", "target", "text")
 # What the abstention model sees of the chosen candidate besides its features.
 CHOICE_FEATURES = ("top_score", "margin", "share", "n_candidates")
-ABSTAIN_FEATURES = (
-    FEATURES + GROUNDING_FEATURES + CHOICE_FEATURES + tuple(f"kind_{k}" for k in KINDS)
-)
+ABSTAIN_FEATURES = FEATURES + CHOICE_FEATURES + tuple(f"kind_{k}" for k in KINDS)
 
 
 @dataclass(frozen=True)

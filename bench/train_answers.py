@@ -63,6 +63,7 @@ from qa.scorer import (  # noqa: E402
     to_json,
     untrained,
 )
+from qa.scorer import load as load_model  # noqa: E402
 from qa.text import DATE, STOP, UNIT, YEAR, stem  # noqa: E402
 
 # Generic question forms, one list per asked type (the wh-phrases any question set shares;
@@ -611,6 +612,15 @@ def main() -> None:
         "--abstain-drop", action="append", default=[], help="leave a feature out of the abstainer"
     )
     ap.add_argument(
+        "--abstain-add", action="append", default=[], help="add a feature to the abstainer"
+    )
+    ap.add_argument(
+        "--ranker-from",
+        type=Path,
+        help="keep this model file's ranker and fit the abstainer and its cut-off only "
+        "(what an abstention change does, apart from a new choice of answer)",
+    )
+    ap.add_argument(
         "--without",
         action="append",
         default=[],
@@ -646,23 +656,29 @@ def main() -> None:
     train = [it for it in items if not held_out(it)]
     test = [it for it in items if held_out(it)]
     rank_names = tuple(n for n in FEATURES if n not in args.rank_drop)
-    ranker = fit_ranker(train, names=rank_names)
-    by_group: dict[str, list[Item]] = {}
-    for it in train:
-        by_group.setdefault(GROUPS.get(question_type(it.question), ""), []).append(it)
-    rankers = {
-        g: fit_ranker(group, names=rank_names)
-        for g, group in by_group.items()
-        if g and sum(it.answerable for it in group) >= MIN_GROUP
-    }
-    ranking = Model(ranker, untrained().abstainer, 0.0, rankers if args.per_type else None)
+    if args.ranker_from:
+        # the answer's choice stays another model's: only the abstention is refitted
+        kept = load_model(str(args.ranker_from))
+        ranker, rankers = kept.ranker, dict(kept.rankers or {})
+        ranking = Model(ranker, untrained().abstainer, 0.0, rankers or None)
+    else:
+        ranker = fit_ranker(train, names=rank_names)
+        by_group: dict[str, list[Item]] = {}
+        for it in train:
+            by_group.setdefault(GROUPS.get(question_type(it.question), ""), []).append(it)
+        rankers = {
+            g: fit_ranker(group, names=rank_names)
+            for g, group in by_group.items()
+            if g and sum(it.answerable for it in group) >= MIN_GROUP
+        }
+        ranking = Model(ranker, untrained().abstainer, 0.0, rankers if args.per_type else None)
     rows = choices(train, ranking)
     names = {
         "all": ABSTAIN_FEATURES,
         "mismatch": MISMATCH_FEATURES,
         "mismatch-wording": MISMATCH_FEATURES + WORDING_FEATURES,
     }[args.abstain_on]
-    names = tuple(n for n in names if n not in args.abstain_drop)
+    names = tuple(n for n in names + tuple(args.abstain_add) if n not in args.abstain_drop)
     abstainer = fit_logistic([r for r, _ in rows if r], [y for r, y in rows if r], names)
     abstainers = {}
     if args.abstain_per_type:
@@ -689,6 +705,8 @@ def main() -> None:
         + (" --abstain-per-type" if args.abstain_per_type else "")
         + "".join(f" --without {w}" for w in args.without)
         + "".join(f" --abstain-drop {w}" for w in args.abstain_drop)
+        + "".join(f" --abstain-add {w}" for w in args.abstain_add)
+        + (f" --ranker-from {args.ranker_from}" if args.ranker_from else "")
         + "".join(f" --rank-drop {w}" for w in args.rank_drop),
         "groups": sorted(p.name for p in args.index),
         "pool": dict(Counter(f"{it.how}" for it in items)),

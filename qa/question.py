@@ -65,9 +65,15 @@ def is_year(figure: str) -> bool:
     return bool(re.fullmatch(YEAR, figure))
 
 
+# A word of letters and digits ("a2i", "G20") names something, whatever its case: no
+# common word is spelt so.
+_CODE_NAME = re.compile(r"\b[A-Za-z]+\d[A-Za-z\d]*\b")
+
+
 @lru_cache(maxsize=256)
 def name_words(question: str) -> tuple[str, ...]:
-    """The capitalised words of a question that name something (not its first word)."""
+    """The capitalised words of a question that name something (not its first word), and
+    its words of letters and digits."""
     first = question.split()[0] if question.split() else ""
     out = []
     for m in NAME_WORD.finditer(question):
@@ -75,6 +81,9 @@ def name_words(question: str) -> tuple[str, ...]:
         if m.start() == 0 or word == first or word.lower() in STOP:
             continue
         out.append(word)
+    for m in _CODE_NAME.finditer(question):
+        if m.start() and len(m.group()) >= 3 and not any(m.group() in w for w in out):
+            out.append(m.group())
     return tuple(out)
 
 

@@ -96,7 +96,13 @@ def chosen_first(kind: str, trace: list) -> list:
     return sorted(trace, key=lambda c: (-round(c.score, 6), -(c.span[1] - c.span[0])))
 
 
+def _bucket(rank: int) -> str:
+    """Where the first right candidate stands when another was chosen: 2, 3-5 or 6+."""
+    return "2" if rank == 2 else "3-5" if rank <= 5 else "6+"
+
+
 def where(top, right) -> str:
+    """Where the chosen (wrong) candidate stands from the best right one."""
     if top.sentence is right.sentence:
         return "rank/sentence"
     if top.sentence.hit.chunk.id == right.sentence.hit.chunk.id:
@@ -108,13 +114,17 @@ def classify_gold(engine: Engine, items, layout: str, verbose: bool) -> tuple[Co
     counts: Counter = Counter()
     notes = []
     for it in items:
-        if not it.answerable or it.answer_type in ("text", "list"):
+        if it.answerable and it.answer_type in ("text", "list"):
             continue
         hits = engine.search(it.question, 10)
         trace: list = []
         ans = answer_question(
             it.question, hits, embedder=engine.embedder, index=engine.index, trace=trace
         )
+        if not it.answerable:
+            counts["unanswerable"] += 1
+            counts["unanswerable-abstained"] += ans.abstained
+            continue
         kind = ans.answer_type
         ranked = chosen_first(kind, trace)
         oks = [bool(answer_correct(it, cand_text(kind, c), False)) for c in ranked]
@@ -126,6 +136,7 @@ def classify_gold(engine: Engine, items, layout: str, verbose: bool) -> tuple[Co
             cls = "abstained"
         elif any(oks):
             cls = where(ranked[0], ranked[oks.index(True)])
+            counts[f"right-at:{_bucket(oks.index(True) + 1)}"] += 1
         elif not read:
             cls = "retrieval"
         else:
@@ -160,6 +171,10 @@ def classify_gold(engine: Engine, items, layout: str, verbose: bool) -> tuple[Co
     return counts, notes
 
 
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
 def classify_pool(indexes: list[Path], per_group: int, seed: int) -> Counter:
     """The same classes on train_answers.py's generated pool (held-out fifth)."""
     sys.path.insert(0, str(ROOT / "bench"))
@@ -170,21 +185,29 @@ def classify_pool(indexes: list[Path], per_group: int, seed: int) -> Counter:
     engines = {p.name: Engine.open(p) for p in indexes}
     try:
         for it in items:
-            if not it.answerable:
-                continue
             engine = engines[it.fact.group]
             hits = engine.search(it.question, 10)
             trace: list = []
             ans = answer_question(
                 it.question, hits, embedder=engine.embedder, index=engine.index, trace=trace
             )
+            if not it.answerable:
+                counts["unanswerable"] += 1
+                counts["unanswerable-abstained"] += ans.abstained
+                continue
             ranked = chosen_first(question_type(it.question), trace)
             oks = [bool(x) for x in ta.label(it, ranked)]
             read = any(h.chunk.id == it.fact.chunk_id for h in hits[:PASSAGES_READ])
+            f = it.fact
+            fact = _norm(f.sentence[f.span[0] - f.sent_start : f.span[1] - f.sent_start])
+            if ranked and not oks[0] and fact and _norm(ranked[0].text) == fact:
+                oks[0] = 1  # the same value, stated in another sentence: right too
+                counts["same-value-elsewhere"] += 1
             if oks and oks[0]:
                 cls = "abstained" if ans.abstained else "right"
             elif any(oks):
                 cls = where(ranked[0], ranked[oks.index(True)])
+                counts[f"right-at:{_bucket(oks.index(True) + 1)}"] += 1
             elif not read:
                 cls = "retrieval"
             else:
@@ -200,8 +223,14 @@ def classify_pool(indexes: list[Path], per_group: int, seed: int) -> Counter:
 def table(name: str, counts: Counter) -> str:
     n = sum(counts[c] for c in CLASSES)
     cells = " ".join(f"{c}={counts[c]}" for c in CLASSES)
-    extra = " ".join(f"{k}={v}" for k, v in sorted(counts.items()) if ":" in k or "/" in k[:5])
-    return f"{name:28} n={n:3d} acc={counts['right'] / max(n, 1):.2f}  {cells}\n    {extra}"
+    extra = " ".join(
+        f"{k}={v}" for k, v in sorted(counts.items()) if ":" in k or "/" in k[:5] or "-" in k
+    )
+    head = f"{name:28} n={n:3d} acc={counts['right'] / max(n, 1):.2f}"
+    if counts["unanswerable"]:
+        recall = counts["unanswerable-abstained"] / counts["unanswerable"]
+        head += f" abstention recall={recall:.2f} (of {counts['unanswerable']})"
+    return f"{head}  {cells}\n    {extra}"
 
 
 def main() -> None:

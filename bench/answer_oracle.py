@@ -1,7 +1,7 @@
 """Where the answer stage loses right answers that retrieval already delivered (an oracle).
 
     python bench/answer_oracle.py --index DIR --gold eval/gold/dev-qa.jsonl [--gold ...]
-        [--layout report --pdf PDF] [--pool-index DIR ...] [--per-group 60] [-v]
+        [--pool-index DIR ...] [--per-group 60] [--model FILE] [-v]
 
 For each answerable question every candidate the answer stage scored is judged with the
 eval's own rule (``eval.metrics.answer_correct``), which tells where the right answer was
@@ -46,6 +46,7 @@ offline()
 from eval.gold import load_gold  # noqa: E402
 from eval.matching import passage_matches  # noqa: E402
 from eval.metrics import answer_correct  # noqa: E402
+from qa import scorer  # noqa: E402
 from qa.answer import answer_question  # noqa: E402
 from qa.candidates import PASSAGES_READ, TYPED, span_text, target_clause  # noqa: E402
 from qa.engine import Engine  # noqa: E402
@@ -110,7 +111,9 @@ def where(top, right) -> str:
     return "rank/other"
 
 
-def classify_gold(engine: Engine, items, layout: str, verbose: bool) -> tuple[Counter, list]:
+def classify_gold(
+    engine: Engine, items, layout: str, verbose: bool, model: scorer.Model | None = None
+) -> tuple[Counter, list]:
     counts: Counter = Counter()
     notes = []
     for it in items:
@@ -119,7 +122,12 @@ def classify_gold(engine: Engine, items, layout: str, verbose: bool) -> tuple[Co
         hits = engine.search(it.question, 10)
         trace: list = []
         ans = answer_question(
-            it.question, hits, embedder=engine.embedder, index=engine.index, trace=trace
+            it.question,
+            hits,
+            embedder=engine.embedder,
+            index=engine.index,
+            trace=trace,
+            model=model,
         )
         if not it.answerable:
             counts["unanswerable"] += 1
@@ -175,7 +183,9 @@ def _norm(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def classify_pool(indexes: list[Path], per_group: int, seed: int) -> Counter:
+def classify_pool(
+    indexes: list[Path], per_group: int, seed: int, model: scorer.Model | None = None
+) -> Counter:
     """The same classes on train_answers.py's generated pool (held-out fifth)."""
     sys.path.insert(0, str(ROOT / "bench"))
     import train_answers as ta
@@ -189,7 +199,12 @@ def classify_pool(indexes: list[Path], per_group: int, seed: int) -> Counter:
             hits = engine.search(it.question, 10)
             trace: list = []
             ans = answer_question(
-                it.question, hits, embedder=engine.embedder, index=engine.index, trace=trace
+                it.question,
+                hits,
+                embedder=engine.embedder,
+                index=engine.index,
+                trace=trace,
+                model=model,
             )
             if not it.answerable:
                 counts["unanswerable"] += 1
@@ -242,20 +257,22 @@ def main() -> None:
     ap.add_argument("--per-group", type=int, default=60)
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--json", type=Path, help="write the counts here")
+    ap.add_argument("--model", type=Path, help="an answer model file (default: the shipped one)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
+    model = scorer.load(str(args.model)) if args.model else None
     out: dict[str, dict] = {}
     if args.gold and args.index:
         with Engine.open(args.index) as engine:
             for g in args.gold:
                 items, _ = load_gold(g)
-                counts, notes = classify_gold(engine, items, args.layout, args.verbose)
+                counts, notes = classify_gold(engine, items, args.layout, args.verbose, model)
                 out[g.name] = dict(counts)
                 print(table(g.name, counts))
                 for line in notes:
                     print("   ", line)
     if args.pool_index:
-        counts = classify_pool(args.pool_index, args.per_group, args.seed)
+        counts = classify_pool(args.pool_index, args.per_group, args.seed, model)
         out["pool"] = dict(counts)
         print(table("pool (held-out fifth)", counts))
     if args.json:

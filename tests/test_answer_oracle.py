@@ -7,17 +7,13 @@ town); none comes from a gold set (tests/test_gold_leak.py checks).
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 
 import pytest
 
+from bench import answer_oracle as oracle
 from index.testing import FakeEmbedder
 from qa.answer import candidates_for
 from tests.test_answer_unit import hits
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-import answer_oracle as oracle
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,8 @@ def hits(*texts: str, case: str = "A HARBOUR TOWN CASE") -> list[Hit]:
         ("What proportion of farmers own their land?", "percent"),
         ("When was the harbour trust founded?", "date"),
         ("Which month did the pilot close in?", "date"),
+        ("Over which years did the ferry levy apply?", "date"),
+        ("In what months were the piers closed?", "date"),
         ("Which regional department manages the ferries?", "actor"),
         ("On whose ideas is the charter built?", "actor"),
         ("What level of tree cover is the goal of the town?", "target"),

@@ -164,13 +164,30 @@ def sentence_candidates(sents: Sequence[Sentence]) -> list[Candidate]:
     return [Candidate(s, (0, len(s.text))) for s in sents]
 
 
+def _balanced(text: str) -> str:
+    """Brackets trimmed only where the span cut their pair off: "Alpha Homes (AH)" keeps
+    its short form, "(from 2020" and "2.5 million)" lose theirs."""
+    while text:
+        if text[0] == "(" and text.count("(") > text.count(")"):
+            text = text[1:].strip(" ,;:.")
+        elif text[-1] == ")" and text.count(")") > text.count("("):
+            text = text[:-1].strip(" ,;:.")
+        elif text[0] == "(" and text[-1] == ")" and "(" not in text[1:-1]:
+            text = text[1:-1].strip(" ,;:.")  # "(2020)": the span is all in brackets
+        elif text[0] == ")" or text[-1] == "(":
+            text = text.strip("()").strip(" ,;:.")
+        else:
+            return text
+    return text
+
+
 def span_text(kind: str, sentence: str, span: tuple[int, int]) -> str:
     """The answer a span gives: trimmed, and a count with what it counts ("540 jobs")."""
     a, b = span
     if kind == "number" and (unit := UNIT.match(sentence, b)):
         b = unit.end()
     text = re.sub(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+(?=\W*$)", "", sentence[a:b])  # a footnote mark
-    text = text.strip(" ,;:.()")
+    text = _balanced(text.strip(" ,;:."))
     if kind in ("actor", "place"):
         text = re.sub(
             r"^(?:The|In|At|By|For|From|With|And)\s+",

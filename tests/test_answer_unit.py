@@ -263,3 +263,19 @@ def test_a_count_that_names_nothing_counted_has_nothing_to_contradict():
         q, hits("The drought lasted 70 years in the valley."), embedder=FakeEmbedder()
     )
     assert cands and all(c.features["counts"] == 1.0 for c in cands)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        ("Alpha Homes (AH).", "Alpha Homes (AH)"),
+        ("(from 2020", "from 2020"),
+        ("2.5 million)", "2.5 million"),
+        ("(2020)", "2020"),
+        ("Beta Trust (BT) and Gamma Fund (GF),", "Beta Trust (BT) and Gamma Fund (GF)"),
+    ],
+)
+def test_answer_spans_keep_brackets_that_pair(sentence, want):
+    from qa.candidates import span_text
+
+    assert span_text("actor", sentence, (0, len(sentence))) == want

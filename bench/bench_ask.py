@@ -22,7 +22,7 @@ from typing import Any
 from casebook.config import offline
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTION = "When did the Partnership Board in London come into being?"
+QUESTION = "When was the LPB in London formed?"
 
 
 def wall(cmd: list[str]) -> float:

@@ -60,7 +60,7 @@ GENERIC_QUESTIONS = [
     "How much money went to the missions?",
     "Who led the programme?",
     "What targets were set for 2030?",
-    "When did the partnership board start?",
+    "when was the LPB set up",
     "How many jobs were created?",
     "What share of the budget went to climate projects?",
     "Which city set up a mission team?",

@@ -1043,7 +1043,7 @@ def render_variant(
 
 
 def _role_at(affiliation: str) -> str:
-    """ "Research Fellow, UCL IIPP" → "Research Fellow at UCL IIPP" (an about-the-authors
+    """ "Fellow, UCL IIPP" → "Fellow at UCL IIPP" (an about-the-authors
     sentence)."""
     role, sep, place = (affiliation or "").rpartition(", ")
     return f"{role} at {place}" if sep else affiliation

@@ -56,7 +56,7 @@ def test_ask_returns_the_amount_with_its_printed_page(real_index):
 @pytest.mark.parametrize(
     ("question", "want"),
     [
-        ("When did the Partnership Board in London come into being?", "march 2023"),
+        ("When was the LPB in London formed?", "march 2023"),
         ("Barcelona's challenge is to reach what percentage in public rental housing?", "15%"),
         ("How many IDs in digital form were issued in Bangladesh since a2i began?", "100 million"),
     ],
@@ -113,7 +113,7 @@ def test_a_count_of_the_same_kind_in_other_words_is_an_answer(engine):
 def test_human_output_cites_case_section_and_page(real_index):
     res = run(
         "ask",
-        "When did the Partnership Board in London come into being?",
+        "When was the LPB in London formed?",
         "--index",
         str(real_index),
     )
@@ -154,7 +154,7 @@ def test_search_json_lines(real_index):
 def test_batch_answers_each_line_and_reports_bad_lines(real_index, tmp_path):
     f = tmp_path / "qs.jsonl"
     f.write_text(
-        '{"id": "a", "question": "When did the Partnership Board in London come into being?"}\n'
+        '{"id": "a", "question": "When was the LPB in London formed?"}\n'
         "not json\n"
         '{"id": "b", "question": ""}\n'
         '{"id": "c", "question": "In what year was the Housing Observatory created?"}\n'
@@ -228,7 +228,7 @@ def test_answering_imports_no_torch_spacy_chromadb_or_pypdf(real_index):
     script = (
         "import json, sys\n"
         "from casebook.cli import main\n"
-        f"main(['ask', 'When did the Partnership Board in London come into being?', '--index', "
+        f"main(['ask', 'When was the LPB in London formed?', '--index', "
         f"{str(real_index)!r}, '--json'], standalone_mode=False)\n"
         f"print(json.dumps([m for m in {heavy!r} if m in sys.modules]), file=sys.stderr)\n"
     )

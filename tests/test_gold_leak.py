@@ -50,6 +50,7 @@ HIDDEN = (
     "extra-qa.jsonl",
     "heldout-c-qa.jsonl",
     "heldout-d-qa.jsonl",
+    "heldout-e-qa.jsonl",
 )  # measured in aggregate only
 PACKAGES = ("casebook", "sources", "pipeline", "index", "qa", "eval", "bench", "tests")
 DATA = {".json", ".jsonl", ".txt", ".csv", ".tsv", ".yaml", ".yml", ".toml"}

@@ -38,7 +38,7 @@ from tests.conftest import CASEBOOK, ROOT, ChromaServer
 SETTINGS = index_settings()  # what the CLI opens with; the fake embedder takes its name
 QUESTIONS = [
     "Up to now, what total has the Bank invested in mission projects?",
-    "When did the Partnership Board in London come into being?",
+    "When was the LPB in London formed?",
     "Barcelona's challenge is to reach what percentage in public rental housing?",
     "How many IDs in digital form were issued in Bangladesh since a2i began?",
     "How many goals did Pele score?",

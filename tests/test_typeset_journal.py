@@ -59,7 +59,7 @@ def test_a_journal_typesetting(tmp_path, seed, fixed):
     # Cases start mid-page: some case begins on the page where the previous one ends.
     cases = [p for p in truth["parts"] if p["kind"] == "case"]
     assert any(p["starts_mid_page"] for p in cases)
-    # The contents page decided, and front matter is labelled in roman numerals.
+    # The table of contents decided; front matter carries roman numerals.
     assert structure.source == "contents"
     assert "ii" in truth["page_labels"] and "1" in truth["page_labels"]
 

@@ -7,7 +7,7 @@ Why: ``bench/train_answers.py --out FILE`` writes a candidate model; ``casebook 
 reads only the shipped ``qa/model/answer_model.json``. This answers every question of each
 set on each index with each model (the shipped one when no ``--model`` is given) and prints
 answer accuracy, abstention recall and the share of answerable questions abstained, scored
-as ``casebook eval`` scores them (``eval.metrics.answer_correct``). Sets are names under
+as ``casebook eval`` scores them (``eval.run.run_eval``). Sets are names under
 ``eval/gold/`` (``NAME-qa.jsonl``) or paths.
 """
 
@@ -24,8 +24,7 @@ from casebook.config import offline  # noqa: E402
 
 offline()
 
-from eval.gold import load_gold  # noqa: E402
-from eval.metrics import answer_correct  # noqa: E402
+from eval.run import run_eval  # noqa: E402
 from qa import scorer  # noqa: E402
 from qa.answer import answer_question  # noqa: E402
 from qa.engine import Engine  # noqa: E402
@@ -37,29 +36,18 @@ def gold_path(name: str) -> Path:
 
 
 def figures(engine: Engine, model: scorer.Model, gold: Path) -> dict[str, float]:
-    """Answer accuracy (judged answerable questions), abstention recall, answerable abstained."""
-    items, _ = load_gold(gold)
-    right = judged = refused = answerable = caught = unanswerable = 0
-    for it in items:
-        hits = engine.search(it.question, 10)
-        a = answer_question(
-            it.question, hits, embedder=engine.embedder, index=engine.index, model=model
-        )
-        ok = answer_correct(it, a.answer, a.abstained)
-        if it.answerable:
-            answerable += 1
-            refused += a.abstained
-            if ok is not None:
-                judged += 1
-                right += ok
-        else:
-            unanswerable += 1
-            caught += a.abstained
-    return {
-        "answer_accuracy": round(right / max(1, judged), 3),
-        "abstention_recall": round(caught / max(1, unanswerable), 3),
-        "answerable_abstained": round(refused / max(1, answerable), 3),
-    }
+    """Answer accuracy, abstention recall and answerable abstained, as ``casebook eval``
+    computes them (``eval.run.run_eval``), with ``model`` in place of the shipped one."""
+
+    def ask(question: str) -> dict:
+        hits = engine.search(question, 10)
+        return answer_question(
+            question, hits, embedder=engine.embedder, index=engine.index, model=model
+        ).to_dict()
+
+    m = run_eval(gold, ask)
+    names = ("answer_accuracy", "abstention_recall", "answerable_abstained")
+    return {k: m[k] or 0.0 for k in names}
 
 
 def main() -> None:
@@ -69,6 +57,9 @@ def main() -> None:
     ap.add_argument("--sets", default="dev,probe,heldout-a")
     args = ap.parse_args()
     models = args.model or [scorer.MODEL_PATH]
+    for p in [*models, *(gold_path(n) for n in args.sets.split(","))]:
+        if not Path(p).is_file():
+            sys.exit(f"eval_models: {p}: no such file")
     print("index\tmodel\tset\tanswer acc.\tabstention recall\tanswerable abstained")
     for index in args.index:
         engine = Engine.open(index)

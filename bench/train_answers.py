@@ -612,7 +612,11 @@ def main() -> None:
         "--abstain-drop", action="append", default=[], help="leave a feature out of the abstainer"
     )
     ap.add_argument(
-        "--abstain-add", action="append", default=[], help="add a feature to the abstainer"
+        "--abstain-add",
+        action="append",
+        default=[],
+        choices=ABSTAIN_FEATURES,
+        help="add a feature to the abstainer (one the code computes)",
     )
     ap.add_argument(
         "--ranker-from",
@@ -629,6 +633,9 @@ def main() -> None:
     ap.add_argument("--pool", type=Path, help="keep the pool's questions here (JSONL)")
     ap.add_argument("--cache", type=Path, help="the read pool (pickle): reused when it exists")
     args = ap.parse_args()
+    if args.ranker_from and not args.ranker_from.is_file():
+        ap.error(f"--ranker-from {args.ranker_from}: no such model file")  # before the pool
+    args.abstain_add = list(dict.fromkeys(args.abstain_add))
     t0 = time.perf_counter()
     if args.cache and args.cache.exists():
         items = pickle.loads(args.cache.read_bytes())

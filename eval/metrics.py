@@ -410,6 +410,8 @@ HEADLINE = (
     "recall@5",
     "recall@10",
     "mrr@10",
+    "returned_recall@1",
+    "returned_mrr@10",
     "page_accuracy",
     "answer_accuracy",
     "abstention_precision",
@@ -446,6 +448,12 @@ def summarise(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         out[f"recall@{at}"] = _ratio(hits, len(answerable))
     rr = sum(1 / r["rank"] for r in answerable if r["rank"] is not None and r["rank"] <= 10)
     out["mrr@10"] = _ratio(rr, len(answerable))
+    # the same in the order ask returns the passages (the answer's passage first)
+    ret = [r.get("returned_rank", r["rank"]) for r in answerable]
+    out["returned_recall@1"] = _ratio(sum(1 for x in ret if x == 1), len(answerable))
+    out["returned_mrr@10"] = _ratio(
+        sum(1 / x for x in ret if x is not None and x <= 10), len(answerable)
+    )
     paged = [r for r in answerable if r["page_ok"] is not None]
     out["page_accuracy"] = _ratio(sum(r["page_ok"] for r in paged), len(paged))
     judged = [r for r in answerable if r["answer_ok"] is not None]
@@ -489,10 +497,14 @@ def _align(gold_items: Sequence[GoldItem], answers: Sequence[Mapping[str, Any]])
     return list(range(len(answers)))
 
 
-def _ordered_passages(answer: Mapping[str, Any], k: int) -> list[Mapping[str, Any]]:
+def _ordered_passages(
+    answer: Mapping[str, Any], k: int, key: str = "rank"
+) -> list[Mapping[str, Any]]:
+    """The top ``k`` passages as returned (``rank``) or as the retriever ranked them
+    (``retrieval_rank``, which falls back to ``rank`` when absent)."""
     passages = list(answer.get("passages") or [])
-    if all(isinstance(p.get("rank"), int | float) for p in passages):
-        passages.sort(key=lambda p: p["rank"])  # stable: ties keep the given order
+    if all(isinstance(p.get(key, p.get("rank")), int | float) for p in passages):
+        passages.sort(key=lambda p: p.get(key, p.get("rank")))  # stable: ties keep order
     return passages[:k]
 
 
@@ -544,21 +556,25 @@ def _question_row(
     item: GoldItem, answer: Mapping[str, Any], latency_ms: float | None, k: int, layout: str
 ) -> dict[str, Any]:
     passages = _ordered_passages(answer, k)
+    retrieved = _ordered_passages(answer, k, "retrieval_rank")
     abstained = bool(answer.get("abstained", False))
     predicted = str(answer.get("answer") or "")
     citations = list(answer.get("citations") or [])
     quotes = [_tokens(q) for q in item.evidence] if item.answerable else []
-    rank = None
+    returned_rank = None
     best = 0.0
     kept = []
+    matching: list[int] = []  # id() of the passages that hold the evidence
     for pos, p in enumerate(passages, start=1):
         text = str(p.get("text") or "")
         covs = [best_coverage(q, _tokens(text)) for q in quotes]
         matched = any(c.matches for c in covs)
         cov = max((c.coverage for c in covs), default=0.0)
         best = max(best, cov)
-        if matched and rank is None:
-            rank = pos
+        if matched:
+            matching.append(id(p))
+            if returned_rank is None:
+                returned_rank = pos
         kept.append(
             {
                 "rank": pos,
@@ -571,6 +587,9 @@ def _question_row(
                 "text": text[:_PASSAGE_TEXT_CHARS],
             }
         )
+    # retrieval is scored in the retriever's order; the order returned (the answer's
+    # passage first) is scored apart, so that retrievers stay comparable
+    rank = next((pos for pos, p in enumerate(retrieved, 1) if id(p) in matching), None)
     gold_pages = item.page_labels(layout)
     page_ok = None
     if item.answerable and gold_pages:
@@ -600,6 +619,7 @@ def _question_row(
         "predicted_answer": predicted,
         "abstained": abstained,
         "rank": rank,
+        "returned_rank": returned_rank,
         "best_coverage": round(best, 3),
         "page_ok": page_ok,
         "answer_ok": answer_ok,

@@ -124,12 +124,17 @@ def _fact_side(e: Entity, s: _Sent) -> dict[str, Any]:
     }
 
 
+def _conversion(e: Entity) -> bool:
+    return e.type == "amount" and "conversion_of" in e.attrs
+
+
 def _facts(
     old: _Sent, new: _Sent, ents_old: list[Entity], ents_new: list[Entity]
 ) -> list[dict[str, Any]]:
     """Facts of one edited sentence whose value differs, aligned by (type, value) order."""
-    a = sorted((e for e in ents_old if _in(e, old)), key=lambda e: e.span)
-    b = sorted((e for e in ents_new if _in(e, new)), key=lambda e: e.span)
+    # a bracketed conversion changes with its figure: one changed fact, not two
+    a = sorted((e for e in ents_old if _in(e, old) and not _conversion(e)), key=lambda e: e.span)
+    b = sorted((e for e in ents_new if _in(e, new) and not _conversion(e)), key=lambda e: e.span)
     keys_a = [(e.type, repr(fact_value(e))) for e in a]
     keys_b = [(e.type, repr(fact_value(e))) for e in b]
     pairs: list[tuple[Entity, Entity]] = []

@@ -348,7 +348,8 @@ def _canonicalize(
         persons = [m for m in ms if (m.hint == "person" or m.label == "PERSON")
                    and len(_strip_titles(m.text.split())) >= 2 and not defined]  # fmt: skip
         bodies = sum(m.label == "ORG" or m.hint == "organisation" for m in ms)
-        if bodies > sum(m.hint == "person" or m.label == "PERSON" for m in ms):
+        outvoted = bodies > sum(m.hint == "person" or m.label == "PERSON" for m in ms)
+        if outvoted:
             persons = []  # one table cell the model read as a person outvoted by the prose
         longs = [m for m in ms if len(m.text.split()) >= 2 and m.hint not in {"alias"}]
         if persons:
@@ -378,7 +379,7 @@ def _canonicalize(
                 atype = "place"
             elif defined:
                 atype = "organisation"
-            elif any(m.label == "PERSON" for m in ms) and len(canon.split()) >= 2:
+            elif any(m.label == "PERSON" for m in ms) and len(canon.split()) >= 2 and not outvoted:
                 atype = "person"
             elif any(
                 m.label in {"ORG", "FAC", "NORP"} or m.hint in {"acronym", "collective"} for m in ms

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?"
@@ -211,10 +212,15 @@ class _Found:
     attrs: dict[str, Any] = field(default_factory=dict)
 
 
+_OPEN_BRACKET_RE = re.compile(r"\s*\(\s*")
+_CLOSE_BRACKET_RE = re.compile(r"\s*\)")
+
+
 def find_money(text: str) -> list[_Found]:
     """Money figures with ISO currency and low/high in currency units ("over X" -> X).
 
-    A conversion in brackets is a figure too, marked ``conversion_of`` the first's currency."""
+    A conversion in brackets is a figure too, marked ``conversion_of`` the first's currency
+    (and ``scale_shared`` when it borrows the first's scale word: "R51 ($2.64) million")."""
     out: list[_Found] = []
     taken: list[tuple[int, int]] = []
     for m in _MONEY_RE.finditer(text):
@@ -225,6 +231,7 @@ def find_money(text: str) -> list[_Found]:
         low = parse_number(m.group("num"))
         end = m.end()
         high = None
+        alt_scale = scale  # "R51 ($2.64) million": the conversion shares the figure's scale
         tail = _RANGE_TAIL_RE.match(text, end)
         if tail and (tail.group("cur") or tail.group("scale") or scale):
             tcur = _currency(tail.group("cur"), tail.group("curword")) if tail.group("cur") else cur
@@ -232,6 +239,7 @@ def find_money(text: str) -> list[_Found]:
                 tscale = tail.group("scale") or scale
                 high = parse_number(tail.group("num")) * _scale_of(tscale)
                 low *= _scale_of(scale or tscale)
+                alt_scale = scale or tscale
                 end = tail.end()
         if high is None:
             low *= _scale_of(scale)
@@ -240,7 +248,7 @@ def find_money(text: str) -> list[_Found]:
             high = low
         attrs: dict[str, Any] = {"currency": cur, "low": low, "high": high}
         if m.group("altcur"):
-            alt = parse_number(m.group("altnum")) * _scale_of(scale)
+            alt = parse_number(m.group("altnum")) * _scale_of(alt_scale)
             conv = {"currency": _currency(m.group("altcur")), "low": alt, "high": alt}
             attrs["converted"] = conv
         q = _QUALIFIER_BEFORE_RE.search(text[max(0, m.start() - 20) : m.start()])
@@ -250,7 +258,7 @@ def find_money(text: str) -> list[_Found]:
         if m.group("altcur"):
             # The conversion is a figure of its own, as in "R7,5 billion (US$400 million)",
             # which another typesetter writes with one scale word: "R51 ($2.64) million".
-            conv = {**conv, "conversion_of": cur}
+            conv = {**conv, "conversion_of": cur, "scale_shared": True}
             if "qualifier" in attrs:
                 conv["qualifier"] = attrs["qualifier"]
             out.append(_Found("amount", m.start("altcur"), m.end("altnum"), conv))
@@ -278,6 +286,16 @@ def find_money(text: str) -> list[_Found]:
         out.append(_Found("amount", m.start(), m.end(), attrs))
         taken.append((m.start(), m.end()))
     out.sort(key=lambda f: f.start)
+    # "R7,5 billion (US$400 million)": a figure in brackets right after one in another
+    # currency converts it, as the one-scale form above does
+    for a, b in pairwise(out):
+        if (
+            "conversion_of" not in b.attrs
+            and b.attrs["currency"] != a.attrs["currency"]
+            and _OPEN_BRACKET_RE.fullmatch(text, a.end, b.start)
+            and _CLOSE_BRACKET_RE.match(text, b.end)
+        ):
+            b.attrs["conversion_of"] = a.attrs["currency"]
     return out
 
 

@@ -282,13 +282,17 @@ class Entity:
 
 @dataclass
 class Hit:
-    """A retrieved chunk with its fused score and per-retriever ranks."""
+    """A retrieved chunk with its fused score and per-retriever ranks.
+
+    ``rank`` is the place it is returned at; ``retrieval_rank`` the retriever's own place
+    for it when the reader has moved it (``qa.answer.answer_first``), else None."""
 
     chunk: Chunk
     score: float
     rank: int = 0
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    retrieval_rank: int | None = None
 
 
 @dataclass
@@ -338,6 +342,7 @@ def hit_to_dict(h: Hit) -> dict[str, Any]:
     c = h.chunk
     return {
         "rank": h.rank,
+        "retrieval_rank": h.retrieval_rank or h.rank,
         "score": round(h.score, 6),
         "text": c.text,
         "document": c.document,

@@ -81,7 +81,10 @@ def answer_first(hits: Sequence[Hit], source: Hit) -> list[Hit]:
     type, figures, names), which the retriever cannot; when it answers, the passage it
     answered from is the best-supported evidence (README, "Answer-aware passage order")."""
     order = [source] + [h for h in hits if h is not source]
-    return [replace(h, rank=i) for i, h in enumerate(order, 1)]
+    return [
+        replace(h, rank=i, retrieval_rank=h.retrieval_rank or h.rank)
+        for i, h in enumerate(order, 1)
+    ]
 
 
 def answer_question(

@@ -76,7 +76,7 @@ def pattern_spans(kind: str, text: str) -> list[tuple[int, int]]:
     if kind == "amount":
         spans = []  # the extractor's money rules, the qualifier in front kept
         for f in find_money(text):
-            if "conversion_of" in f.attrs:
+            if f.attrs.get("scale_shared"):
                 continue  # "($2.64)" lacks the scale its figure shares: the answer is the whole
             q = QUAL_BEFORE.search(text[: f.start])
             spans.append((q.start() if q and q.group() else f.start, f.end))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -150,6 +151,12 @@ def _place_of(word: str) -> str:
 
 
 def _name_present(word: str, raw: str, hay: str) -> bool:
+    """Whether the passage has the question's name word; compatibility forms are one
+    form ("CO₂" is "CO2", "ﬁ" is "fi")."""
+    if not raw.isascii():
+        raw = unicodedata.normalize("NFKC", raw)
+        hay = raw.lower()
+    word = unicodedata.normalize("NFKC", word)
     if word.isupper():
         return _acronym_in(word, raw)
     low = word.lower()

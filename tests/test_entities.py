@@ -98,6 +98,14 @@ def test_money_qualifier_and_conversion() -> None:
         "ZAR",
     )
     assert alt.attrs["qualifier"] == "about"
+    # written with two scale words, a conversion is marked the same way
+    rand, usd = find_money("It cost R7,5 billion (US$400 million) in all.")
+    assert "conversion_of" not in rand.attrs and usd.attrs["conversion_of"] == "ZAR"
+    # in a range, the conversion takes the scale the range ends with
+    _, conv = find_money("between R51 ($2.64) to R60 million a month")
+    assert conv.attrs["low"] == pytest.approx(2.64e6)
+    # two figures that merely follow each other convert nothing
+    assert all("conversion_of" not in f.attrs for f in find_money("£3m and then €2m later"))
 
 
 def test_bare_r_is_not_money() -> None:

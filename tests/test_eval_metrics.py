@@ -175,6 +175,23 @@ def test_passages_are_ordered_by_rank_and_cut_at_k() -> None:
     assert evaluate([g], [a], [1.0], k=1)["recall@1"] == 0
 
 
+def test_retrieval_is_scored_in_the_retrievers_order_and_the_returned_order_apart() -> None:
+    # the reader moved the retriever's third passage (the evidence) to the top
+    g = gold(evidence=["alpha beta gamma delta epsilon"])
+    a = answer("g1", ["x alpha beta gamma delta epsilon y", FILLER, FILLER, FILLER])
+    for p, was in zip(a["passages"], (3, 1, 2, 4), strict=True):
+        p["retrieval_rank"] = was
+    m = evaluate([g], [a], [1.0])
+    assert (m["recall@1"], m["mrr@10"]) == (0, pytest.approx(1 / 3, abs=1e-4))
+    assert (m["returned_recall@1"], m["returned_mrr@10"]) == (1, 1)
+    row = m["questions"][0]
+    assert (row["rank"], row["returned_rank"]) == (3, 1)
+    # no retrieval_rank (older answers, other tools): both orders are the returned one
+    b = answer("g1", [FILLER, "x alpha beta gamma delta epsilon y"])
+    m = evaluate([g], [b], [1.0])
+    assert m["mrr@10"] == m["returned_mrr@10"] == 0.5
+
+
 def test_answers_are_matched_by_id_and_unanswerable_left_out_of_retrieval() -> None:
     g1 = gold(id="a", evidence=["a b c d e"])
     g2 = gold(id="b", answer="", answer_type="none")

@@ -51,7 +51,7 @@ from pipeline.language import MIN_ENGLISH_SHARE, english_share  # noqa: E402
 from pipeline.sentences import split_sentences  # noqa: E402
 from qa.answer import candidates_for  # noqa: E402
 from qa.candidates import pattern_spans  # noqa: E402
-from qa.question import is_kind_noun, question_type  # noqa: E402
+from qa.question import question_type  # noqa: E402
 from qa.scorer import (  # noqa: E402
     ABSTAIN_FEATURES,
     FEATURES,
@@ -84,7 +84,6 @@ NEAR_MIN = 0.45  # cosine at which a word may stand in for another
 P_KEEP, P_SWAP, P_CONTEXT = 0.55, 0.6, 0.5  # keep a content word; swap a kept one; name the case
 P_UNANSWERABLE = 0.5  # a fact's question gets an unanswerable twin
 P_FOREIGN = 0.3  # a question is also asked of an index of other documents (off its subject)
-P_KIND = 0.5  # a name question names the kind of actor asked, when the index says what it is
 # A date stated as a deadline: "by 2030", "until the end of 2041".
 DEADLINE = re.compile(r"\b(?:by|until|before|to|towards)\s+(?:the\s+(?:end|year)\s+of\s+)?$", re.I)
 _TOKEN = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*\d|\d")
@@ -100,7 +99,6 @@ class Fact:
     kind: str  # the asked type: amount, number, percent, date, actor, place, target, text
     sub: str  # template key
     key: str = ""  # the fact's identity across typesettings (its sentence)
-    asked: str = ""  # the kind of name a question may ask for ("agency"), from the entity
 
 
 @dataclass
@@ -144,34 +142,19 @@ def english_documents(engine: SearchEngine) -> set[str]:
     return {d for d, ts in texts.items() if (english_share(ts) or 0.0) >= MIN_ENGLISH_SHARE}
 
 
-def kind_of(attrs: dict) -> str:
-    """The kind of actor people would ask for ("Which agency …?"): the head of a lower-case
-    description the extractor recorded, of the role, or of the name itself, when it is a
-    noun the question typing reads as an actor (``qa.question.asked_kind``'s nouns)."""
-    mentions = attrs.get("mentions") or []
-    described = [m for m in mentions if m[:1].islower()]
-    role = re.split(r"[,;]", attrs.get("role") or "")[0]
-    for phrase in (*described, role, attrs.get("name", "")):
-        words = re.findall(r"[A-Za-z]+", phrase)
-        if words and is_kind_noun(words[-1]):
-            keep = 2 if phrase in described and len(words) >= 2 else 1
-            return " ".join(w.lower() for w in words[-keep:])
-    return ""
-
-
 def facts_of(engine: SearchEngine, group: str) -> list[Fact]:
     """Every fact the extractor found, and every date, with the sentence it is in."""
     english = english_documents(engine)
     chunks = {c.id: c for c in engine.index.chunks() if c.doc_sha256 in english}
     out: list[Fact] = []
 
-    def add(cid: str, span: tuple[int, int], kind: str, sub: str, asked: str = "") -> None:
+    def add(cid: str, span: tuple[int, int], kind: str, sub: str) -> None:
         text = chunks[cid].text
         for s, e in split_sentences(text):
             if s <= span[0] and span[1] <= e:
                 sent = text[s:e]
                 if 6 <= len(sent.split()) <= 70:
-                    out.append(Fact(group, cid, span, sent, s, kind, sub, _key(sent), asked))
+                    out.append(Fact(group, cid, span, sent, s, kind, sub, _key(sent)))
                 return
 
     for e in engine.index.entities(types=["amount", "number", "percent", "actor", "target"]):
@@ -180,8 +163,7 @@ def facts_of(engine: SearchEngine, group: str) -> list[Fact]:
         if e.type == "actor":
             at = e.attrs.get("actor_type", "")
             if at in ("person", "organisation", "place"):
-                kind = "place" if at == "place" else "actor"
-                add(e.chunk_id, tuple(e.span), kind, at, kind_of(e.attrs))
+                add(e.chunk_id, tuple(e.span), "place" if at == "place" else "actor", at)
         elif e.type == "target":
             add(e.chunk_id, tuple(e.span), "target", "target")
         else:
@@ -261,8 +243,6 @@ def write_question(
         if not kept or kept[-1] != word:
             kept.insert(0, word)
     template = rng.choice(TEMPLATES[f.sub])
-    if f.asked and rng.random() < P_KIND:
-        template = f"Which {f.asked} {{x}}?"  # the kind people name: "Which agency …?"
     if f.sub in ("date", "month") and rng.random() < 0.5:
         # the tense people ask in: a deadline ("by 2030") is asked "by when", what happened
         # ("launched in 2020") "when did": so a plan's year is learned not to answer the latter

@@ -101,28 +101,3 @@ def known_actors(index: Any) -> dict[str, str]:
         return known
 
     return memo(index, "actors", build)
-
-
-def actor_descriptions(index: Any) -> dict[str, str]:
-    """Every name and mention the extractor typed -> what the index says the actor is: its
-    full name, role, lower-case descriptions ("the national data agency") and type.
-
-    Why: a question names the kind of actor it wants ("which agency"), and the text often
-    says what a name is only once, elsewhere in the case."""
-
-    def build() -> dict[str, str]:
-        out: dict[str, str] = {}
-        for e in index.entities(types=["actor"]) if hasattr(index, "entities") else []:
-            a = e.attrs
-            name = a.get("name", e.text)
-            mentions = a.get("mentions", [])
-            described = [m for m in mentions if m[:1].islower() or "'s " in m]
-            kind = a.get("actor_type", "")
-            parts = [name, a.get("role") or "", *described[:3], kind]
-            text = ", ".join(p for p in dict.fromkeys(parts) if p)
-            for m in (name, e.text, *mentions):
-                if len(m) >= 2 and len(text) > len(out.get(m, "")):
-                    out[m] = text
-        return out
-
-    return memo(index, "actor_descriptions", build)

@@ -18,11 +18,10 @@ from typing import Any
 import numpy as np
 
 from qa.candidates import Candidate, Sentence
-from qa.corpus import actor_descriptions, memo, part_tag, word_df
+from qa.corpus import part_tag, word_df
 from qa.question import (
     ASKS_ORG,
     ASKS_PERSON,
-    asked_kind,
     asks_actual,
     counted,
     head_noun,
@@ -57,7 +56,6 @@ SPAN_FEATURES = (
     "unit_sim",  # cosine of what the figure counts to what is asked
     "month",  # a month is asked, the span has one
     "length",  # log(1 + words in the span)
-    "kind_sim",  # cosine of the kind of name asked ("which agency") to what the index says it is
 )
 FEATURES = SENTENCE_FEATURES + SPAN_FEATURES
 
@@ -295,34 +293,6 @@ def _similarity_to(asked: str, embedder: Any) -> Callable[[str], float]:
     return sim
 
 
-def _core_name(text: str) -> str:
-    """A name span as the entity index keys it: footnote marks, "the" and edges dropped."""
-    core = re.sub(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]|(?<=\S)\s*\([^()]*\)$", "", text.strip(" .,;:")).strip(" .,;:()")
-    return re.sub(r"['’]s$", "", re.sub(r"^the\s+", "", core, flags=re.I))
-
-
-def _describe(cands: Sequence[Candidate], index: Any) -> list[str]:
-    """Each name candidate with what the index says it is (role, descriptions, type)."""
-    known = actor_descriptions(index) if index is not None else {}
-    out = []
-    for c in cands:
-        core = _core_name(c.text)
-        out.append(known.get(core) or ", ".join(p for p in (core, c.actor_type) if p))
-    return out
-
-
-def _kind_sims(asked: str, descriptions: list[str], embedder: Any, index: Any) -> list[float]:
-    """Cosine of the asked kind to each description; description vectors are kept on the
-    index (a batch of questions meets the same names again)."""
-    if not asked or embedder is None or not descriptions:
-        return [0.0] * len(descriptions)
-    table = memo(index, "description_vectors", dict) if index is not None else {}
-    missing = [d for d in dict.fromkeys(descriptions) if d not in table]
-    vecs = embedder.embed([asked, *missing])
-    table.update(zip(missing, vecs[1:], strict=True))
-    return [float(table[d] @ vecs[0]) for d in descriptions]
-
-
 _TYPE_OF_ASKED = {"person": ("person",), "org": ("organisation", "programme"), "place": ("place",)}
 
 
@@ -332,13 +302,8 @@ def span_features(
     cands: Sequence[Candidate],
     qterms: dict[str, float],
     embedder: Any = None,
-    index: Any = None,
 ) -> None:
     """Fill ``c.features`` for each candidate: its sentence's features and its own."""
-    names_asked = kind in ("actor", "place")
-    descriptions = _describe(cands, index) if names_asked else []
-    kind_sims = _kind_sims(asked_kind(question), descriptions, embedder, index)
-    kind_sim = {id(c): ks for c, ks in zip(cands if names_asked else [], kind_sims, strict=True)}
     head = head_noun(question) if kind == "number" else set()
     unit_sim = _similarity_to(" ".join(counted(question).split()[-1:]), embedder)
     asked = (
@@ -397,5 +362,4 @@ def span_features(
                 month=float(wants_month and bool(re.search(rf"(?i)\b(?:{MONTHS})\b", text))),
                 length=math.log1p(len(text.split())),
             )
-            f["kind_sim"] = kind_sim.get(id(c), 0.0)
             c.features = f

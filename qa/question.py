@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pipeline.asked import _ACTOR_NOUNS as ACTOR_NOUNS  # the nouns that make a question "who"
 from pipeline.asked import question_type as question_type  # moved down; re-exported
 from qa.text import MULTI_NAME, NAME_WORD, NUMBER_IN_Q, STOP, YEAR, stem
 
@@ -105,59 +104,3 @@ FRAME = re.compile(
     r"\b(?:which|what)\s+(?:(?:month|year|date|day|period|time ?frame|percentage|share|"
     r"proportion|fraction|number|amount|sum)(?:\s+and\s+(?:month|year|day))?)\b"
 )
-
-
-# What a name question says the answer is: the words after "which/what" up to a function
-# word or a verb in the past ("which regional agency funded" -> "regional
-# agency"), "the name of the X", or for "who" what the person did ("who chaired the
-# board" -> "chaired board"). Read so that a candidate's description can be compared to it.
-_KIND_AFTER = re.compile(r"\b(?:which|what)\s+((?:[\w'’-]+\s*){1,4})", re.I)
-_NAME_OF = re.compile(r"\bname of (?:the |a |an )?((?:[\w'’-]+\s*){1,3})", re.I)
-_WHO = re.compile(r"\bwho\s+((?:[\w'’-]+\s*){1,6})", re.I)
-
-
-# the place nouns ``pipeline.asked`` reads as "where"
-_ACTOR_NOUN = re.compile(rf"(?:{ACTOR_NOUNS}|city|country|region|place|town|province)", re.I)
-
-
-def is_kind_noun(word: str) -> bool:
-    """Whether ``word`` names a kind of actor or place ("agency", "council", "city")."""
-    return bool(_ACTOR_NOUN.fullmatch(word.lower()))
-
-
-def _kind_words(words: list[str], verbs: bool) -> list[str]:
-    out: list[str] = []
-    words = [w.strip("?.,;:'’") for w in words]
-    for i, w in enumerate(words):
-        low = w.lower()
-        if w[:1].isupper() and not w.isupper():
-            if out or (verbs and i):
-                break  # a name: what the question is about, not the kind asked
-            if not verbs:
-                continue  # "which Vorqel harbour board": the place is not the kind
-        if not verbs and (low in _AUX or (i and low.endswith("ed"))):
-            break
-        if low in STOP or low in _AUX:
-            if out and not verbs:
-                break
-            continue
-        out.append(w if w.isupper() else low)
-        following = words[i + 1] if i + 1 < len(words) else ""
-        if not verbs and _ACTOR_NOUN.fullmatch(low) and not is_kind_noun(following):
-            break  # the kind's head noun ends it: "which body backs" -> "body"
-    return out
-
-
-@lru_cache(maxsize=256)
-def asked_kind(question: str) -> str:
-    """The words that say what kind of name is asked ("regional agency", "council"),
-    or for "who" what the person did; "" when the question names no kind."""
-    for pattern in (_NAME_OF, _KIND_AFTER):
-        m = pattern.search(question)
-        words = _kind_words(m.group(1).split(), False)[:3] if m else []
-        if words and words != ["name"]:
-            return " ".join(words)
-    m = _WHO.search(question)
-    if m:
-        return " ".join(_kind_words(m.group(1).split(), True)[:3])
-    return ""

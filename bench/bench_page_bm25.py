@@ -41,6 +41,7 @@ SETS = {
     "extra": ROOT.parent / "shared" / "gold" / "extra-qa.jsonl",
     "heldout-c": ROOT / "eval" / "gold" / "heldout-c-qa.jsonl",
     "heldout-d": ROOT / "eval" / "gold" / "heldout-d-qa.jsonl",
+    "heldout-e": ROOT / "eval" / "gold" / "heldout-e-qa.jsonl",
 }
 CASEBOOK = ROOT / "sources" / "casebooks" / "moin-casebook-2024.pdf"
 

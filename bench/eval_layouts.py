@@ -1,4 +1,4 @@
-"""The dev gold set asked on each typesetting of the casebook, side by side.
+"""A gold set (dev by default) asked on each typesetting of the casebook, side by side.
 
     python bench/eval_layouts.py [--gold eval/gold/dev-qa.jsonl] [--layouts 2024,report]
         [--pdf journal=/path/to/other-typesetting.pdf] [--root /tmp/mine]
@@ -133,10 +133,18 @@ def main() -> None:
         out = json.loads(run(["eval", str(gold), "--index", str(index), "--json"]))
         m = out.get("metrics", out)
         rows.append((name, m, relabelled))
-    keys = ["answer_accuracy", "page_accuracy", "recall@5", "mrr@10"]
-    print(f"{'layout':10}" + "".join(f"{k:>17}" for k in keys) + "  evidence pages")
+    keys = [
+        "answer_accuracy",
+        "page_accuracy",
+        "recall@5",
+        "mrr@10",
+        "returned_mrr@10",
+        "abstention_recall",
+        "answerable_abstained",
+    ]
+    print(f"{'layout':10}" + "".join(f"{k:>22}" for k in keys) + "  evidence pages")
     for name, m, relabelled in rows:
-        vals = "".join(f"{m.get(k, float('nan')):17.2f}" for k in keys)
+        vals = "".join(f"{m.get(k) if m.get(k) is not None else float('nan'):22.2f}" for k in keys)
         print(f"{name:10}{vals}  {relabelled}")
 
 

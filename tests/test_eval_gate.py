@@ -25,6 +25,7 @@ SETS = {  # every question set we have; none is fitted on (see README, "Answers"
     "extra": SHARED / "gold" / "extra-qa.jsonl",
     "heldout-c": ROOT / "eval" / "gold" / "heldout-c-qa.jsonl",
     "heldout-d": ROOT / "eval" / "gold" / "heldout-d-qa.jsonl",
+    "heldout-e": ROOT / "eval" / "gold" / "heldout-e-qa.jsonl",
 }
 # A few points under the figures measured when they were set (README, "Quality").
 _KEYS = ("recall@5", "mrr@10", "answer_accuracy", "abstention_recall")
@@ -40,6 +41,7 @@ FLOORS = {
         "extra": (0.90, 0.78, 0.60, 0.40),
         "heldout-c": (0.94, 0.85, 0.72, 0.45),
         "heldout-d": (0.90, 0.82, 0.58, 0.60),
+        "heldout-e": (0.90, 0.77, 0.45, 0.50),
     }.items()
 }
 # Probe's ceiling went from 0.07 to 0.10 when the abstainer stopped reading the wording: it
@@ -53,6 +55,7 @@ CEILINGS = {
     "extra": {"answerable_abstained": 0.09},
     "heldout-c": {"answerable_abstained": 0.12},
     "heldout-d": {"answerable_abstained": 0.11},
+    "heldout-e": {"answerable_abstained": 0.15},
 }
 
 

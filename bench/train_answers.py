@@ -600,7 +600,11 @@ def main() -> None:
         "and the wording (the former default), or all",
     )
     ap.add_argument(
-        "--rank-drop", action="append", default=[], help="leave a feature out of the ranker"
+        "--rank-drop",
+        action="append",
+        default=[],
+        choices=FEATURES,
+        help="leave a feature out of the ranker",
     )
     ap.add_argument(
         "--abstain-per-type",
@@ -609,7 +613,11 @@ def main() -> None:
         help="an abstainer per group of question types (figures, dates, names, sentences)",
     )
     ap.add_argument(
-        "--abstain-drop", action="append", default=[], help="leave a feature out of the abstainer"
+        "--abstain-drop",
+        action="append",
+        default=[],
+        choices=ABSTAIN_FEATURES,
+        help="leave a feature out of the abstainer",
     )
     ap.add_argument(
         "--abstain-add",
@@ -685,7 +693,9 @@ def main() -> None:
         "mismatch": MISMATCH_FEATURES,
         "mismatch-wording": MISMATCH_FEATURES + WORDING_FEATURES,
     }[args.abstain_on]
-    names = tuple(n for n in names + tuple(args.abstain_add) if n not in args.abstain_drop)
+    names = tuple(
+        n for n in dict.fromkeys(names + tuple(args.abstain_add)) if n not in args.abstain_drop
+    )
     abstainer = fit_logistic([r for r, _ in rows if r], [y for r, y in rows if r], names)
     abstainers = {}
     if args.abstain_per_type:

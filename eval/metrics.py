@@ -561,35 +561,35 @@ def _question_row(
     predicted = str(answer.get("answer") or "")
     citations = list(answer.get("citations") or [])
     quotes = [_tokens(q) for q in item.evidence] if item.answerable else []
-    returned_rank = None
-    best = 0.0
-    kept = []
-    matching: list[int] = []  # id() of the passages that hold the evidence
-    for pos, p in enumerate(passages, start=1):
-        text = str(p.get("text") or "")
-        covs = [best_coverage(q, _tokens(text)) for q in quotes]
-        matched = any(c.matches for c in covs)
-        cov = max((c.coverage for c in covs), default=0.0)
-        best = max(best, cov)
-        if matched:
-            matching.append(id(p))
-            if returned_rank is None:
-                returned_rank = pos
-        kept.append(
-            {
-                "rank": pos,
-                "score": p.get("score"),
-                "case": p.get("case"),
-                "section": p.get("section"),
-                "page_labels": p.get("page_labels"),
-                "matched": matched,
-                "coverage": round(cov, 3),
-                "text": text[:_PASSAGE_TEXT_CHARS],
-            }
-        )
+    # each passage of either top k, judged once (a passage the reader moved below k may be
+    # in the retriever's top k)
+    judged: dict[int, tuple[bool, float]] = {}
+    for p in (*passages, *retrieved):
+        if id(p) not in judged:
+            covs = [best_coverage(q, _tokens(str(p.get("text") or ""))) for q in quotes]
+            judged[id(p)] = (
+                any(c.matches for c in covs),
+                max((c.coverage for c in covs), default=0.0),
+            )
+    best = max((judged[id(p)][1] for p in passages), default=0.0)
     # retrieval is scored in the retriever's order; the order returned (the answer's
     # passage first) is scored apart, so that retrievers stay comparable
-    rank = next((pos for pos, p in enumerate(retrieved, 1) if id(p) in matching), None)
+    rank = next((pos for pos, p in enumerate(retrieved, 1) if judged[id(p)][0]), None)
+    returned_rank = next((pos for pos, p in enumerate(passages, 1) if judged[id(p)][0]), None)
+    kept = [
+        {
+            "rank": pos,
+            "retrieval_rank": p.get("retrieval_rank", pos),
+            "score": p.get("score"),
+            "case": p.get("case"),
+            "section": p.get("section"),
+            "page_labels": p.get("page_labels"),
+            "matched": judged[id(p)][0],
+            "coverage": round(judged[id(p)][1], 3),
+            "text": str(p.get("text") or "")[:_PASSAGE_TEXT_CHARS],
+        }
+        for pos, p in enumerate(passages, start=1)
+    ]
     gold_pages = item.page_labels(layout)
     page_ok = None
     if item.answerable and gold_pages:

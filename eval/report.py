@@ -35,6 +35,8 @@ LABELS = {
     "recall@5": "Recall@5",
     "recall@10": "Recall@10",
     "mrr@10": "MRR@10",
+    "returned_recall@1": "Recall@1 as returned (answer's passage first)",
+    "returned_mrr@10": "MRR@10 as returned (answer's passage first)",
     "page_accuracy": "Page accuracy (first citation)",
     "answer_accuracy": "Answer accuracy",
     "abstention_precision": "Abstention precision",
@@ -327,7 +329,13 @@ def _passages_html(row: Mapping[str, Any]) -> str:
     for p in passages:
         pages = ", ".join(_e(x) for x in (p.get("page_labels") or []) if x is not None)
         head = (
-            f"#{p['rank']} · score {_e(fmt(p.get('score')))} · {_e(p.get('case') or '—')} · "
+            f"#{p['rank']}"
+            + (
+                f" (retrieved #{p['retrieval_rank']})"
+                if p.get("retrieval_rank", p["rank"]) != p["rank"]
+                else ""
+            )
+            + f" · score {_e(fmt(p.get('score')))} · {_e(p.get('case') or '—')} · "
             f"{_e(p.get('section') or '')} · p. {pages or '?'} · "
             f"evidence coverage {p.get('coverage', 0):.0%}"
             + (" · <b>match</b>" if p.get("matched") else "")
@@ -435,8 +443,9 @@ def write_report(metrics: Mapping[str, Any], out_dir: Path) -> Path:
 <p class="legend"><span style="background:#2e9e44"></span>all right
 <span style="background:#e6a117"></span>partly right ({n_partial})
 <span style="background:#d64541"></span>missed ({n_miss}).
-Rank: position of the first passage matching the evidence (— when none in the top
-{_e(metrics.get("k", ""))}). Page: first citation / evidence page.</p>
+Rank: the retriever's position of the first passage matching the evidence (— when none in
+the top {_e(metrics.get("k", ""))}); passages are listed as returned, the answer's passage
+first ("retrieved #n" where the reader moved it). Page: first citation / evidence page.</p>
 {_questions_html(metrics)}
 </body></html>
 """

@@ -128,13 +128,18 @@ def _conversion(e: Entity) -> bool:
     return e.type == "amount" and "conversion_of" in e.attrs
 
 
+def _converts(c: Entity, figure: Entity) -> bool:
+    """``c`` is the bracketed conversion of ``figure``: inside it ("R51 ($2.64) million")
+    or just after it ("R7,5 billion (US$400 million)")."""
+    return _conversion(c) and figure.span[0] <= c.span[0] <= figure.span[1] + 12
+
+
 def _facts(
     old: _Sent, new: _Sent, ents_old: list[Entity], ents_new: list[Entity]
 ) -> list[dict[str, Any]]:
     """Facts of one edited sentence whose value differs, aligned by (type, value) order."""
-    # a bracketed conversion changes with its figure: one changed fact, not two
-    a = sorted((e for e in ents_old if _in(e, old) and not _conversion(e)), key=lambda e: e.span)
-    b = sorted((e for e in ents_new if _in(e, new) and not _conversion(e)), key=lambda e: e.span)
+    a = sorted((e for e in ents_old if _in(e, old)), key=lambda e: e.span)
+    b = sorted((e for e in ents_new if _in(e, new)), key=lambda e: e.span)
     keys_a = [(e.type, repr(fact_value(e))) for e in a]
     keys_b = [(e.type, repr(fact_value(e))) for e in b]
     pairs: list[tuple[Entity, Entity]] = []
@@ -147,6 +152,10 @@ def _facts(
             if ea is not None and fact_value(ea) != fact_value(eb):
                 left.remove(ea)
                 pairs.append((ea, eb))
+    # A bracketed conversion changes with its figure: one changed fact, not two (a
+    # conversion changed alone is reported).
+    figures = [x for x, _ in pairs if x.type == "amount" and not _conversion(x)]
+    pairs = [(x, y) for x, y in pairs if not any(_converts(x, f) for f in figures)]
     # A target restates its figure: report the figure itself when both changed.
     plain = [(x, y) for x, y in pairs if x.type != "target"]
 

@@ -63,7 +63,7 @@ def question_type(question: str) -> str:
         return "target"
     if re.search(
         r"^(?:when|by when)\b|\b(?:what|which|in which|in what) "
-        r"(?:year|month|date|time ?frame|period)s?\b|\bsince when\b",
+        r"(?:year|month|date|time ?frame|period)(?:s(?!\s+(?:of|old)\b))?\b|\bsince when\b",
         q,
     ):
         return "date"

@@ -212,7 +212,7 @@ class _Found:
     attrs: dict[str, Any] = field(default_factory=dict)
 
 
-_OPEN_BRACKET_RE = re.compile(r"\s*\(\s*")
+_OPEN_BRACKET_RE = re.compile(rf"\s*\(\s*(?:(?:{_QUALIFIER})\s+)?", re.I)
 _CLOSE_BRACKET_RE = re.compile(r"\s*\)")
 
 
@@ -258,7 +258,9 @@ def find_money(text: str) -> list[_Found]:
         if m.group("altcur"):
             # The conversion is a figure of its own, as in "R7,5 billion (US$400 million)",
             # which another typesetter writes with one scale word: "R51 ($2.64) million".
-            conv = {**conv, "conversion_of": cur, "scale_shared": True}
+            conv = {**conv, "conversion_of": cur}
+            if alt_scale:
+                conv["scale_shared"] = True
             if "qualifier" in attrs:
                 conv["qualifier"] = attrs["qualifier"]
             out.append(_Found("amount", m.start("altcur"), m.end("altnum"), conv))

@@ -284,8 +284,8 @@ class Entity:
 class Hit:
     """A retrieved chunk with its fused score and per-retriever ranks.
 
-    ``rank`` is the place it is returned at; ``retrieval_rank`` the retriever's own place
-    for it when the reader has moved it (``qa.answer.answer_first``), else None."""
+    ``rank`` is the place it is returned at; ``retrieval_rank`` the retriever's own place,
+    set when the reader reorders the hits (``qa.answer.answer_first``), else None."""
 
     chunk: Chunk
     score: float

@@ -38,6 +38,7 @@ def hits(*texts: str, case: str = "A HARBOUR TOWN CASE") -> list[Hit]:
         ("Which month did the pilot close in?", "date"),
         ("Over which years did the ferry levy apply?", "date"),
         ("In what months were the piers closed?", "date"),
+        ("What years of service does the harbour master have?", "text"),
         ("Which regional department manages the ferries?", "actor"),
         ("On whose ideas is the charter built?", "actor"),
         ("What level of tree cover is the goal of the town?", "target"),
@@ -279,3 +280,30 @@ def test_answer_spans_keep_brackets_that_pair(sentence, want):
     from qa.candidates import span_text
 
     assert span_text("actor", sentence, (0, len(sentence))) == want
+
+
+@pytest.mark.parametrize(
+    ("word", "passage"),
+    [
+        ("CO2", "The port cut its CO₂ output by half."),  # subscript digit
+        ("Fisheries", "The ﬁsheries board met twice."),  # "fi" ligature
+        ("k9x", "Its k9x platform went live."),
+    ],
+)
+def test_a_name_is_found_in_its_compatibility_form(word, passage):
+    from qa.features import _name_present
+
+    assert _name_present(word, passage, passage.lower())
+    assert not _name_present(word, "The port cut carbon output.", "the port cut carbon output.")
+
+
+def test_answer_first_moves_the_source_up_and_keeps_the_retrievers_rank():
+    from qa.answer import answer_first
+
+    hs = hits("First passage.", "Second passage.", "Third passage holds it.", "Fourth.")
+    out = answer_first(hs, hs[2])
+    assert [h.chunk.text for h in out][:2] == ["Third passage holds it.", "First passage."]
+    assert [h.rank for h in out] == [1, 2, 3, 4]
+    assert [h.retrieval_rank for h in out] == [3, 1, 2, 4]
+    # reordering twice keeps the retriever's ranks, not the first reorder's
+    assert [h.retrieval_rank for h in answer_first(out, out[3])] == [4, 3, 1, 2]

@@ -240,3 +240,54 @@ def main_cli():
     from casebook.cli import main
 
     return main
+
+
+def _money(chunks: list) -> list:
+    """Amounts as the extractor's money rules find them (conversions included)."""
+    from pipeline.quantities import find_money
+    from pipeline.types import Entity
+
+    return [
+        Entity(
+            "amount",
+            c.text[f.start : f.end],
+            c.id,
+            c.doc_sha256,
+            c.document,
+            c.case,
+            c.section,
+            "1",
+            1,
+            (f.start, f.end),
+            f.attrs,
+        )
+        for c in chunks
+        for f in find_money(c.text)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "changed"),
+    [
+        # the figure and its conversion change together: one fact, the figure
+        ("It cost R7,5 billion (US$400 million).", "It cost R8 billion (US$430 million).",
+         [("R7,5 billion", "R8 billion")]),
+        ("It earns R51 ($2.64) million a month.", "It earns R60 ($3.1) million a month.",
+         [("R51 ($2.64) million", "R60 ($3.1) million")]),
+        # only the conversion changes (a new exchange rate): that is the fact
+        ("It cost R7,5 billion (US$400 million).", "It cost R7,5 billion (US$410 million).",
+         [("US$400 million", "US$410 million")]),
+    ],
+)  # fmt: skip
+def test_diff_reports_a_converted_figure_once(tmp_path, old, new, changed) -> None:
+    emb = FakeEmbedder()
+    with Index(tmp_path / "ix", SETTINGS) as index:
+        m1, c1 = edition("Casebook 2024", [old, *BASE[1:]])
+        m2, c2 = edition("Casebook 2024 — Revised edition", [new, *BASE[1:]])
+        index.add_document(m1, c1, emb, entities=_money(c1))
+        index.add_document(
+            m2, c2, emb, entities=_money(c2), series="Casebook 2024", edition_label="Revised"
+        )
+        _, a, b = pick_editions(index)
+        facts = diff_editions(index, a, b)["changed_facts"]
+    assert [(f["old"]["text"], f["new"]["text"]) for f in facts] == changed

@@ -186,6 +186,12 @@ def test_retrieval_is_scored_in_the_retrievers_order_and_the_returned_order_apar
     assert (m["returned_recall@1"], m["returned_mrr@10"]) == (1, 1)
     row = m["questions"][0]
     assert (row["rank"], row["returned_rank"]) == (3, 1)
+    # the reader moved the retriever's 5th passage (the evidence) to 6th: still found at 5
+    c = answer("g1", [FILLER] * 5 + ["x alpha beta gamma delta epsilon y"])
+    for p, was in zip(c["passages"], (1, 2, 3, 4, 6, 5), strict=True):
+        p["retrieval_rank"] = was
+    m = evaluate([g], [c], [1.0], k=5)
+    assert (m["recall@5"], m["questions"][0]["returned_rank"]) == (1, None)
     # no retrieval_rank (older answers, other tools): both orders are the returned one
     b = answer("g1", [FILLER, "x alpha beta gamma delta epsilon y"])
     m = evaluate([g], [b], [1.0])

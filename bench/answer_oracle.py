@@ -35,6 +35,7 @@ import re
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -111,6 +112,16 @@ def where(top, right) -> str:
     return "rank/other"
 
 
+def answered(engine: Engine, question: str, model: scorer.Model | None) -> tuple[list, Any, list]:
+    """The hits, the answer and every scored candidate of one question."""
+    hits = engine.search(question, 10)
+    trace: list = []
+    ans = answer_question(
+        question, hits, embedder=engine.embedder, index=engine.index, trace=trace, model=model
+    )
+    return hits, ans, trace
+
+
 def classify_gold(
     engine: Engine, items, layout: str, verbose: bool, model: scorer.Model | None = None
 ) -> tuple[Counter, list]:
@@ -119,16 +130,7 @@ def classify_gold(
     for it in items:
         if it.answerable and it.answer_type in ("text", "list"):
             continue
-        hits = engine.search(it.question, 10)
-        trace: list = []
-        ans = answer_question(
-            it.question,
-            hits,
-            embedder=engine.embedder,
-            index=engine.index,
-            trace=trace,
-            model=model,
-        )
+        hits, ans, trace = answered(engine, it.question, model)
         if not it.answerable:
             counts["unanswerable"] += 1
             counts["unanswerable-abstained"] += ans.abstained
@@ -196,16 +198,7 @@ def classify_pool(
     try:
         for it in items:
             engine = engines[it.fact.group]
-            hits = engine.search(it.question, 10)
-            trace: list = []
-            ans = answer_question(
-                it.question,
-                hits,
-                embedder=engine.embedder,
-                index=engine.index,
-                trace=trace,
-                model=model,
-            )
+            hits, ans, trace = answered(engine, it.question, model)
             if not it.answerable:
                 counts["unanswerable"] += 1
                 counts["unanswerable-abstained"] += ans.abstained

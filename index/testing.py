@@ -75,6 +75,14 @@ def make_chunk(
     )
 
 
+def amount_entity(c: Chunk, span: tuple[int, int], attrs: dict) -> Entity:
+    """An amount entity of ``c`` at ``span`` (page "1"), as the store keeps one."""
+    text = c.text[span[0] : span[1]]
+    return Entity(
+        "amount", text, c.id, c.doc_sha256, c.document, c.case, c.section, "1", 1, span, attrs
+    )
+
+
 def money_entities(chunks: Sequence[Chunk]) -> list[Entity]:
     """A stand-in for the extractor: each "£N million" / "€N million" as an amount entity."""
     out = []
@@ -83,22 +91,6 @@ def money_entities(chunks: Sequence[Chunk]) -> list[Entity]:
             value = float(m.group(2)) * 1e6
             currency = "GBP" if m.group(1) == "£" else "EUR"
             out.append(
-                Entity(
-                    "amount",
-                    m.group(0),
-                    c.id,
-                    c.doc_sha256,
-                    c.document,
-                    c.case,
-                    c.section,
-                    "1",
-                    1,
-                    m.span(),
-                    {
-                        "currency": currency,
-                        "low": value,
-                        "high": value,
-                    },
-                )
+                amount_entity(c, m.span(), {"currency": currency, "low": value, "high": value})
             )
     return out

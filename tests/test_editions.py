@@ -15,7 +15,7 @@ from index.ingest import edition_label, index_settings, recognise_series
 from index.retrieve import search
 from index.store import AmbiguousDocument, FilterNoMatch, Index
 from index.testing import FakeEmbedder as Fake
-from index.testing import make_chunk, money_entities, sha
+from index.testing import amount_entity, make_chunk, money_entities, sha
 
 SETTINGS = index_settings()  # the CLI opens indexes with these
 
@@ -245,25 +245,8 @@ def main_cli():
 def _money(chunks: list) -> list:
     """Amounts as the extractor's money rules find them (conversions included)."""
     from pipeline.quantities import find_money
-    from pipeline.types import Entity
 
-    return [
-        Entity(
-            "amount",
-            c.text[f.start : f.end],
-            c.id,
-            c.doc_sha256,
-            c.document,
-            c.case,
-            c.section,
-            "1",
-            1,
-            (f.start, f.end),
-            f.attrs,
-        )
-        for c in chunks
-        for f in find_money(c.text)
-    ]
+    return [amount_entity(c, (f.start, f.end), f.attrs) for c in chunks for f in find_money(c.text)]
 
 
 @pytest.mark.parametrize(

@@ -112,6 +112,15 @@ def where(top, right) -> str:
     return "rank/other"
 
 
+def lost(ranked: list, oks: list, read: bool, counts: Counter) -> str:
+    """Why no right answer was chosen: a right candidate ranked lower (and where), the
+    evidence never read, or no right candidate among those read."""
+    if any(oks):
+        counts[f"right-at:{_bucket(oks.index(True) + 1)}"] += 1
+        return where(ranked[0], ranked[oks.index(True)])
+    return "candidates" if read else "retrieval"
+
+
 def answered(engine: Engine, question: str, model: scorer.Model | None) -> tuple[list, Any, list]:
     """The hits, the answer and every scored candidate of one question."""
     hits = engine.search(question, 10)
@@ -144,13 +153,9 @@ def classify_gold(
             cls = "right"
         elif oks and oks[0]:
             cls = "abstained"
-        elif any(oks):
-            cls = where(ranked[0], ranked[oks.index(True)])
-            counts[f"right-at:{_bucket(oks.index(True) + 1)}"] += 1
-        elif not read:
-            cls = "retrieval"
         else:
-            cls = "candidates"
+            cls = lost(ranked, oks, read, counts)
+        if cls == "candidates":
             shape = gold_shape(it.answer, it.answer_type)
             typing = kind != it.answer_type and not (
                 {kind, it.answer_type} <= {"amount", "number", "percent"}
@@ -213,13 +218,8 @@ def classify_pool(
                 counts["same-value-elsewhere"] += 1
             if oks and oks[0]:
                 cls = "abstained" if ans.abstained else "right"
-            elif any(oks):
-                cls = where(ranked[0], ranked[oks.index(True)])
-                counts[f"right-at:{_bucket(oks.index(True) + 1)}"] += 1
-            elif not read:
-                cls = "retrieval"
             else:
-                cls = "candidates"
+                cls = lost(ranked, oks, read, counts)
             counts[cls] += 1
             counts[f"{cls}@{it.fact.kind}"] += 1
     finally:

@@ -71,7 +71,7 @@ def test_typed_answers(engine, question, want):
     "question",
     [
         "What share of the homes built in Barcelona went to public rental?",
-        "Which body did the Scottish Government set up to invest in its missions?",
+        "Which institution invests in Scotland's mission projects?",
         "Who leads the innovation agency in Bangladesh?",
     ],
 )

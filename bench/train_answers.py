@@ -51,7 +51,6 @@ from pipeline.language import MIN_ENGLISH_SHARE, english_share  # noqa: E402
 from pipeline.sentences import split_sentences  # noqa: E402
 from qa.answer import candidates_for  # noqa: E402
 from qa.candidates import pattern_spans  # noqa: E402
-from qa.key_word import gap_features  # noqa: E402
 from qa.question import question_type  # noqa: E402
 from qa.scorer import (  # noqa: E402
     ABSTAIN_FEATURES,
@@ -429,7 +428,6 @@ def build_pool(indexes: list[Path], per_group: int, seed: int) -> list[Item]:
             _, _, cands = candidates_for(
                 it.question, hits, embedder=engine.embedder, index=engine.index
             )
-            gap_features(it.question, cands, engine.index, engine.embedder)
             it.feats = [c.features for c in cands]
             it.labels = label(it, cands)
             if n % 500 == 0:

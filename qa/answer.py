@@ -31,7 +31,6 @@ from qa.candidates import (
 from qa.citations import citations
 from qa.corpus import idf
 from qa.features import lacking, sentence_features, span_features
-from qa.key_word import GAP_FEATURES, gap_features
 from qa.question import question_type
 
 __all__ = ["TYPED", "answer_question", "question_type"]
@@ -128,8 +127,6 @@ def answer_question(
         missing = [{"what": "span", "text": kind}]
         return Answer(question, "", True, [], hits, answer_type=kind, missing=missing)
     best = ranked[0]
-    if model.uses(GAP_FEATURES):  # what the chosen evidence lacks: for it alone
-        gap_features(question, [best], index, embedder)
     choice = model.choice_features(scores, kind)
     p = model.p_right({**best.features, **choice})
     if kind in TYPED:

@@ -18,14 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from qa.features import FEATURES
-from qa.key_word import GAP_FEATURES
 
 MODEL_PATH = Path(__file__).resolve().parent / "model" / "answer_model.json"
 KINDS = ("amount", "percent", "date", "number", "actor", "place", "target", "text")
 # What the abstention model sees of the chosen candidate besides its features.
 CHOICE_FEATURES = ("top_score", "margin", "share", "n_candidates")
-# GAP_FEATURES are the abstainer's only: ``qa.answer`` computes them for the chosen candidate.
-ABSTAIN_FEATURES = FEATURES + GAP_FEATURES + CHOICE_FEATURES + tuple(f"kind_{k}" for k in KINDS)
+ABSTAIN_FEATURES = FEATURES + CHOICE_FEATURES + tuple(f"kind_{k}" for k in KINDS)
 
 
 @dataclass(frozen=True)
@@ -109,14 +107,6 @@ class Model:
         wrong name (its type)."""
         kind = next((k for k in KINDS if features.get(f"kind_{k}")), "")
         return (self.abstainers or {}).get(GROUPS.get(kind, ""), self.abstainer)
-
-    def uses(self, names: Sequence[str]) -> bool:
-        """Whether any abstainer reads one of these features."""
-        return any(
-            n in lin.names
-            for lin in (self.abstainer, *(self.abstainers or {}).values())
-            for n in names
-        )
 
     def p_right(self, features: Mapping[str, float]) -> float:
         z = float(self.abstainer_for(features)([features])[0])

@@ -50,7 +50,6 @@ SENTENCE_FEATURES = (
 SPAN_FEATURES = (
     "typed",  # a span of the asked type (0: the whole sentence is the candidate)
     "ctx",  # how close the question's rarer words stand to the span
-    "soft_ctx",  # the same, each question word met by the closest word in meaning
     "echo",  # the span only repeats the question's words
     "ner",  # the entity extractor typed it as a name
     "type_match",  # the extractor's type is the one asked (person, organisation, place)
@@ -114,61 +113,6 @@ def _context(
     inside = set(terms(text[span[0] : span[1]]))
     echo = sum(w for t, w in qterms.items() if t in inside) / total
     return score / total, echo
-
-
-# A cosine two of an index's words reach by chance about 1 time in 20 (all-MiniLM-L6-v2,
-# 2,000 words of the 2024 casebook's vocabulary: median 0.23, 90th percentile 0.33, 95th
-# 0.37): below it a word does not stand in for another.
-SOFT_FLOOR = 0.35
-_WORD = re.compile(r"[a-z][a-z'’-]*[a-z]")
-_WORD_VECS: dict[str, np.ndarray] = {}
-
-
-def _word_vectors(words: Sequence[str], embedder: Any) -> dict[str, np.ndarray]:
-    """Each word's vector (the embedder's, the word alone), memoised in the process."""
-    todo = [w for w in dict.fromkeys(words) if w not in _WORD_VECS]
-    if todo:
-        inner = getattr(embedder, "inner", embedder)
-        for i in range(0, len(todo), 256):
-            batch = todo[i : i + 256]
-            _WORD_VECS.update(zip(batch, inner.embed(batch), strict=True))
-    return _WORD_VECS
-
-
-def _question_vectors(question: str, qterms: dict[str, float], embedder: Any) -> dict[str, Any]:
-    """The question's content words, keyed by stem, with their vectors."""
-    out: dict[str, Any] = {}
-    for w in _WORD.findall(question.lower()):
-        t = stem(w)
-        if t in qterms and t not in out and w not in STOP:
-            out[t] = w
-    vecs = _word_vectors(list(out.values()), embedder)
-    return {t: vecs[w] for t, w in out.items()}
-
-
-def _soft_proximity(
-    text: str, span: tuple[int, int], qvecs: dict[str, Any], embedder: Any
-) -> dict[str, float]:
-    """Each question word's best match near a span: its cosine to a word there (rescaled
-    above SOFT_FLOOR, 1 for the same stem), decayed by distance as ``_proximity``."""
-    before = _WORD.findall(text[: span[0]].lower())[::-1][:25]
-    after = _WORD.findall(text[span[1] :].lower())[:25]
-    near = [(w, d, side) for ws, side in ((before, 0), (after, 1)) for d, w in enumerate(ws)]
-    near = [x for x in near if x[0] not in STOP]
-    if not near or not qvecs:
-        return {}
-    vecs = _word_vectors([w for w, _, _ in near], embedder)
-    keys = list(qvecs)
-    q = np.stack([qvecs[t] for t in keys])
-    sims = np.stack([vecs[w] for w, _, _ in near]) @ q.T  # words x question words
-    sims = np.clip((sims - SOFT_FLOOR) / (1.0 - SOFT_FLOOR), 0.0, 1.0)
-    for i, (w, _, _) in enumerate(near):
-        st = stem(w)
-        if st in qvecs:
-            sims[i, keys.index(st)] = 1.0
-    decay = np.array([(1.5 if side and d <= 2 else 1.0) / (1.0 + 0.25 * d) for _, d, side in near])
-    best = (sims * decay[:, None]).max(axis=0)
-    return {t: float(b) for t, b in zip(keys, best, strict=True) if b > 0}
 
 
 def _acronym_in(acronym: str, text: str) -> bool:
@@ -379,19 +323,13 @@ def span_features(
         else None
     )
     wants_month = kind == "date" and bool(re.search(r"\bmonth\b", question, re.I))
-    typed = kind in ("amount", "percent", "date", "number", "actor", "place")
-    qvecs = _question_vectors(question, qterms, embedder) if typed and embedder else {}
     by_sentence: dict[int, list[Candidate]] = {}
     for c in cands:
         by_sentence.setdefault(id(c.sentence), []).append(c)
     for group in by_sentence.values():
         s = group[0].sentence
+        typed = kind in ("amount", "percent", "date", "number", "actor", "place")
         near = {c.span: _proximity(s.text, c.span, qterms) for c in group} if typed else {}
-        soft = (
-            {c.span: _soft_proximity(s.text, c.span, qvecs, embedder) for c in group}
-            if qvecs
-            else {}
-        )
         if typed and (subject := _subject_terms(s, qterms)):
             for sp, prox in near.items():
                 dist = len(re.findall(r"[\w£€$%]+", s.text[: sp[0]]))
@@ -405,12 +343,8 @@ def span_features(
                     p for sp, p in near.items() if not (sp[0] < c.span[1] and c.span[0] < sp[1])
                 ]
                 ctx, echo = _context(s.text, c.span, qterms, near[c.span], rivals)
-                soft_rivals = [
-                    p for sp, p in soft.items() if not (sp[0] < c.span[1] and c.span[0] < sp[1])
-                ]
-                soft_ctx = _context(s.text, c.span, qterms, soft.get(c.span, {}), soft_rivals)[0]
             else:
-                ctx, echo, soft_ctx = 0.0, 0.0, 0.0
+                ctx, echo = 0.0, 0.0
             # a count whose question does not say what it counts ("how long") has nothing
             # to contradict: it counts as asked
             counts, usim = (1.0, 1.0) if kind == "number" and not head else (0.0, 0.0)
@@ -427,7 +361,6 @@ def span_features(
             f.update(
                 typed=float(typed),
                 ctx=ctx,
-                soft_ctx=soft_ctx,
                 echo=echo,
                 ner=float(c.actor_type is not None),
                 type_match=float(asked is not None and c.actor_type in _TYPE_OF_ASKED[asked]),

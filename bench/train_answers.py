@@ -84,10 +84,6 @@ NEAR_MIN = 0.45  # cosine at which a word may stand in for another
 P_KEEP, P_SWAP, P_CONTEXT = 0.55, 0.6, 0.5  # keep a content word; swap a kept one; name the case
 P_UNANSWERABLE = 0.5  # a fact's question gets an unanswerable twin
 P_FOREIGN = 0.3  # a question is also asked of an index of other documents (off its subject)
-MAX_RESTATED, RARE_DF = (
-    4,
-    8,
-)  # a restated value: in at most 4 sentences, sharing a word of <= 8 chunks
 # A date stated as a deadline: "by 2030", "until the end of 2041".
 DEADLINE = re.compile(r"\b(?:by|until|before|to|towards)\s+(?:the\s+(?:end|year)\s+of\s+)?$", re.I)
 _TOKEN = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*\d|\d")
@@ -110,10 +106,8 @@ class Item:
     question: str
     fact: Fact
     answerable: bool
-    how: str  # "fact", "year", "name", "measure", "foreign", "restated"
+    how: str  # "fact", "year", "name", "measure", "foreign"
     labels: list[int] = field(default_factory=list)
-    exclude: str = ""  # "restated": the sentence the question was written from, not read
-    value: str = ""  # "restated": the value asked for, right wherever it is stated
     feats: list[dict[str, float]] = field(default_factory=list)
 
 
@@ -313,54 +307,12 @@ def unanswerable(
     return None
 
 
-def _value(text: str) -> str:
-    """A stated value as compared across its statements: case, spacing, "the" dropped."""
-    return re.sub(r"\s+", " ", re.sub(r"(?i)^the\s+", "", text.strip(" .,;:'’"))).lower()
-
-
-def restated_pairs(
-    facts: list[Fact], chunks: dict[str, str], df: Counter, rng: random.Random
-) -> list[tuple[Fact, Fact]]:
-    """Facts stated twice in other words: (A, B) with the same value of the same kind in two
-    sentences that share a rare word besides the value ("over 9,000 Digital Centres" in an
-    introduction and in a results section). A question written from A and answered from B
-    reads as people's do: in words other than the evidence's own."""
-    by_value: dict[tuple[str, str], dict[str, Fact]] = {}
-    for f in facts:
-        if f.kind in ("text", "target"):
-            continue
-        v = _value(chunks[f.chunk_id][f.span[0] : f.span[1]])
-        if v:
-            by_value.setdefault((f.sub, v), {}).setdefault(f.key, f)
-    pairs = []
-    for (_, v), stated in by_value.items():
-        if not 2 <= len(stated) <= MAX_RESTATED:
-            continue  # a value stated everywhere (a casebook's year) pairs with anything
-        own = set(re.findall(r"[a-z]{4,}", v))
-        words = {
-            k: {w for w in re.findall(r"[a-z]{4,}", f.sentence.lower()) if w not in STOP} - own
-            for k, f in stated.items()
-        }
-        for ka, a in stated.items():
-            others = [
-                b
-                for kb, b in stated.items()
-                if kb != ka and any(df.get(w, 0) <= RARE_DF for w in words[ka] & words[kb])
-            ]
-            if others:
-                pairs.append((a, rng.choice(others)))
-    return pairs
-
-
 def label(item: Item, cands) -> list[int]:
     """1 for a candidate that is the fact (its span, or for untyped questions its sentence)."""
     f = item.fact
     out = []
     for c in cands:
         s = c.sentence
-        if item.value and _value(c.text) == item.value:
-            out.append(1)
-            continue
         if not item.answerable or s.hit.chunk.id != f.chunk_id:
             out.append(0)
             continue
@@ -450,23 +402,6 @@ def build_pool(indexes: list[Path], per_group: int, seed: int) -> list[Item]:
                     )
                     if bad is not None:
                         items.append(Item(bad[0], f, False, bad[1]))
-            for a, b in restated_pairs(facts, chunks, vocab, rng):
-                if by_key_pick.setdefault(a.key + b.key + "restated", rng.random() < 0.7) is False:
-                    continue
-                chunk = chunk_of[a.chunk_id]
-                context = [
-                    w
-                    for w in re.findall(r"[A-Za-z][\w'’-]+", f"{chunk.part} {chunk.section}")
-                    if w.lower() not in STOP and w.lower() not in a.sentence.lower()
-                ]
-                made = write_question(a, rng, near, context)
-                intended = {"month": "date", "person": "actor", "organisation": "actor"}.get(
-                    a.sub, a.sub
-                )
-                if made is None or question_type(made[0]) != intended:
-                    continue
-                value = _value(chunks[b.chunk_id][b.span[0] : b.span[1]])
-                items.append(Item(made[0], b, True, "restated", exclude=a.sentence, value=value))
         # another document's questions: what this index does not hold at all
         groups = list(engines)
         foreign = []
@@ -493,8 +428,6 @@ def build_pool(indexes: list[Path], per_group: int, seed: int) -> list[Item]:
             _, _, cands = candidates_for(
                 it.question, hits, embedder=engine.embedder, index=engine.index
             )
-            if it.exclude:
-                cands = [c for c in cands if c.sentence.text != it.exclude.strip()]
             it.feats = [c.features for c in cands]
             it.labels = label(it, cands)
             if n % 500 == 0:
@@ -705,13 +638,6 @@ def main() -> None:
         default=[],
         help="leave a kind of pool question out (year, name, measure, key, foreign)",
     )
-    ap.add_argument("--restated-weight", type=int, default=1)
-    ap.add_argument(
-        "--rank-only",
-        action="append",
-        default=[],
-        help="a kind of pool item (e.g. restated) that trains the ranker only",
-    )
     ap.add_argument("--pool", type=Path, help="keep the pool's questions here (JSONL)")
     ap.add_argument("--cache", type=Path, help="the read pool (pickle): reused when it exists")
     args = ap.parse_args()
@@ -751,10 +677,7 @@ def main() -> None:
         ranker, rankers = kept.ranker, dict(kept.rankers or {})
         ranking = Model(ranker, untrained().abstainer, 0.0, rankers or None)
     else:
-        ranker = fit_ranker(
-            train + [it for it in train if it.how == "restated"] * (args.restated_weight - 1),
-            names=rank_names,
-        )
+        ranker = fit_ranker(train, names=rank_names)
         by_group: dict[str, list[Item]] = {}
         for it in train:
             by_group.setdefault(GROUPS.get(question_type(it.question), ""), []).append(it)
@@ -764,9 +687,6 @@ def main() -> None:
             if g and sum(it.answerable for it in group) >= MIN_GROUP
         }
         ranking = Model(ranker, untrained().abstainer, 0.0, rankers if args.per_type else None)
-    # items that teach the choice only: the abstainer and its cut-off are fitted without them
-    train = [it for it in train if it.how not in args.rank_only]
-    test = [it for it in test if it.how not in args.rank_only]
     rows = choices(train, ranking)
     names = {
         "all": ABSTAIN_FEATURES,
@@ -801,7 +721,6 @@ def main() -> None:
         + (" --per-type" if args.per_type else "")
         + (" --abstain-per-type" if args.abstain_per_type else "")
         + "".join(f" --without {w}" for w in args.without)
-        + "".join(f" --rank-only {w}" for w in args.rank_only)
         + "".join(f" --abstain-drop {w}" for w in args.abstain_drop)
         + "".join(f" --abstain-add {w}" for w in args.abstain_add)
         + (f" --ranker-from {args.ranker_from}" if args.ranker_from else "")

@@ -27,30 +27,9 @@ _NOT_MODIFIER = (
 )
 
 
-# A question word anywhere: the question says in its own frame what it asks.
-_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|how|why)\b")
-_WORD = re.compile(r"[a-z][a-z'’-]*")
-
-
 def question_type(question: str) -> str:
-    """The kind of span the question asks for.
-
-    A keyword query ("harbour fund yearly budget", "board chair") has no question word
-    to frame it: it is typed by the first of its words that the question frame types
-    ("what budget", "what chair"; the first, as what follows often only qualifies it:
-    "date the board was set up"), else read whole as "what is the <query>" ("number of
-    piers")."""
+    """The kind of span the question asks for."""
     q = question.lower().strip()
-    if _WH.search(q):
-        return _framed_type(q)
-    for word in _WORD.findall(q):
-        if (kind := _framed_type(f"what {word}")) != "text":
-            return kind
-    return _framed_type(f"what is the {q}")
-
-
-def _framed_type(q: str) -> str:
-    """The kind a question with a question word asks for, read off its frame."""
     if re.search(
         r"\bhow much\b|\bwhat (?:\w+ )?(?:amount|sum|budget|funding|investment|total|"
         r"increase|contribution|return|value|cost|price|saving|savings|revenue|wage|salary|"

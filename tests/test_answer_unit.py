@@ -7,7 +7,6 @@ city, fund and board); none is taken from a gold set (tests/test_gold_leak.py ch
 from __future__ import annotations
 
 import json
-import random
 
 import numpy as np
 import pytest
@@ -49,41 +48,6 @@ def hits(*texts: str, case: str = "A HARBOUR TOWN CASE") -> list[Hit]:
 )
 def test_question_types(question, kind):
     assert question_type(question) == kind
-
-
-_TYPE_WORDS = {
-    "budget": "amount",
-    "funding": "amount",
-    "cost": "amount",
-    "percentage": "percent",
-    "rate": "percent",
-    "year": "date",
-    "month": "date",
-    "chair": "actor",
-    "ministry": "actor",
-    "target": "target",
-    "goal": "target",
-}
-_SUBJECT_WORDS = ("harbour", "ferry", "riverside", "pilot", "scheme", "valley", "tidal", "2021")
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_a_keyword_query_is_typed_by_its_first_type_word(seed):
-    """A search-box query (no question word) is typed by the type word it holds, wherever
-    it stands; the same words in a question frame keep the frame's reading."""
-    rng = random.Random(seed)
-    for _ in range(40):
-        words = rng.sample(_SUBJECT_WORDS, rng.randint(1, 4))
-        first, second = rng.sample(sorted(_TYPE_WORDS), 2)
-        at = rng.randint(0, len(words))
-        words.insert(at, first)
-        words.insert(rng.randint(at + 1, len(words)), second)
-        query = " ".join(words)
-        assert question_type(query) == _TYPE_WORDS[first], query
-        assert question_type(query.capitalize() + "?") == _TYPE_WORDS[first], query
-    assert question_type(" ".join(rng.sample(_SUBJECT_WORDS, 3))) == "text"
-    assert question_type("number of ferry piers in the valley") == "number"
-    assert question_type("Why did the harbour budget grow?") == "text"
 
 
 def test_what_a_question_counts_and_what_a_figure_counts():

@@ -21,8 +21,7 @@ import numpy as np
 from qa.candidates import Candidate, Sentence
 from qa.corpus import part_tag, word_df
 from qa.question import (
-    ASKS_ORG,
-    ASKS_PERSON,
+    asked_name_kind,
     asks_actual,
     counted,
     head_noun,
@@ -313,15 +312,7 @@ def span_features(
     """Fill ``c.features`` for each candidate: its sentence's features and its own."""
     head = head_noun(question) if kind == "number" else set()
     unit_sim = _similarity_to(" ".join(counted(question).split()[-1:]), embedder)
-    asked = (
-        "place"
-        if kind == "place"
-        else "person"
-        if ASKS_PERSON.search(question)
-        else "org"
-        if ASKS_ORG.search(question)
-        else None
-    )
+    asked = asked_name_kind(question, kind)
     wants_month = kind == "date" and bool(re.search(r"\bmonth\b", question, re.I))
     by_sentence: dict[int, list[Candidate]] = {}
     for c in cands:

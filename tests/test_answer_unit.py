@@ -7,6 +7,7 @@ city, fund and board); none is taken from a gold set (tests/test_gold_leak.py ch
 from __future__ import annotations
 
 import json
+import random
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from pipeline.types import Entity, Hit
 from qa import scorer
 from qa.answer import answer_question, candidates_for
 from qa.features import FEATURES, _misspelt_in, _noun_after
-from qa.question import counted, question_type
+from qa.question import asked_name_kind, counted, question_type
 
 
 def hits(*texts: str, case: str = "A HARBOUR TOWN CASE") -> list[Hit]:
@@ -213,6 +214,36 @@ def test_a_name_known_elsewhere_as_a_person_is_typed_so():
         index=KnowsNames([text], ["Ada Quill", "Bo Renn"]),
     )
     assert f["Professors Ada Quill and Bo Renn⁴."]["type_match"] == 1.0
+
+
+_POSTS = ("economist", "head of state", "mayor", "professors", "chair")
+_BODIES = ("unit", "council", "agency", "ministries", "board")
+_MODIFIERS = ("regional", "Ruritanian", "former", "city", "national")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_noun_after_which_says_what_kind_of_name_is_asked(seed):
+    """ "Which <post>" asks for a person and "which <body>" for an organisation, whatever
+    modifiers stand before the noun; a noun phrase that names neither leaves it unsaid."""
+    rng = random.Random(seed)
+    for nouns, want in ((_POSTS, "person"), (_BODIES, "org")):
+        for noun in nouns:
+            mods = " ".join(rng.sample(_MODIFIERS, rng.randint(0, 2)))
+            q = f"{rng.choice(('Which', 'What'))} {mods} {noun} ran the ferry levy?"
+            assert asked_name_kind(" ".join(q.split()), "actor") == want, q
+    assert asked_name_kind("Which of the ferries sank?", "actor") is None
+    assert asked_name_kind("Which town hosts the ferry?", "place") == "place"
+
+
+def test_a_which_post_question_prefers_the_person_to_the_place():
+    text = "The levy was first proposed in the Ruritan Isles by Ada Quill in 2019."
+    f = features_of(
+        "Which economist first proposed the levy?",
+        text,
+        index=KnowsNames([text], ["Ada Quill"]),
+    )
+    assert f["Ada Quill"]["type_match"] == 1.0
+    assert f["the Ruritan Isles"]["type_match"] == 0.0
 
 
 def test_the_linear_model_reads_features_by_name():

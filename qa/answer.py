@@ -17,6 +17,7 @@ import numpy as np
 
 from pipeline.types import Answer, Hit
 from qa import scorer
+from qa.arithmetic import asks_elapsed, elapsed
 from qa.bylines import authors_answer
 from qa.candidates import (
     TYPED,
@@ -49,10 +50,11 @@ def _similarities(question: str, texts: list[str], embedder: Any, index: Any) ->
 
 
 def candidates_for(
-    question: str, hits: Sequence[Hit], *, embedder: Any, index: Any = None
+    question: str, hits: Sequence[Hit], *, embedder: Any, index: Any = None, kind: str = ""
 ) -> tuple[str, list[Sentence], list[Candidate]]:
-    """The question's type, the sentences read and every candidate with its features."""
-    kind = question_type(question)
+    """The question's type (or ``kind``), the sentences read and every candidate with its
+    features."""
+    kind = kind or question_type(question)
     sents = sentences(list(hits))
     if not sents:
         return kind, [], []
@@ -71,6 +73,52 @@ def _grounding(c: Candidate) -> float:
         (1.0 - f["figures_missing"])
         * (1.0 - f["names_missing"])
         * (1.0 - 0.5 * f["full_name_missing"])
+    )
+
+
+def _ranked(model: scorer.Model, kind: str, cands: list[Candidate]) -> np.ndarray:
+    """Score the candidates with the kind's ranker; the scores, in the candidates' order."""
+    scores = model.ranker_for(kind)([c.features for c in cands]) if cands else np.zeros(0)
+    for c, s in zip(cands, scores, strict=True):
+        c.score = float(s)
+    return scores
+
+
+def _best_first(cands: list[Candidate]) -> list[Candidate]:
+    return sorted(cands, key=lambda c: (-round(c.score, 6), -(c.span[1] - c.span[0])))
+
+
+def _elapsed_answer(
+    question: str,
+    unit: str,
+    hits: list[Hit],
+    embedder: Any,
+    index: Any,
+    model: scorer.Model,
+) -> Answer | None:
+    """How long passed between two dates the passages state (``qa.arithmetic``), or None
+    when they do not give two."""
+    _, _, cands = candidates_for(question, hits, embedder=embedder, index=index, kind="date")
+    scores = _ranked(model, "date", cands)
+    got = elapsed(question, unit, _best_first(cands))
+    if got is None:
+        return None
+    choice = model.choice_features(scores, "date")
+    p = model.p_right({**got.operands[0].features, **choice})
+    # No cut-off: the abstainer was fitted on single spans, and reads a date that is one
+    # operand of a difference as a wrong answer to a "how many" question (its confidence
+    # is still reported). A question with no two dates in its passages gets no answer here.
+    return Answer(
+        question=question,
+        answer=got.text,
+        abstained=False,
+        citations=citations([c.sentence for c in got.operands]),
+        hits=answer_first(hits, got.operands[0].sentence.hit),
+        answer_type="number",
+        confidence=p,
+        support=choice["share"],
+        grounding=min(_grounding(c) for c in got.operands),
+        missing=lacking(question, "date", got.operands[0], index),
     )
 
 
@@ -104,13 +152,15 @@ def answer_question(
     model = model or scorer.load()
     cut = model.threshold if threshold is None else threshold
     hits = list(hits)
+    if unit := asks_elapsed(question):
+        got = _elapsed_answer(question, unit, hits, embedder, index, model)
+        if got is not None:
+            return got
     kind, sents, cands = candidates_for(question, hits, embedder=embedder, index=index)
-    scores = model.ranker_for(kind)([c.features for c in cands]) if cands else []
-    for c, s in zip(cands, scores, strict=True):
-        c.score = float(s)
+    scores = _ranked(model, kind, cands)
     if trace is not None:
         trace.extend(cands)
-    ranked = sorted(cands, key=lambda c: (-round(c.score, 6), -(c.span[1] - c.span[0])))
+    ranked = _best_first(cands)
     order = list(dict.fromkeys(id(c.sentence) for c in ranked))
     by_id = {id(s): s for s in sents}
     seen = set(order)

@@ -96,7 +96,7 @@ def _elapsed_answer(
     index: Any,
     model: scorer.Model,
 ) -> Answer | None:
-    """How long passed between two dates the passages state (``qa.arithmetic``), or None
+    """The time between two dates the passages state (``qa.arithmetic``), or None
     when they do not give two."""
     _, _, cands = candidates_for(question, hits, embedder=embedder, index=index, kind="date")
     scores = _ranked(model, "date", cands)

@@ -1,4 +1,4 @@
-"""Time between two events: "how many years passed between A and B" is answered by two
+"""Time between two events: a question of the years between A and B is answered by two
 dates the text states, not by a figure it states.
 
 Why apart from the span ranker: no single span answers such a question, so the ranker's
@@ -50,7 +50,7 @@ class Elapsed:
 
 
 def asks_elapsed(question: str) -> str | None:
-    """ "years" or "months" when the question asks how long passed between two events (or
+    """ "years" or "months" when the question asks for the time between two events (or
     how long one ran), else None."""
     m = _ASKS_SPAN.search(question)
     if m is None or not _TWO_EVENTS.search(question):
@@ -72,7 +72,7 @@ def _plural(n: int, unit: str) -> str:
 
 
 def elapsed(question: str, unit: str, ranked: Sequence[Candidate]) -> Elapsed | None:
-    """How long passed, from the date candidates in the ranker's order (best first)."""
+    """The time between the operands, from the date candidates in the ranker's order."""
     if not ranked:
         return None
     first = ranked[0]

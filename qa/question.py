@@ -78,7 +78,7 @@ def asked_name_kind(question: str, kind: str) -> str | None:
 
 # Asked what was achieved or what is so now: a plan ("will reach 15%") does not answer it.
 _ASKS_ACHIEVED = re.compile(r"\b(?:had|has|have)\b(?:\s+\w+){0,4}\s+\w+ed\b|\bactually\b", re.I)
-_ASKS_NOW = re.compile(r"\b(?:today|current|currently|now|at present|so far|to date)\b", re.I)
+_ASKS_NOW = re.compile(r"\b(?:today|current|currently|now|so far|at present|to date)\b", re.I)
 
 
 def asks_actual(question: str, kind: str) -> bool:

@@ -216,7 +216,7 @@ def test_a_name_known_elsewhere_as_a_person_is_typed_so():
     assert f["Professors Ada Quill and Bo Renn⁴."]["type_match"] == 1.0
 
 
-_POSTS = ("economist", "head of state", "mayor", "professors", "chair")
+_POSTS = ("economist", "treasurer", "mayor", "professors", "chair")
 _BODIES = ("unit", "council", "agency", "ministries", "board")
 _MODIFIERS = ("regional", "Ruritanian", "former", "city", "national")
 

@@ -1,4 +1,4 @@
-"""How long passed between two events, from two dates the passages state (qa.arithmetic).
+"""The time between two events, from two dates the passages state (qa.arithmetic).
 
 Made-up passages about a fictional harbour town; the years and months are drawn at random
 so that no answer is pinned.
@@ -19,7 +19,7 @@ from tests.test_answer_unit import hits
 @pytest.mark.parametrize(
     ("question", "unit"),
     [
-        ("How many years passed between the trust's founding and the levy?", "years"),
+        ("How many years lay between the trust's founding and the levy?", "years"),
         ("How many months after the vote did the ferry start?", "months"),
         ("Roughly how much time separated the two harbour plans?", "years"),
         ("How many years does the harbour plan span?", "years"),
@@ -42,7 +42,7 @@ def test_the_years_between_two_stated_events(seed):
     ]
     rng.shuffle(passages)
     ans = answer_question(
-        "How many years passed between the founding of the harbour trust and the start of "
+        "How many years lay between the founding of the harbour trust and the start of "
         "the ferry levy?",
         hits(*passages),
         embedder=FakeEmbedder(),
@@ -72,7 +72,7 @@ def test_months_between_two_dated_events_and_a_range_that_spans():
 
 def test_one_date_is_not_a_difference():
     ans = answer_question(
-        "How many years passed between the founding of the trust and the levy?",
+        "How many years lay between the founding of the trust and the levy?",
         hits("The harbour trust was founded in 2004 by the town council."),
         embedder=FakeEmbedder(),
         threshold=0.0,

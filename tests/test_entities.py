@@ -120,7 +120,7 @@ def test_parse_number_separators() -> None:
 
 def test_numbers_and_percents(nlp: Any) -> None:
     text = (
-        "By June 2022, the scheme had placed over 2.3 million apprentices, "
+        "By July 2022, the scheme had placed over 2.3 million apprentices, "
         "meeting 87.5% of its target. In 2022 it funded 4,200 jobs, see p. 14 and Figure 2."
     )
     ents = extract_entities([_chunk(text)], nlp)

@@ -33,7 +33,7 @@ QUESTIONS = {
     "pes": "By December 2023, the PES had given work and livelihood chances to how many "
     "participants?",
     "gla": "What amount in match funding has the High Streets Challenge brought in?",
-    "bogota": "How many services to caregivers has the Care System provided so far?",
+    "bogota": "How many services to caregivers has the Care System given so far?",
     "barcelona": "What did the municipal housing stock in Barcelona increase to by the end "
     "of 2022?",
 }

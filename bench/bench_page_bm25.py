@@ -42,6 +42,9 @@ SETS = {
     "heldout-c": ROOT / "eval" / "gold" / "heldout-c-qa.jsonl",
     "heldout-d": ROOT / "eval" / "gold" / "heldout-d-qa.jsonl",
     "heldout-e": ROOT / "eval" / "gold" / "heldout-e-qa.jsonl",
+    "heldout-f": ROOT / "eval" / "gold" / "heldout-f-qa.jsonl",
+    "studied-g": ROOT / "eval" / "gold" / "studied-g-qa.jsonl",
+    "studied-h": ROOT / "eval" / "gold" / "studied-h-qa.jsonl",
 }
 CASEBOOK = ROOT / "sources" / "casebooks" / "moin-casebook-2024.pdf"
 

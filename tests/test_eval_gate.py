@@ -26,6 +26,9 @@ SETS = {  # every question set we have; none is fitted on (see README, "Answers"
     "heldout-c": ROOT / "eval" / "gold" / "heldout-c-qa.jsonl",
     "heldout-d": ROOT / "eval" / "gold" / "heldout-d-qa.jsonl",
     "heldout-e": ROOT / "eval" / "gold" / "heldout-e-qa.jsonl",
+    "heldout-f": ROOT / "eval" / "gold" / "heldout-f-qa.jsonl",
+    "studied-g": ROOT / "eval" / "gold" / "studied-g-qa.jsonl",
+    "studied-h": ROOT / "eval" / "gold" / "studied-h-qa.jsonl",
 }
 # A few points under the figures measured when they were set (README, "Quality").
 _KEYS = ("recall@5", "mrr@10", "answer_accuracy", "abstention_recall")
@@ -41,7 +44,10 @@ FLOORS = {
         "extra": (0.90, 0.78, 0.60, 0.40),
         "heldout-c": (0.94, 0.85, 0.72, 0.45),
         "heldout-d": (0.90, 0.82, 0.58, 0.60),
-        "heldout-e": (0.90, 0.77, 0.45, 0.50),
+        "heldout-e": (0.90, 0.77, 0.52, 0.50),
+        "heldout-f": (0.88, 0.82, 0.59, 0.25),
+        "studied-g": (0.90, 0.82, 0.57, 0.45),
+        "studied-h": (0.95, 0.91, 0.67, 0.35),
     }.items()
 }
 # Probe's ceiling went from 0.07 to 0.10 when the abstainer stopped reading the wording: it
@@ -56,6 +62,9 @@ CEILINGS = {
     "heldout-c": {"answerable_abstained": 0.12},
     "heldout-d": {"answerable_abstained": 0.11},
     "heldout-e": {"answerable_abstained": 0.15},
+    "heldout-f": {"answerable_abstained": 0.13},
+    "studied-g": {"answerable_abstained": 0.15},
+    "studied-h": {"answerable_abstained": 0.09},
 }
 
 

@@ -51,6 +51,7 @@ HIDDEN = (
     "heldout-c-qa.jsonl",
     "heldout-d-qa.jsonl",
     "heldout-e-qa.jsonl",
+    "heldout-f-qa.jsonl",
 )  # measured in aggregate only
 PACKAGES = ("casebook", "sources", "pipeline", "index", "qa", "eval", "bench", "tests")
 DATA = {".json", ".jsonl", ".txt", ".csv", ".tsv", ".yaml", ".yml", ".toml"}

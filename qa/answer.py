@@ -85,6 +85,7 @@ def _ranked(model: scorer.Model, kind: str, cands: list[Candidate]) -> np.ndarra
 
 
 def _best_first(cands: list[Candidate]) -> list[Candidate]:
+    """The candidates best first (ties: the longer span)."""
     return sorted(cands, key=lambda c: (-round(c.score, 6), -(c.span[1] - c.span[0])))
 
 
@@ -92,28 +93,34 @@ def _elapsed_answer(
     question: str,
     unit: str,
     hits: list[Hit],
+    *,
     embedder: Any,
     index: Any,
     model: scorer.Model,
+    threshold: float | None,
+    trace: list[Candidate] | None,
 ) -> Answer | None:
-    """The time between two dates the passages state (``qa.arithmetic``), or None
-    when they do not give two."""
+    """The time between two dates the passages state (``qa.arithmetic``), or None when
+    they do not give two."""
     _, _, cands = candidates_for(question, hits, embedder=embedder, index=index, kind="date")
     scores = _ranked(model, "date", cands)
     got = elapsed(question, unit, _best_first(cands))
     if got is None:
         return None
+    if trace is not None:
+        trace.extend(cands)
     choice = model.choice_features(scores, "date")
     p = model.p_right({**got.operands[0].features, **choice})
-    # No cut-off: the abstainer was fitted on single spans, and reads a date that is one
-    # operand of a difference as a wrong answer to a "how many" question (its confidence
-    # is still reported). A question with no two dates in its passages gets no answer here.
+    # No cut-off of the model's own: its abstainer was fitted on single spans, and reads a
+    # date that is one operand of a difference as a wrong answer to a "how many" question
+    # (its confidence is still reported). A cut-off the caller sets applies.
+    abstain = threshold is not None and p < threshold
     return Answer(
         question=question,
-        answer=got.text,
-        abstained=False,
-        citations=citations([c.sentence for c in got.operands]),
-        hits=answer_first(hits, got.operands[0].sentence.hit),
+        answer="" if abstain else got.text,
+        abstained=abstain,
+        citations=[] if abstain else citations([c.sentence for c in got.operands]),
+        hits=hits if abstain else answer_first(hits, got.operands[0].sentence.hit),
         answer_type="number",
         confidence=p,
         support=choice["share"],
@@ -153,7 +160,16 @@ def answer_question(
     cut = model.threshold if threshold is None else threshold
     hits = list(hits)
     if unit := asks_elapsed(question):
-        got = _elapsed_answer(question, unit, hits, embedder, index, model)
+        got = _elapsed_answer(
+            question,
+            unit,
+            hits,
+            embedder=embedder,
+            index=index,
+            model=model,
+            threshold=threshold,
+            trace=trace,
+        )
         if got is not None:
             return got
     kind, sents, cands = candidates_for(question, hits, embedder=embedder, index=index)

@@ -3,10 +3,10 @@ dates the text states, not by a figure it states.
 
 Why apart from the span ranker: no single span answers such a question, so the ranker's
 best date is only one of the two operands. The dates are the date ranker's (the learned
-model of ``qa.scorer``, asked for a date); the first is its best, the second its best
-date of another year (or month, when months are asked) in another sentence, or a year
-the question itself states. A range the text gives ("2015-2025") answers a question of
-how long one thing ran.
+model of ``qa.scorer``, asked for a date), kept only in sentences that share a word with
+the question; the first is its best, the second its best date of another year (or month)
+among the next few, or a year the question states beside its cue ("after 2010"). A range
+the text gives ("2015-2025") answers how many years something spans.
 """
 
 from __future__ import annotations
@@ -18,27 +18,31 @@ from dataclasses import dataclass
 from qa.candidates import Candidate, span_text
 from qa.text import MONTHS, YEAR
 
-# "How many years / months", "how much time", "how long" — asked of two events:
+# "How many years / months", "how much time", "how long", then a cue of two events:
 # "between … and", "after", "before", "later", "earlier", "passed", "separate", "apart", or
-# the two ends of a span.
-_ASKS_SPAN = re.compile(r"\bhow (?:many (?P<unit>years?|months?)|much time|long)\b", re.I)
+# the two ends of a span. Not "how many years of …" nor "how long is the …": those ask for
+# a duration the text states.
+_ASKS = re.compile(r"\bhow (?:many (?P<unit>years?|months?)|much time|long)\b(?P<rest>.*)", re.I)
+_STATED_LENGTH = re.compile(
+    r"^\s+(?:of\b|(?:is|was|are|were|will)\s+(?:the|a|an|its|their|this)\b)", re.I
+)
+_SPAN_VERB = r"spans?|spanned"
 _TWO_EVENTS = re.compile(
-    r"\bbetween\b.+\band\b|\b(?:after|before|later|earlier|passed|elapsed|separated?|apart|"
-    r"spans?|spanned)\b",
+    rf"\bbetween\b.+\band\b|\b(?:after|before|later|earlier|passed|elapsed|separated?|apart|"
+    rf"{_SPAN_VERB})\b",
     re.I,
 )
-_ONE_RUN = re.compile(r"\b(?:span|spans|last|lasted|run|ran|cover|covers|covered)\b", re.I)
-_MONTH_NUMBER = {
-    m: i
-    for i, names in enumerate(
-        (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
-         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
-         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-         ("dec", "december")),
-        start=1,
-    )
-    for m in names
-}  # fmt: skip
+_SPANS = re.compile(rf"\b(?:{_SPAN_VERB})\b", re.I)
+_YEAR = re.compile(rf"\b{YEAR}\b")
+_YEAR_BY_CUE = re.compile(rf"\b(?:after|before|since|between|and|from|until)\s+({YEAR})\b", re.I)
+_MONTH = re.compile(rf"(?i)\b({MONTHS})\b")
+_OPEN_END = re.compile(r"(?i)\b(?:now|present|ongoing)\b")
+SECOND_WITHIN = 5  # the second date is one of the ranker's next few, not any date read
+
+
+def _month_number(name: str) -> int:
+    """1-12 for a month's name or abbreviation ("Sept" -> 9)."""
+    return 1 + [m[:3] for m in MONTHS.split("|")[:12]].index(name[:3].lower())
 
 
 @dataclass(frozen=True)
@@ -50,51 +54,63 @@ class Elapsed:
 
 
 def asks_elapsed(question: str) -> str | None:
-    """ "years" or "months" when the question asks for the time between two events (or
-    how long one ran), else None."""
-    m = _ASKS_SPAN.search(question)
-    if m is None or not _TWO_EVENTS.search(question):
-        return None  # "how many years does it cover": a stated duration answers that
-    return "months" if (m.group("unit") or "").lower().startswith("month") else "years"
+    """ "years", "months" or "auto" (how long / how much time: the dates decide) when the
+    question asks for the time between two events or the ends of a span, else None."""
+    m = _ASKS.search(question)
+    rest = m.group("rest") if m else ""
+    if m is None or _STATED_LENGTH.match(rest) or not _TWO_EVENTS.search(rest):
+        return None
+    unit = (m.group("unit") or "").lower()
+    return "months" if unit.startswith("month") else "years" if unit else "auto"
 
 
 def _when(text: str) -> tuple[int, int | None] | None:
-    """(year, month or None) of a date span; None for a range or no year."""
-    years = re.findall(rf"\b{YEAR}\b", text)
-    if len(years) != 1:
+    """(year, month or None) of a date span; None for a range, an open end or no year."""
+    years = _YEAR.findall(text)
+    if len(years) != 1 or _OPEN_END.search(text):
         return None
-    month = re.search(rf"(?i)\b({MONTHS})\b", text)
-    return int(years[0]), _MONTH_NUMBER.get(month.group(1).lower()) if month else None
+    month = _MONTH.search(text)
+    return int(years[0]), _month_number(month.group(1)) if month else None
 
 
-def _plural(n: int, unit: str) -> str:
+def _say(n: int, unit: str) -> str:
     return f"{n} {unit if n != 1 else unit[:-1]}"
 
 
+def _between(a: tuple[int, int | None], b: tuple[int, int | None], unit: str) -> str | None:
+    """The time from one date to the other in ``unit`` ("auto": years, or months when both
+    fall in one year); None when they do not differ in it."""
+    if unit in ("years", "auto") and a[0] != b[0]:
+        return _say(abs(a[0] - b[0]), "years")
+    if unit in ("months", "auto") and a[1] and b[1] and a != b:
+        return _say(abs((a[0] * 12 + a[1]) - (b[0] * 12 + b[1])), "months")
+    return None
+
+
 def elapsed(question: str, unit: str, ranked: Sequence[Candidate]) -> Elapsed | None:
-    """The time between the operands, from the date candidates in the ranker's order."""
+    """The time between two dates, from the date candidates in the ranker's order; None
+    when the passages do not give two dates that differ."""
+    ranked = [c for c in ranked if c.features.get("sent_overlap", 0.0) > 0.0]
     if not ranked:
         return None
     first = ranked[0]
     text = span_text("date", first.sentence.text, first.span)
-    years = [int(y) for y in re.findall(rf"\b{YEAR}\b", text)]
-    if len(years) == 2 and unit == "years" and _ONE_RUN.search(question):
-        return Elapsed(_plural(abs(years[1] - years[0]), unit), (first,))
+    years = [int(y) for y in _YEAR.findall(text)]
+    if len(years) == 2 and unit != "months" and _SPANS.search(question):
+        if _OPEN_END.search(text):
+            return None
+        return Elapsed(_say(abs(years[1] - years[0]), "years"), (first,))
     a = _when(text)
     if a is None:
         return None
-    stated = [int(y) for y in re.findall(rf"\b{YEAR}\b", question)]
-    if stated and unit == "years" and stated[0] != a[0]:
-        return Elapsed(_plural(abs(a[0] - stated[0]), unit), (first,))
-    for c in ranked[1:]:
-        if c.sentence is first.sentence:
+    stated = [int(y) for y in _YEAR_BY_CUE.findall(question)]
+    if stated and unit != "months":
+        got = _between(a, (stated[0], None), "years")
+        return Elapsed(got, (first,)) if got else None
+    for c in ranked[1 : 1 + SECOND_WITHIN]:
+        if c.sentence is first.sentence and c.span == first.span:
             continue
         b = _when(span_text("date", c.sentence.text, c.span))
-        if b is None:
-            continue
-        if unit == "years" and b[0] != a[0]:
-            return Elapsed(_plural(abs(a[0] - b[0]), unit), (first, c))
-        if unit == "months" and a[1] and b[1] and (a != b):
-            months = abs((a[0] * 12 + a[1]) - (b[0] * 12 + b[1]))
-            return Elapsed(_plural(months, unit), (first, c))
+        if b is not None and (got := _between(a, b, unit)):
+            return Elapsed(got, (first, c))
     return None

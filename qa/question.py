@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from pipeline.asked import phrase_kind
 from pipeline.asked import question_type as question_type  # moved down; re-exported
-from pipeline.lexicons import load as load_lexicon
 from qa.text import MULTI_NAME, NAME_WORD, NUMBER_IN_Q, STOP, YEAR, stem
 
 _AUX = frozenset(("has", "have", "had", "did", "do", "does", "is", "are", "was", "were", "will"))
@@ -45,35 +45,23 @@ ASKS_ORG = re.compile(
     r"institution|group|team|company|bank|authority|council|part of)\b",
     re.I,
 )
-_WHICH = re.compile(r"\b(?:which|what)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", re.I)
 
 
 def asked_name_kind(question: str, kind: str) -> str | None:
     """The kind of name a question asks for: "person", "org", "place" or None (unsaid).
 
-    "Who" and "which person" say it; so does the noun after "which": a post ("which head of
-    state", "which economist") asks for a person, a body ("which unit", "which council") for
-    an organisation — read with the entity rules' own lists of posts and bodies."""
+    "Who", "which person" and "which body/department/…" (``ASKS_ORG``) say it first; else
+    the noun phrase opening the question: a post ("which treasurer", "which
+    economist") asks for a person, a body ("which unit", "which borough council") for an
+    organisation (``pipeline.asked.phrase_kind``)."""
     if kind == "place":
         return "place"
     if ASKS_PERSON.search(question):
         return "person"
     if ASKS_ORG.search(question):
         return "org"
-    m = _WHICH.search(question)
-    if m is None:
-        return None
-    people = load_lexicon("role_nouns") | load_lexicon("title_words")
-    bodies = load_lexicon("org_heads")
-    found = None
-    for word in m.group(1).lower().split():
-        if word in STOP or word in _AUX:
-            break  # "of", "did": the noun phrase ends; its head came before
-        for form in dict.fromkeys((word, re.sub(r"ies$", "y", word), re.sub(r"e?s$", "", word))):
-            if form in people or form in bodies:
-                found = "person" if form in people else "org"  # the last such noun heads it
-                break
-    return found
+    named = phrase_kind(question)
+    return named if named in ("person", "org") else None
 
 
 # Asked what was achieved or what is so now: a plan ("will reach 15%") does not answer it.

@@ -9,20 +9,12 @@ a sentence. The figure patterns (numbers, percents, money, years) live in
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from index.lexical import stem
+from pipeline.lexicons import load as load_lexicon
 from pipeline.quantities import YEAR
 
-_DATA = Path(__file__).resolve().parent / "data"
-
-
-def _word_list(name: str) -> frozenset[str]:
-    lines = (_DATA / name).read_text(encoding="utf-8").splitlines()
-    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
-
-
-STOP = _word_list("function_words.txt")
+STOP = load_lexicon("function_words")  # in pipeline/: the question typer reads it too
 
 MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"

@@ -229,10 +229,15 @@ def test_the_noun_after_which_says_what_kind_of_name_is_asked(seed):
     for nouns, want in ((_POSTS, "person"), (_BODIES, "org")):
         for noun in nouns:
             mods = " ".join(rng.sample(_MODIFIERS, rng.randint(0, 2)))
-            q = f"{rng.choice(('Which', 'What'))} {mods} {noun} ran the ferry levy?"
-            assert asked_name_kind(" ".join(q.split()), "actor") == want, q
-    assert asked_name_kind("Which of the ferries sank?", "actor") is None
-    assert asked_name_kind("Which town hosts the ferry?", "place") == "place"
+            q = " ".join(f"{rng.choice(('Which', 'What'))} {mods} {noun} ran the levy?".split())
+            assert asked_name_kind(q, question_type(q)) == want, q
+    for q, want in (
+        ("Which of the ferries sank?", None),
+        ("Which town hosts the ferry?", "place"),
+        ("Which unit audits the ferry levy?", "org"),  # "audits the": a verb
+        ("When did the harbour board open the fund by which treasurers are paid?", None),
+    ):
+        assert asked_name_kind(q, question_type(q)) == want, q
 
 
 def test_a_which_post_question_prefers_the_person_to_the_place():

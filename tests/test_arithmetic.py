@@ -1,7 +1,8 @@
 """The time between two events, from two dates the passages state (qa.arithmetic).
 
 Made-up passages about a fictional harbour town; the years and months are drawn at random
-so that no answer is pinned.
+so that no answer is pinned, and distractor dates stand in the passages as they do in a
+casebook.
 """
 
 from __future__ import annotations
@@ -21,47 +22,70 @@ from tests.test_answer_unit import hits
     [
         ("How many years lay between the trust's founding and the levy?", "years"),
         ("How many months after the vote did the ferry start?", "months"),
-        ("Roughly how much time separated the two harbour plans?", "years"),
+        ("Roughly how much time separated the two harbour plans?", "auto"),
+        ("How long after the harbour vote did the ferry start?", "auto"),
         ("How many years does the harbour plan span?", "years"),
         ("How many years does the harbour plan cover?", None),  # a stated duration answers
+        ("How many years of tide data were kept before the reform?", None),
+        ("How long is the waiting period after enrolment?", None),
+        ("How long is the bridge between the pier and the town?", None),
         ("How many ferries did the trust buy after the vote?", None),
         ("When did the levy start?", None),
     ],
 )
-def test_what_asks_for_time_between_two_events(question, unit):
+def test_what_asks_for_time_between_two_events(question: str, unit: str | None) -> None:
     assert asks_elapsed(question) == unit
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_the_years_between_two_stated_events(seed):
+def test_the_years_between_two_stated_events_among_other_dates(seed: int) -> None:
     rng = random.Random(seed)
-    a, b = sorted(rng.sample(range(1990, 2030), 2))
-    passages = [
-        f"The harbour trust was founded in {a} by the town council.",
-        f"The ferry levy, the trust's first tax, began in {b} after a long debate.",
-    ]
+    a, b, other = rng.sample(range(1960, 2030), 3)
+    founded = f"The harbour trust was founded in {a} by the town council."
+    levy = f"The ferry levy began in {b} after a long debate."
+    noise = f"The lighthouse on the cape was repainted in {other} by volunteers."
+    passages = [founded, levy, noise]
     rng.shuffle(passages)
     ans = answer_question(
-        "How many years lay between the founding of the harbour trust and the start of "
-        "the ferry levy?",
+        "How many years lay between the founding of the harbour trust and the start of the "
+        "ferry levy?",
         hits(*passages),
         embedder=FakeEmbedder(),
     )
     assert not ans.abstained
-    assert ans.answer == (f"{b - a} years" if b - a != 1 else "1 year")
-    assert {c.quote for c in ans.citations} == set(passages)
+    assert ans.answer == (f"{abs(b - a)} years" if abs(b - a) != 1 else "1 year")
+    assert {c.quote for c in ans.citations} == {founded, levy}
 
 
-def test_months_between_two_dated_events_and_a_range_that_spans():
+def test_two_dates_of_one_sentence_and_a_year_the_question_states() -> None:
     ans = answer_question(
-        "How many months after the harbour vote did the ferry start running?",
-        hits(
-            "The harbour vote was held in March 2021 in the town hall.",
-            "The ferry started running in November 2021 between the two piers.",
-        ),
+        "How many years lay between the founding of the harbour trust and its ferry levy?",
+        hits("The harbour trust, founded in 2004, started its ferry levy in 2012."),
         embedder=FakeEmbedder(),
     )
-    assert ans.answer == "8 months"
+    assert ans.answer == "8 years"
+    ans = answer_question(
+        "How many years after 2010 did the harbour trust start its ferry levy?",
+        hits("The harbour trust started its ferry levy in 2016 on the quay."),
+        embedder=FakeEmbedder(),
+    )
+    assert ans.answer == "6 years"
+
+
+def test_months_between_two_dated_events_and_a_range_that_spans() -> None:
+    for question in (
+        "How many months after the harbour vote did the ferry start running?",
+        "How long after the harbour vote did the ferry start running?",
+    ):
+        ans = answer_question(
+            question,
+            hits(
+                "The harbour vote was held in March 2021 in the town hall.",
+                "The ferry started running in November 2021 between the two piers.",
+            ),
+            embedder=FakeEmbedder(),
+        )
+        assert ans.answer == "8 months", question
     ans = answer_question(
         "How many years does the harbour plan span?",
         hits("The harbour plan (2016-2029) sets the town's course for the piers."),
@@ -70,11 +94,16 @@ def test_months_between_two_dated_events_and_a_range_that_spans():
     assert ans.answer == "13 years"
 
 
-def test_one_date_is_not_a_difference():
-    ans = answer_question(
-        "How many years lay between the founding of the trust and the levy?",
-        hits("The harbour trust was founded in 2004 by the town council."),
-        embedder=FakeEmbedder(),
-        threshold=0.0,
-    )
-    assert ans.answer != "0 years" and "years" not in ans.answer
+def test_no_difference_without_two_dates_on_the_subject() -> None:
+    for passages in (
+        ["The harbour trust was founded in 2004 by the town council."],
+        ["Orchards bloomed in 1990.", "Rain fell in 2001."],  # no word of the question
+        ["The harbour plan (2016 to now) sets the town's course."],  # an open end
+    ):
+        ans = answer_question(
+            "How many years lay between the founding of the harbour trust and the levy?",
+            hits(*passages),
+            embedder=FakeEmbedder(),
+            threshold=0.0,
+        )
+        assert "year" not in ans.answer, passages

@@ -9,7 +9,7 @@ and a cut-off learned on a generated pool (``bench/train_answers.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -17,7 +17,7 @@ import numpy as np
 
 from pipeline.types import Answer, Hit
 from qa import scorer
-from qa.arithmetic import asks_elapsed, elapsed
+from qa.arithmetic import Elapsed, asks_combined, asks_elapsed, combined, elapsed
 from qa.bylines import authors_answer
 from qa.candidates import (
     TYPED,
@@ -89,10 +89,11 @@ def _best_first(cands: list[Candidate]) -> list[Candidate]:
     return sorted(cands, key=lambda c: (-round(c.score, 6), -(c.span[1] - c.span[0])))
 
 
-def _elapsed_answer(
+def _computed_answer(
     question: str,
-    unit: str,
     hits: list[Hit],
+    kind: str,
+    compute: Callable[[list[Candidate]], Elapsed | None],
     *,
     embedder: Any,
     index: Any,
@@ -100,20 +101,20 @@ def _elapsed_answer(
     threshold: float | None,
     trace: list[Candidate] | None,
 ) -> Answer | None:
-    """The time between two dates the passages state (``qa.arithmetic``), or None when
-    they do not give two."""
-    _, _, cands = candidates_for(question, hits, embedder=embedder, index=index, kind="date")
-    scores = _ranked(model, "date", cands)
-    got = elapsed(question, unit, _best_first(cands))
+    """A figure computed from two the passages state (``qa.arithmetic``): ``compute`` reads
+    the ``kind`` candidates best first; None when it finds no two."""
+    _, _, cands = candidates_for(question, hits, embedder=embedder, index=index, kind=kind)
+    scores = _ranked(model, kind, cands)
+    got = compute(_best_first(cands))
     if got is None:
         return None
     if trace is not None:
         trace.extend(cands)
-    choice = model.choice_features(scores, "date")
+    choice = model.choice_features(scores, kind)
     p = model.p_right({**got.operands[0].features, **choice})
     # No cut-off of the model's own: its abstainer was fitted on single spans, and reads a
-    # date that is one operand of a difference as a wrong answer to a "how many" question
-    # (its confidence is still reported). A cut-off the caller sets applies.
+    # figure that is one operand of a computation as a wrong answer to the question (its
+    # confidence is still reported). A cut-off the caller sets applies.
     abstain = threshold is not None and p < threshold
     return Answer(
         question=question,
@@ -121,12 +122,25 @@ def _elapsed_answer(
         abstained=abstain,
         citations=[] if abstain else citations([c.sentence for c in got.operands]),
         hits=hits if abstain else answer_first(hits, got.operands[0].sentence.hit),
-        answer_type="number",
+        answer_type="number" if kind == "date" else kind,
         confidence=p,
         support=choice["share"],
         grounding=min(_grounding(c) for c in got.operands),
-        missing=lacking(question, "date", got.operands[0], index),
+        missing=lacking(question, kind, got.operands[0], index),
     )
+
+
+def _arithmetic(question: str, hits: list[Hit], **kw: Any) -> Answer | None:
+    """The answer of a question asking for a figure two stated ones give, if it is one."""
+    if unit := asks_elapsed(question):
+        return _computed_answer(question, hits, "date", lambda r: elapsed(question, unit, r), **kw)
+    kind = question_type(question)
+    if how := asks_combined(question, kind):
+        for of in ("amount", "number") if how == "ratio" else (kind,):
+            got = _computed_answer(question, hits, of, lambda r, of=of: combined(how, of, r), **kw)
+            if got is not None:
+                return got
+    return None
 
 
 def answer_first(hits: Sequence[Hit], source: Hit) -> list[Hit]:
@@ -159,19 +173,17 @@ def answer_question(
     model = model or scorer.load()
     cut = model.threshold if threshold is None else threshold
     hits = list(hits)
-    if unit := asks_elapsed(question):
-        got = _elapsed_answer(
-            question,
-            unit,
-            hits,
-            embedder=embedder,
-            index=index,
-            model=model,
-            threshold=threshold,
-            trace=trace,
-        )
-        if got is not None:
-            return got
+    computed = _arithmetic(
+        question,
+        hits,
+        embedder=embedder,
+        index=index,
+        model=model,
+        threshold=threshold,
+        trace=trace,
+    )
+    if computed is not None:
+        return computed
     kind, sents, cands = candidates_for(question, hits, embedder=embedder, index=index)
     scores = _ranked(model, kind, cands)
     if trace is not None:

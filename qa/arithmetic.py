@@ -1,5 +1,5 @@
-"""Time between two events: a question of the years between A and B is answered by two
-dates the text states, not by a figure it states.
+"""Figures the text does not state but two it states give: the time between two events
+(two dates), a total of two parts, how many times one figure is another.
 
 Why apart from the span ranker: no single span answers such a question, so the ranker's
 best date is only one of the two operands. The dates are the date ranker's (the learned
@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pipeline.quantities import find_money, parse_number
 from qa.candidates import Candidate, span_text
 from qa.text import MONTHS, YEAR
 
@@ -113,4 +114,71 @@ def elapsed(question: str, unit: str, ranked: Sequence[Candidate]) -> Elapsed | 
         b = _when(span_text("date", c.sentence.text, c.span))
         if b is not None and (got := _between(a, b, unit)):
             return Elapsed(got, (first, c))
+    return None
+
+
+# "Adding …", "counting both …", "combined", "together": a total of parts the text states
+# apart (a total the text states is asked without them: "what do the grants total").
+# "How many times …": one figure over another.
+_SUM = re.compile(r"\b(?:adding|add(?:ed)? together|counting both|combined|together)\b", re.I)
+_RATIO = re.compile(r"\bhow many times\b", re.I)
+_SCALES = (("billion", 1e9), ("million", 1e6))  # the words a figure is printed with
+_SCALE_OF = {"billion": 1e9, "bn": 1e9, "million": 1e6, "m": 1e6, "thousand": 1e3}
+_SYMBOL = {"GBP": "£", "EUR": "€", "USD": "$", "ZAR": "R"}
+_FIGURE = re.compile(r"(\d[\d,.]*\d|\d)\s*(billion|million|thousand|bn|m)?\b", re.I)
+
+
+def asks_combined(question: str, kind: str) -> str | None:
+    """ "sum" or "ratio" when an amount or count question asks for two stated figures
+    combined, else None."""
+    if _RATIO.search(question):
+        return "ratio"
+    if kind in ("amount", "number") and _SUM.search(question):
+        return "sum"
+    return None
+
+
+def _figure(kind: str, text: str) -> tuple[str, float] | None:
+    """(currency or "", value) of a figure span: an amount by the money rules, a count by
+    its digits and scale word."""
+    if kind == "amount":
+        money = find_money(text)
+        if len(money) != 1 or money[0].attrs["low"] != money[0].attrs["high"]:
+            return None  # a range or two figures: not one operand
+        return money[0].attrs.get("currency") or "", float(money[0].attrs["low"])
+    m = _FIGURE.search(text)
+    if m is None:
+        return None
+    scale = _SCALE_OF.get((m.group(2) or "").lower(), 1.0)
+    return "", parse_number(m.group(1)) * scale
+
+
+def _say_figure(currency: str, value: float) -> str:
+    """A figure as the text would print it: "R49.5 billion", "1,840"."""
+    for word, size in _SCALES:
+        if value >= size:
+            n = f"{value / size:.2f}".rstrip("0").rstrip(".")
+            return f"{_SYMBOL.get(currency, currency + ' ' if currency else '')}{n} {word}"
+    prefix = _SYMBOL.get(currency, currency + " " if currency else "")
+    return f"{prefix}{round(value):,}"
+
+
+def combined(how: str, kind: str, ranked: Sequence[Candidate]) -> Elapsed | None:
+    """The total of, or the ratio between, the ranker's best figure and the first of its
+    next few of the same currency and another value; None when there are no two."""
+    ranked = [c for c in ranked if c.features.get("sent_overlap", 0.0) > 0.0]
+    if not ranked:
+        return None
+    first = ranked[0]
+    a = _figure(kind, span_text(kind, first.sentence.text, first.span))
+    if a is None or a[1] <= 0:
+        return None
+    for c in ranked[1 : 1 + SECOND_WITHIN]:
+        b = _figure(kind, span_text(kind, c.sentence.text, c.span))
+        if b is None or b[0] != a[0] or b[1] <= 0 or b[1] == a[1]:
+            continue
+        if how == "sum":
+            return Elapsed(_say_figure(a[0], a[1] + b[1]), (first, c))
+        r = max(a[1], b[1]) / min(a[1], b[1])
+        return Elapsed(f"about {round(r) if r >= 3 else round(r, 1)} times", (first, c))
     return None

@@ -1,4 +1,5 @@
-"""The time between two events, from two dates the passages state (qa.arithmetic).
+"""Figures two stated ones give (qa.arithmetic): the time between two events, a total, a
+ratio.
 
 Made-up passages about a fictional harbour town; the years and months are drawn at random
 so that no answer is pinned, and distractor dates stand in the passages as they do in a
@@ -13,7 +14,8 @@ import pytest
 
 from index.testing import FakeEmbedder
 from qa.answer import answer_question
-from qa.arithmetic import asks_elapsed
+from qa.arithmetic import asks_combined, asks_elapsed
+from qa.question import question_type
 from tests.test_answer_unit import hits
 
 
@@ -107,3 +109,52 @@ def test_no_difference_without_two_dates_on_the_subject() -> None:
             threshold=0.0,
         )
         assert "year" not in ans.answer, passages
+
+
+@pytest.mark.parametrize(
+    ("question", "how"),
+    [
+        ("Adding the levy to the grant, how much money does the trust get?", "sum"),
+        ("Counting both wardens and pilots, how many staff does the trust have?", "sum"),
+        ("How many times bigger is the levy than the grant?", "ratio"),
+        ("What do the trust's grants total?", None),  # a stated total
+        ("How many wardens does the trust have?", None),
+    ],
+)
+def test_what_asks_for_a_total_or_a_ratio(question: str, how: str | None) -> None:
+    assert asks_combined(question, question_type(question)) == how
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_total_and_a_ratio_of_two_stated_figures(seed: int) -> None:
+    rng = random.Random(seed)
+    levy, grant = rng.sample(range(2, 90), 2)
+    wardens, pilots = rng.sample(range(11, 400), 2)
+    passages = [
+        f"The ferry levy raises £{levy} million a year for the harbour trust.",
+        f"A regional grant gives the harbour trust a further £{grant} million a year.",
+        f"The harbour trust employs {wardens} wardens and {pilots} pilots on the quay.",
+        "The lighthouse was repainted by 30 volunteers.",
+    ]
+    rng.shuffle(passages)
+    ans = answer_question(
+        "Adding the ferry levy to the regional grant, how much money does the harbour trust "
+        "get a year?",
+        hits(*passages),
+        embedder=FakeEmbedder(),
+    )
+    assert ans.answer == f"£{levy + grant} million"
+    assert len(ans.citations) == 2
+    ans = answer_question(
+        "Counting both wardens and pilots, how many people does the harbour trust employ?",
+        hits(*passages),
+        embedder=FakeEmbedder(),
+    )
+    assert ans.answer == f"{wardens + pilots:,}"
+    ans = answer_question(
+        "How many times bigger is the ferry levy than the regional grant for the harbour trust?",
+        hits(*passages),
+        embedder=FakeEmbedder(),
+    )
+    r = max(levy, grant) / min(levy, grant)
+    assert ans.answer == f"about {round(r) if r >= 3 else round(r, 1)} times"

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from qa.candidates import Candidate, Sentence
-from qa.corpus import part_tag, word_df
+from qa.corpus import part_tag, part_text, word_df
 from qa.question import (
     asked_name_kind,
     asks_actual,
@@ -165,6 +165,17 @@ def _name_present(word: str, raw: str, hay: str) -> bool:
     )
 
 
+def _described_in_case(word: str, index: Any, chunk: Any) -> bool:
+    """Whether ``word`` is a demonym ("Colombian", "Catalan") whose place the passage's case
+    names somewhere: such a word describes the subject ("the Colombian capital") rather than
+    pinning a fact to this passage, so the case naming the place is enough."""
+    low = unicodedata.normalize("NFKC", word).lower()
+    root = _place_of(low.removesuffix("s"))
+    if index is None or root == low.removesuffix("s") or not hasattr(index, "chunks"):
+        return False
+    return bool(re.search(rf"\b{re.escape(root)}", part_text(index, chunk.doc_sha256, chunk.part)))
+
+
 def _name_absent(name: str, text: str) -> bool:
     """Whether ``text`` lacks ``name`` in full, by its initials and by its head noun."""
     words = [w for w in name.split() if w[:1].isupper()]
@@ -211,10 +222,14 @@ def lacking(question: str, kind: str, c: Candidate, index: Any) -> list[dict[str
     tag = part_tag(index, chunk.doc_sha256, chunk.part) if index is not None else ""
     raw = f"{tag} {chunk.part} {chunk.section} {chunk.text}"
     for w in name_words(question):
-        if not _name_present(w, raw, raw.lower()):
+        if not _name_present(w, raw, raw.lower()) and not _described_in_case(w, index, chunk):
             known = index is None or word_df(index, w.lower())[0] > 0
             out.append({"what": "name" if known else "unknown_name", "text": w})
-    out += [{"what": "name", "text": n} for n in multi_names(question) if _name_absent(n, raw)]
+    out += [
+        {"what": "name", "text": n}
+        for n in multi_names(question)
+        if _name_absent(n, raw) and not _described_in_case(n.split()[-1], index, chunk)
+    ]
     if c.features.get("plan"):
         out.append({"what": "achieved", "text": ""})
     return out
@@ -245,12 +260,21 @@ def sentence_features(
             tag = part_tag(index, chunk.doc_sha256, chunk.part) if index is not None else ""
             raw = f"{tag} {chunk.part} {chunk.section} {chunk.text}"
             hay = raw.lower()
-            absent = [w for w in names if not _name_present(w, raw, hay)]
+            absent = [
+                w
+                for w in names
+                if not _name_present(w, raw, hay) and not _described_in_case(w, index, chunk)
+            ]
             n_known = sum(known[w] for w in absent)
             per_chunk[chunk.id] = (
                 n_known / len(names) if names else 0.0,
                 (len(absent) - n_known) / len(names) if names else 0.0,
-                float(any(_name_absent(n, raw) for n in full_names)),
+                float(
+                    any(
+                        _name_absent(n, raw) and not _described_in_case(n.split()[-1], index, chunk)
+                        for n in full_names
+                    )
+                ),
             )
         names_missing, names_unknown, full_missing = per_chunk[chunk.id]
         figures_missing, other_year = _figures_missing(question, s)

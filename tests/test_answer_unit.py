@@ -118,6 +118,29 @@ def test_a_name_the_index_knows_but_the_passage_lacks_counts_as_missing():
     assert named["names_missing"] == 0.0 and named["full_name_missing"] == 0.0
 
 
+class OneCase(Stats):
+    """An index holding one case (the one ``hits`` builds passages of), in these chunks."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self._chunks = [make_chunk(t, sha("doc"), case="A HARBOUR TOWN CASE") for t in texts]
+
+
+@pytest.mark.parametrize(
+    ("demonym", "place"), [("Ruritanian", "Ruritania"), ("Vorlish", "Vorland")]
+)
+def test_a_demonym_is_found_when_the_case_names_its_place(demonym, place):
+    """ "The <demonym> port" describes the subject: the passage need not repeat the place when
+    its case names it; a case that never names it still lacks it."""
+    passage = "The harbour trust has 14 wardens on the quay."
+    question = f"How many wardens does the harbour trust of the {demonym} port employ?"
+    named = OneCase([f"{place} built its first pier in 1890.", passage])
+    f = features_of(question, passage, index=named)["14"]
+    assert f["names_missing"] == 0.0 and f["names_unknown"] == 0.0
+    unnamed = OneCase(["Its first pier was built in 1890.", passage])
+    f = features_of(question, passage, index=unnamed)["14"]
+    assert f["names_missing"] + f["names_unknown"] > 0
+
+
 def test_a_plan_offered_for_what_was_achieved_is_marked():
     q = "How many wardens has the trust actually hired?"
     plan = features_of(q, "By 2030 the trust will hire 40 wardens.")["40"]

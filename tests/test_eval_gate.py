@@ -44,10 +44,10 @@ FLOORS = {
         "extra": (0.90, 0.78, 0.60, 0.40),
         "heldout-c": (0.94, 0.85, 0.72, 0.45),
         "heldout-d": (0.90, 0.82, 0.58, 0.60),
-        "heldout-e": (0.90, 0.77, 0.52, 0.50),
-        "heldout-f": (0.88, 0.82, 0.59, 0.25),
-        "studied-g": (0.90, 0.82, 0.57, 0.45),
-        "studied-h": (0.95, 0.91, 0.67, 0.35),
+        "heldout-e": (0.90, 0.77, 0.53, 0.50),
+        "heldout-f": (0.88, 0.82, 0.60, 0.25),
+        "studied-g": (0.90, 0.82, 0.61, 0.45),
+        "studied-h": (0.95, 0.91, 0.69, 0.35),
     }.items()
 }
 # Probe's ceiling went from 0.07 to 0.10 when the abstainer stopped reading the wording: it

@@ -166,8 +166,8 @@ def _name_present(word: str, raw: str, hay: str) -> bool:
 
 
 def _described_in_case(word: str, index: Any, chunk: Any) -> bool:
-    """Whether ``word`` is a demonym ("Colombian", "Catalan") whose place the passage's case
-    names somewhere: such a word describes the subject ("the Colombian capital") rather than
+    """Whether ``word`` is a demonym ("Kenyan", "Flemish") whose place the passage's case
+    names somewhere: such a word describes the subject ("the Kenyan port") rather than
     pinning a fact to this passage, so the case naming the place is enough."""
     low = unicodedata.normalize("NFKC", word).lower()
     root = _place_of(low.removesuffix("s"))

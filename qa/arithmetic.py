@@ -119,9 +119,11 @@ def elapsed(question: str, unit: str, ranked: Sequence[Candidate]) -> Elapsed | 
 
 # "Adding …", "counting both …", "combined", "together": a total of parts the text states
 # apart (a total the text states is asked without them: "what do the grants total").
-# "How many times …": one figure over another.
+# A ratio, "… times bigger" or "… times as": one figure over another.
 _SUM = re.compile(r"\b(?:adding|add(?:ed)? together|counting both|combined|together)\b", re.I)
-_RATIO = re.compile(r"\bhow many times\b", re.I)
+_RATIO = re.compile(  # not "how many times did the board meet": a count of occasions
+    r"\bhow many times\s+(?:as|more|less|fewer|larger|bigger|greater|higher|smaller|lower)\b", re.I
+)
 _SCALES = (("billion", 1e9), ("million", 1e6))  # the words a figure is printed with
 _SCALE_OF = {"billion": 1e9, "bn": 1e9, "million": 1e6, "m": 1e6, "thousand": 1e3}
 _SYMBOL = {"GBP": "£", "EUR": "€", "USD": "$", "ZAR": "R"}

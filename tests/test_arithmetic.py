@@ -119,6 +119,7 @@ def test_no_difference_without_two_dates_on_the_subject() -> None:
         ("How many times bigger is the levy than the grant?", "ratio"),
         ("What do the trust's grants total?", None),  # a stated total
         ("How many wardens does the trust have?", None),
+        ("How many times did the harbour board meet?", None),  # occasions, not a ratio
     ],
 )
 def test_what_asks_for_a_total_or_a_ratio(question: str, how: str | None) -> None:

@@ -112,21 +112,27 @@ def _computed_answer(
         trace.extend(cands)
     choice = model.choice_features(scores, kind)
     p = model.p_right({**got.operands[0].features, **choice})
-    # No cut-off of the model's own: its abstainer was fitted on single spans, and reads a
-    # figure that is one operand of a computation as a wrong answer to the question (its
-    # confidence is still reported). A cut-off the caller sets applies.
-    abstain = threshold is not None and p < threshold
+    # what the operands' passages lack between them: each may hold one event's names
+    lack = [lacking(question, kind, c, index) for c in got.operands]
+    missing = [m for m in lack[0] if all(m in other for other in lack[1:])]
+    # Not the model's cut-off: its abstainer was fitted on single spans and reads a figure
+    # that is one operand of a computation as a wrong answer (its confidence is still
+    # reported). An operand whose passage lacks a name the question states abstains, as
+    # does a confidence under a cut-off the caller sets.
+    abstain = any(m["what"] in ("name", "unknown_name") for m in missing) or (
+        threshold is not None and p < threshold
+    )
     return Answer(
         question=question,
         answer="" if abstain else got.text,
         abstained=abstain,
         citations=[] if abstain else citations([c.sentence for c in got.operands]),
         hits=hits if abstain else answer_first(hits, got.operands[0].sentence.hit),
-        answer_type="number" if kind == "date" else kind,
+        answer_type="number" if kind == "date" or got.text.endswith(" times") else kind,
         confidence=p,
         support=choice["share"],
         grounding=min(_grounding(c) for c in got.operands),
-        missing=lacking(question, kind, got.operands[0], index),
+        missing=missing,
     )
 
 

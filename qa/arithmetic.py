@@ -125,9 +125,9 @@ _RATIO = re.compile(  # not "how many times did the board meet": a count of occa
     r"\bhow many times\s+(?:as|more|less|fewer|larger|bigger|greater|higher|smaller|lower)\b", re.I
 )
 _SCALES = (("billion", 1e9), ("million", 1e6))  # the words a figure is printed with
-_SCALE_OF = {"billion": 1e9, "bn": 1e9, "million": 1e6, "m": 1e6, "thousand": 1e3}
+_SCALE_OF = {"billion": 1e9, "million": 1e6, "thousand": 1e3, "": 1.0}
 _SYMBOL = {"GBP": "£", "EUR": "€", "USD": "$", "ZAR": "R"}
-_FIGURE = re.compile(r"(\d[\d,.]*\d|\d)\s*(billion|million|thousand|bn|m)?\b", re.I)
+_FIGURE = re.compile(r"(\d[\d,.]*\d|\d)\s*(billion|million|thousand|)\b", re.I)
 
 
 def asks_combined(question: str, kind: str) -> str | None:
@@ -140,47 +140,78 @@ def asks_combined(question: str, kind: str) -> str | None:
     return None
 
 
+_STATED_TOTAL = re.compile(r"\b(?:combined|together|total|in all|altogether|overall)\b", re.I)
+_QUALIFIER = re.compile(
+    r"(?i)^(?:over|more than|at least|about|around|nearly|almost|approximately|roughly|some)\b"
+)
+
+
 def _figure(kind: str, text: str) -> tuple[str, float] | None:
     """(currency or "", value) of a figure span: an amount by the money rules, a count by
-    its digits and scale word."""
+    its digits and scale word; None for a range or two figures."""
     if kind == "amount":
         money = find_money(text)
         if len(money) != 1 or money[0].attrs["low"] != money[0].attrs["high"]:
-            return None  # a range or two figures: not one operand
+            return None
         return money[0].attrs.get("currency") or "", float(money[0].attrs["low"])
-    m = _FIGURE.search(text)
-    if m is None:
+    found = _FIGURE.findall(text)
+    if len(found) != 1:
         return None
-    scale = _SCALE_OF.get((m.group(2) or "").lower(), 1.0)
-    return "", parse_number(m.group(1)) * scale
+    digits, scale = found[0]
+    try:
+        return "", parse_number(digits) * _SCALE_OF.get(scale.lower(), 1.0)
+    except ValueError:
+        return None
 
 
 def _say_figure(currency: str, value: float) -> str:
-    """A figure as the text would print it: "R49.5 billion", "1,840"."""
+    """A figure as the text would print it: "R49.5 billion", "1,840", "£4.75"."""
+    prefix = _SYMBOL.get(currency, currency + " " if currency else "")
     for word, size in _SCALES:
         if value >= size:
-            n = f"{value / size:.2f}".rstrip("0").rstrip(".")
-            return f"{_SYMBOL.get(currency, currency + ' ' if currency else '')}{n} {word}"
-    prefix = _SYMBOL.get(currency, currency + " " if currency else "")
+            return f"{prefix}{value / size:.2f}".rstrip("0").rstrip(".") + f" {word}"
+    if value != round(value):
+        return f"{prefix}{value:,.2f}"
     return f"{prefix}{round(value):,}"
+
+
+def _stated_total(c: Candidate) -> bool:
+    """Whether the words just before a figure call it a total ("a combined budget of",
+    "together … employ")."""
+    return bool(_STATED_TOTAL.search(c.sentence.text[max(0, c.span[0] - 40) : c.span[0]]))
 
 
 def combined(how: str, kind: str, ranked: Sequence[Candidate]) -> Elapsed | None:
     """The total of, or the ratio between, the ranker's best figure and the first of its
-    next few of the same currency and another value; None when there are no two."""
+    next few of the same currency, what it counts, and another value; None when there are
+    no two. For a total, a best figure the text calls a total answers by itself (None
+    here), and a larger one called so is not added to a part."""
     ranked = [c for c in ranked if c.features.get("sent_overlap", 0.0) > 0.0]
     if not ranked:
         return None
     first = ranked[0]
-    a = _figure(kind, span_text(kind, first.sentence.text, first.span))
+    if how == "sum" and _stated_total(first):
+        return None
+    text_a = span_text(kind, first.sentence.text, first.span)
+    a = _figure(kind, text_a)
     if a is None or a[1] <= 0:
         return None
     for c in ranked[1 : 1 + SECOND_WITHIN]:
-        b = _figure(kind, span_text(kind, c.sentence.text, c.span))
+        if c.features.get("counts", 1.0) != first.features.get("counts", 1.0):
+            continue  # "30 wardens" and "4 boats" count different things
+        text_b = span_text(kind, c.sentence.text, c.span)
+        b = _figure(kind, text_b)
         if b is None or b[0] != a[0] or b[1] <= 0 or b[1] == a[1]:
             continue
         if how == "sum":
-            return Elapsed(_say_figure(a[0], a[1] + b[1]), (first, c))
+            if b[1] > a[1] and _stated_total(c):
+                continue  # the whole, not another part
+            qual = _QUALIFIER.search(text_a) or _QUALIFIER.search(text_b)
+            total = _say_figure(a[0], a[1] + b[1])
+            return Elapsed(f"{qual.group().lower()} {total}" if qual else total, (first, c))
         r = max(a[1], b[1]) / min(a[1], b[1])
-        return Elapsed(f"about {round(r) if r >= 3 else round(r, 1)} times", (first, c))
+        if r < 1.1:
+            return None
+        n = str(round(r)) if r >= 3 else f"{r:.1f}".rstrip("0").rstrip(".")
+        return Elapsed(f"about {n} times", (first, c))
     return None

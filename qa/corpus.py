@@ -104,12 +104,12 @@ def known_actors(index: Any) -> dict[str, str]:
 
 
 def part_text(index: Any, doc_sha256: str, part: str) -> str:
-    """The lower-cased text of every chunk of one part (a case): what the case says at all."""
+    """The text of every chunk of one part (a case): what the case says at all."""
 
     def build() -> dict[tuple[str, str], str]:
         texts: dict[tuple[str, str], list[str]] = {}
         for c in index.chunks() if index is not None else []:
-            texts.setdefault((c.doc_sha256, c.part), []).append(c.text.lower())
+            texts.setdefault((c.doc_sha256, c.part), []).append(c.text)
         return {k: " ".join(v) for k, v in texts.items()}
 
     return memo(index, "part_text", build).get((doc_sha256, part), "")

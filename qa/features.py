@@ -168,12 +168,28 @@ def _name_present(word: str, raw: str, hay: str) -> bool:
 def _described_in_case(word: str, index: Any, chunk: Any) -> bool:
     """Whether ``word`` is a demonym ("Kenyan", "Flemish") whose place the passage's case
     names somewhere: such a word describes the subject ("the Kenyan port") rather than
-    pinning a fact to this passage, so the case naming the place is enough."""
-    low = unicodedata.normalize("NFKC", word).lower()
-    root = _place_of(low.removesuffix("s"))
-    if index is None or root == low.removesuffix("s") or not hasattr(index, "chunks"):
+    pinning a fact to this passage, so the case naming the place is enough. The place is a
+    capitalised word of the case that starts with the demonym's root and is not the word
+    itself ("Kenya" for "Kenyan"; "Nairobi" names a place, it is no demonym)."""
+    if index is None or not hasattr(index, "chunks"):
         return False
-    return bool(re.search(rf"\b{re.escape(root)}", part_text(index, chunk.doc_sha256, chunk.part)))
+    low = unicodedata.normalize("NFKC", word).lower()
+    one = low[:-1] if low.endswith("s") and _place_of(low[:-1]) != low[:-1] else low
+    root = _place_of(one)
+    if root == one or len(root) < 4:
+        return False
+    text = part_text(index, chunk.doc_sha256, chunk.part)
+    pattern = rf"\b{re.escape(root[0].upper() + root[1:])}\w{{0,4}}\b"
+    return any(m.group().lower() not in (low, one) for m in re.finditer(pattern, text))
+
+
+def _name_described(name: str, raw: str, index: Any, chunk: Any) -> bool:
+    """A multi-word name whose last word is a demonym found in the case and whose other
+    words the passage holds ("North Ruritanians" beside "North Ruritania")."""
+    words = [w for w in name.split() if w[:1].isupper()]
+    return _described_in_case(words[-1], index, chunk) and all(
+        _name_present(w, raw, raw.lower()) for w in words[:-1]
+    )
 
 
 def _name_absent(name: str, text: str) -> bool:
@@ -228,7 +244,7 @@ def lacking(question: str, kind: str, c: Candidate, index: Any) -> list[dict[str
     out += [
         {"what": "name", "text": n}
         for n in multi_names(question)
-        if _name_absent(n, raw) and not _described_in_case(n.split()[-1], index, chunk)
+        if _name_absent(n, raw) and not _name_described(n, raw, index, chunk)
     ]
     if c.features.get("plan"):
         out.append({"what": "achieved", "text": ""})
@@ -271,7 +287,7 @@ def sentence_features(
                 (len(absent) - n_known) / len(names) if names else 0.0,
                 float(
                     any(
-                        _name_absent(n, raw) and not _described_in_case(n.split()[-1], index, chunk)
+                        _name_absent(n, raw) and not _name_described(n, raw, index, chunk)
                         for n in full_names
                     )
                 ),

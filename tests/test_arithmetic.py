@@ -152,10 +152,41 @@ def test_a_total_and_a_ratio_of_two_stated_figures(seed: int) -> None:
         embedder=FakeEmbedder(),
     )
     assert ans.answer == f"{wardens + pilots:,}"
+
+
+@pytest.mark.parametrize(
+    ("levy", "grant", "want"),
+    [(27, 3, "about 9 times"), (10, 4, "about 2.5 times"), (6, 5, "about 1.2 times")],
+)
+def test_a_ratio_of_two_stated_amounts(levy: int, grant: int, want: str) -> None:
     ans = answer_question(
         "How many times bigger is the ferry levy than the regional grant for the harbour trust?",
-        hits(*passages),
+        hits(
+            f"The ferry levy raises £{levy} million a year for the harbour trust.",
+            f"A regional grant gives the harbour trust a further £{grant} million a year.",
+        ),
         embedder=FakeEmbedder(),
     )
-    r = max(levy, grant) / min(levy, grant)
-    assert ans.answer == f"about {round(r) if r >= 3 else round(r, 1)} times"
+    assert ans.answer == want and ans.answer_type == "number"
+
+
+def test_a_stated_total_is_not_added_to_its_part() -> None:
+    ans = answer_question(
+        "What was the combined budget of the two harbour councils?",
+        hits(
+            "The two harbour councils had a combined budget of £80 million last year.",
+            "The north harbour council's budget was £50 million last year.",
+        ),
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+    )
+    assert ans.answer != "£130 million"
+
+
+def test_a_computed_answer_abstains_when_its_passages_lack_the_question_s_name() -> None:
+    ans = answer_question(
+        "Counting both wardens and pilots, how many people does the Vorland harbour employ?",
+        hits("The Ruritan harbour employs 30 wardens and 12 pilots on the quay."),
+        embedder=FakeEmbedder(),
+    )
+    assert ans.abstained and any(m["text"] == "Vorland" for m in ans.missing)

@@ -117,8 +117,8 @@ def _computed_answer(
     missing = [m for m in lack[0] if all(m in other for other in lack[1:])]
     # Not the model's cut-off: its abstainer was fitted on single spans and reads a figure
     # that is one operand of a computation as a wrong answer (its confidence is still
-    # reported). An operand whose passage lacks a name the question states abstains, as
-    # does a confidence under a cut-off the caller sets.
+    # reported). It abstains when the operands' passages between them lack a name the
+    # question states, or under a cut-off the caller sets.
     abstain = any(m["what"] in ("name", "unknown_name") for m in missing) or (
         threshold is not None and p < threshold
     )

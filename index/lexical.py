@@ -40,7 +40,7 @@ import numpy as np
 
 from pipeline.types import Chunk
 
-LEXICAL_VERSION = 5  # bump when tokenisation/stemming/levels change: invalidates cached indexes
+LEXICAL_VERSION = 6  # bump when tokenisation/stemming/levels change: invalidates cached indexes
 TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
 _IDS_FILE = "chunk_ids.json"
 # bm25s.stopwords.STOPWORDS_EN, copied so the query path need not import bm25s.
@@ -104,6 +104,8 @@ def stem(word: str) -> str:
         w = w[:-2]
     elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-1]
+    if w.endswith("tion") and len(w) >= 8:
+        w = w[:-3]  # operation -> operat, as operating -> operat: a deed and its doing
     for suffix in ("ingly", "edly", "ing", "ed"):
         if w.endswith(suffix) and _VOWEL.search(w[: -len(suffix)]) and len(w) - len(suffix) >= 3:
             w = w[: -len(suffix)]

@@ -40,8 +40,12 @@ def test_stemmer_and_tokenizer() -> None:
     assert stem("running") == stem("run") == "run"
     assert stem("regulated") == stem("regulates") == stem("regulate")
     assert stem("controlled") == stem("control") and stem("installed") == stem("install")
-    assert stem("congestion") == "congestion" and stem("bus") == "bus"
+    assert stem("congestion") == stem("congested") and stem("bus") == "bus"
     assert stem("pricing") == stem("prices") == stem("price")
+    # a deed and its doing: "began operations" answers "started operating"
+    assert stem("operations") == stem("operating") == stem("operated")
+    assert stem("regeneration") == stem("regenerating")
+    assert stem("nation") == "nation" and stem("mission") == "mission"
     assert tokenize(["The Taxes RAISED in 2001 by 5 %"]) == [["tax", "rais", "2001", "5"]]
 
 

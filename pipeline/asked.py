@@ -102,7 +102,7 @@ _PHRASE_NOUNS = {
     "place": tuple(_PLACE_NOUNS.split("|")),
 }  # fmt: skip
 # "Which"/"what" opening the question, after a preposition ("in which", "from which") or
-# after a comma: not a relative "which" inside it ("the year by which the board …").
+# after a comma: not a relative "which" inside it ("the date by which the fund …").
 _WH_PHRASE = re.compile(
     r"(?:^|,\s*)(?:[a-z]+\s+){0,2}?(?:which|what)\s+(?:(?:is|was|are|were)\s+the\s+|of\s+the\s+)?"
     r"((?:[\w'’-]+[,;:?]?\s+){0,4}[\w'’-]+)"

@@ -24,7 +24,7 @@ from tests.test_answer_unit import hits
     [
         ("How many years lay between the trust's founding and the levy?", "years"),
         ("How many months after the vote did the ferry start?", "months"),
-        ("Roughly how much time separated the two harbour plans?", "auto"),
+        ("How much time separated the two harbour plans?", "auto"),
         ("How long after the harbour vote did the ferry start?", "auto"),
         ("How many years does the harbour plan span?", "years"),
         ("How many years does the harbour plan cover?", None),  # a stated duration answers
@@ -172,7 +172,7 @@ def test_a_ratio_of_two_stated_amounts(levy: int, grant: int, want: str) -> None
 
 def test_a_stated_total_is_not_added_to_its_part() -> None:
     ans = answer_question(
-        "What was the combined budget of the two harbour councils?",
+        "What combined budget did the two harbour councils have?",
         hits(
             "The two harbour councils had a combined budget of £80 million last year.",
             "The north harbour council's budget was £50 million last year.",

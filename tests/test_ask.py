@@ -103,7 +103,7 @@ def test_a_count_of_the_same_kind_in_other_words_is_an_answer(engine):
         )
         return a, max(trace, key=lambda c: c.score)
 
-    same, same_best = chosen("How many elected representatives sit in the London Assembly?")
+    same, same_best = chosen("How many elected representatives serve on the London Assembly?")
     _, other_best = chosen("How many women run the Digital Centres of Bangladesh?")
     assert not same.abstained and "25" in same.answer
     assert same_best.features["unit_sim"] > 0.5

@@ -183,6 +183,25 @@ def parse_number(text: str) -> float:
     return float(t.replace(",", ""))
 
 
+def count_value(text: str) -> float | None:
+    """The value of the one count ``text`` states, as the number rules read it ("over 1,300"
+    -> 1300, "2.3 million" -> 2300000); None for a range, two figures or none."""
+    found = list(_NUMBER_RE.finditer(text))
+    if len(found) != 1 or found[0].group("num2"):
+        return None
+    try:
+        return parse_number(found[0].group("num")) * _scale_of(found[0].group("scale"))
+    except ValueError:
+        return None
+
+
+def currency_symbol(iso: str) -> str:
+    """How a currency is printed before a figure: its shortest symbol ("GBP" -> "£",
+    "ZAR" -> "R"), else its code and a space."""
+    symbols = [s for s, code in _SYMBOLS.items() if code == iso]
+    return min(symbols, key=len) if symbols else f"{iso} " if iso else ""
+
+
 def _scale_of(scale: str | None) -> float:
     if not scale:
         return 1.0

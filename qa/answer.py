@@ -17,7 +17,7 @@ import numpy as np
 
 from pipeline.types import Answer, Hit
 from qa import scorer
-from qa.arithmetic import Elapsed, asks_combined, asks_elapsed, combined, elapsed
+from qa.arithmetic import Computed, asks_combined, asks_elapsed, combined, elapsed
 from qa.bylines import authors_answer
 from qa.candidates import (
     TYPED,
@@ -93,7 +93,7 @@ def _computed_answer(
     question: str,
     hits: list[Hit],
     kind: str,
-    compute: Callable[[list[Candidate]], Elapsed | None],
+    compute: Callable[[list[Candidate]], Computed | None],
     *,
     embedder: Any,
     index: Any,
@@ -128,7 +128,7 @@ def _computed_answer(
         abstained=abstain,
         citations=[] if abstain else citations([c.sentence for c in got.operands]),
         hits=hits if abstain else answer_first(hits, got.operands[0].sentence.hit),
-        answer_type="number" if kind == "date" or got.text.endswith(" times") else kind,
+        answer_type=got.answer_type,
         confidence=p,
         support=choice["share"],
         grounding=min(_grounding(c) for c in got.operands),

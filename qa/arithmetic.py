@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline.quantities import find_money, parse_number
+from pipeline.quantities import count_value, currency_symbol, find_money
 from qa.candidates import Candidate, span_text
 from qa.text import MONTHS, YEAR
 
@@ -47,11 +47,12 @@ def _month_number(name: str) -> int:
 
 
 @dataclass(frozen=True)
-class Elapsed:
-    """The answer: how long, and the date candidates it was read from (one or two)."""
+class Computed:
+    """A computed answer, its type and the candidates it was read from (one or two)."""
 
     text: str
     operands: tuple[Candidate, ...]
+    answer_type: str = "number"
 
 
 def asks_elapsed(question: str) -> str | None:
@@ -88,7 +89,7 @@ def _between(a: tuple[int, int | None], b: tuple[int, int | None], unit: str) ->
     return None
 
 
-def elapsed(question: str, unit: str, ranked: Sequence[Candidate]) -> Elapsed | None:
+def elapsed(question: str, unit: str, ranked: Sequence[Candidate]) -> Computed | None:
     """The time between two dates, from the date candidates in the ranker's order; None
     when the passages do not give two dates that differ."""
     ranked = [c for c in ranked if c.features.get("sent_overlap", 0.0) > 0.0]
@@ -100,20 +101,20 @@ def elapsed(question: str, unit: str, ranked: Sequence[Candidate]) -> Elapsed | 
     if len(years) == 2 and unit != "months" and _SPANS.search(question):
         if _OPEN_END.search(text):
             return None
-        return Elapsed(_say(abs(years[1] - years[0]), "years"), (first,))
+        return Computed(_say(abs(years[1] - years[0]), "years"), (first,))
     a = _when(text)
     if a is None:
         return None
     stated = [int(y) for y in _YEAR_BY_CUE.findall(question)]
     if stated and unit != "months":
         got = _between(a, (stated[0], None), "years")
-        return Elapsed(got, (first,)) if got else None
+        return Computed(got, (first,)) if got else None
     for c in ranked[1 : 1 + SECOND_WITHIN]:
         if c.sentence is first.sentence and c.span == first.span:
             continue
         b = _when(span_text("date", c.sentence.text, c.span))
         if b is not None and (got := _between(a, b, unit)):
-            return Elapsed(got, (first, c))
+            return Computed(got, (first, c))
     return None
 
 
@@ -125,9 +126,6 @@ _RATIO = re.compile(  # not "how many times did the board meet": a count of occa
     r"\bhow many times\s+(?:as|more|less|fewer|larger|bigger|greater|higher|smaller|lower)\b", re.I
 )
 _SCALES = (("billion", 1e9), ("million", 1e6))  # the words a figure is printed with
-_SCALE_OF = {"billion": 1e9, "million": 1e6, "thousand": 1e3, "": 1.0}
-_SYMBOL = {"GBP": "£", "EUR": "€", "USD": "$", "ZAR": "R"}
-_FIGURE = re.compile(r"(\d[\d,.]*\d|\d)\s*(billion|million|thousand|)\b", re.I)
 
 
 def asks_combined(question: str, kind: str) -> str | None:
@@ -141,6 +139,9 @@ def asks_combined(question: str, kind: str) -> str | None:
 
 
 _STATED_TOTAL = re.compile(r"\b(?:combined|together|total|in all|altogether|overall)\b", re.I)
+# The qualifiers a total keeps from its parts: those that say how near the figure is. Fewer
+# than the extractor's (``pipeline.quantities``): "an additional" or "up to" say something
+# of one part, not of the sum.
 _QUALIFIER = re.compile(
     r"(?i)^(?:over|more than|at least|about|around|nearly|almost|approximately|roughly|some)\b"
 )
@@ -148,25 +149,20 @@ _QUALIFIER = re.compile(
 
 def _figure(kind: str, text: str) -> tuple[str, float] | None:
     """(currency or "", value) of a figure span: an amount by the money rules, a count by
-    its digits and scale word; None for a range or two figures."""
+    its digits and scale word (both as the extractor reads them); None for a range or two
+    figures."""
     if kind == "amount":
         money = find_money(text)
         if len(money) != 1 or money[0].attrs["low"] != money[0].attrs["high"]:
             return None
         return money[0].attrs.get("currency") or "", float(money[0].attrs["low"])
-    found = _FIGURE.findall(text)
-    if len(found) != 1:
-        return None
-    digits, scale = found[0]
-    try:
-        return "", parse_number(digits) * _SCALE_OF.get(scale.lower(), 1.0)
-    except ValueError:
-        return None
+    value = count_value(text)
+    return None if value is None else ("", value)
 
 
 def _say_figure(currency: str, value: float) -> str:
     """A figure as the text would print it: "R49.5 billion", "1,840", "£4.75"."""
-    prefix = _SYMBOL.get(currency, currency + " " if currency else "")
+    prefix = currency_symbol(currency)
     for word, size in _SCALES:
         if value >= size:
             return f"{prefix}{value / size:.2f}".rstrip("0").rstrip(".") + f" {word}"
@@ -181,7 +177,7 @@ def _stated_total(c: Candidate) -> bool:
     return bool(_STATED_TOTAL.search(c.sentence.text[max(0, c.span[0] - 40) : c.span[0]]))
 
 
-def combined(how: str, kind: str, ranked: Sequence[Candidate]) -> Elapsed | None:
+def combined(how: str, kind: str, ranked: Sequence[Candidate]) -> Computed | None:
     """The total of, or the ratio between, the ranker's best figure and the first of its
     next few of the same currency, what it counts, and another value; None when there are
     no two. For a total, a best figure the text calls a total answers by itself (None
@@ -208,10 +204,11 @@ def combined(how: str, kind: str, ranked: Sequence[Candidate]) -> Elapsed | None
                 continue  # the whole, not another part
             qual = _QUALIFIER.search(text_a) or _QUALIFIER.search(text_b)
             total = _say_figure(a[0], a[1] + b[1])
-            return Elapsed(f"{qual.group().lower()} {total}" if qual else total, (first, c))
+            text = f"{qual.group().lower()} {total}" if qual else total
+            return Computed(text, (first, c), kind)
         r = max(a[1], b[1]) / min(a[1], b[1])
         if r < 1.1:
             return None
         n = str(round(r)) if r >= 3 else f"{r:.1f}".rstrip("0").rstrip(".")
-        return Elapsed(f"about {n} times", (first, c))
+        return Computed(f"about {n} times", (first, c))
     return None

@@ -13,10 +13,16 @@ import random
 import pytest
 
 from index.testing import FakeEmbedder
+from pipeline.types import Answer
 from qa.answer import answer_question
 from qa.arithmetic import asks_combined, asks_elapsed
 from qa.question import question_type
 from tests.test_answer_unit import hits
+
+
+def ask(question: str, *passages: str, threshold: float | None = None) -> Answer:
+    """``answer_question`` over made-up passages of one case, with the test embedder."""
+    return answer_question(question, hits(*passages), embedder=FakeEmbedder(), threshold=threshold)
 
 
 @pytest.mark.parametrize(
@@ -48,11 +54,10 @@ def test_the_years_between_two_stated_events_among_other_dates(seed: int) -> Non
     noise = f"The lighthouse on the cape was repainted in {other} by volunteers."
     passages = [founded, levy, noise]
     rng.shuffle(passages)
-    ans = answer_question(
+    ans = ask(
         "How many years lay between the founding of the harbour trust and the start of the "
         "ferry levy?",
-        hits(*passages),
-        embedder=FakeEmbedder(),
+        *passages,
     )
     assert not ans.abstained
     assert ans.answer == (f"{abs(b - a)} years" if abs(b - a) != 1 else "1 year")
@@ -60,16 +65,14 @@ def test_the_years_between_two_stated_events_among_other_dates(seed: int) -> Non
 
 
 def test_two_dates_of_one_sentence_and_a_year_the_question_states() -> None:
-    ans = answer_question(
+    ans = ask(
         "How many years lay between the founding of the harbour trust and its ferry levy?",
-        hits("The harbour trust, founded in 2004, started its ferry levy in 2012."),
-        embedder=FakeEmbedder(),
+        "The harbour trust, founded in 2004, started its ferry levy in 2012.",
     )
     assert ans.answer == "8 years"
-    ans = answer_question(
+    ans = ask(
         "How many years after 2010 did the harbour trust start its ferry levy?",
-        hits("The harbour trust started its ferry levy in 2016 on the quay."),
-        embedder=FakeEmbedder(),
+        "The harbour trust started its ferry levy in 2016 on the quay.",
     )
     assert ans.answer == "6 years"
 
@@ -79,19 +82,15 @@ def test_months_between_two_dated_events_and_a_range_that_spans() -> None:
         "How many months after the harbour vote did the ferry start running?",
         "How long after the harbour vote did the ferry start running?",
     ):
-        ans = answer_question(
+        ans = ask(
             question,
-            hits(
-                "The harbour vote was held in March 2021 in the town hall.",
-                "The ferry started running in November 2021 between the two piers.",
-            ),
-            embedder=FakeEmbedder(),
+            "The harbour vote was held in March 2021 in the town hall.",
+            "The ferry started running in November 2021 between the two piers.",
         )
         assert ans.answer == "8 months", question
-    ans = answer_question(
+    ans = ask(
         "How many years does the harbour plan span?",
-        hits("The harbour plan (2016-2029) sets the town's course for the piers."),
-        embedder=FakeEmbedder(),
+        "The harbour plan (2016-2029) sets the town's course for the piers.",
     )
     assert ans.answer == "13 years"
 
@@ -102,10 +101,9 @@ def test_no_difference_without_two_dates_on_the_subject() -> None:
         ["Orchards bloomed in 1990.", "Rain fell in 2001."],  # no word of the question
         ["The harbour plan (2016 to now) sets the town's course."],  # an open end
     ):
-        ans = answer_question(
+        ans = ask(
             "How many years lay between the founding of the harbour trust and the levy?",
-            hits(*passages),
-            embedder=FakeEmbedder(),
+            *passages,
             threshold=0.0,
         )
         assert "year" not in ans.answer, passages
@@ -138,18 +136,16 @@ def test_a_total_and_a_ratio_of_two_stated_figures(seed: int) -> None:
         "The lighthouse was repainted by 30 volunteers.",
     ]
     rng.shuffle(passages)
-    ans = answer_question(
+    ans = ask(
         "Adding the ferry levy to the regional grant, how much money does the harbour trust "
         "get a year?",
-        hits(*passages),
-        embedder=FakeEmbedder(),
+        *passages,
     )
     assert ans.answer == f"£{levy + grant} million"
     assert len(ans.citations) == 2
-    ans = answer_question(
+    ans = ask(
         "Counting both wardens and pilots, how many people does the harbour trust employ?",
-        hits(*passages),
-        embedder=FakeEmbedder(),
+        *passages,
     )
     assert ans.answer == f"{wardens + pilots:,}"
 
@@ -159,34 +155,27 @@ def test_a_total_and_a_ratio_of_two_stated_figures(seed: int) -> None:
     [(27, 3, "about 9 times"), (10, 4, "about 2.5 times"), (6, 5, "about 1.2 times")],
 )
 def test_a_ratio_of_two_stated_amounts(levy: int, grant: int, want: str) -> None:
-    ans = answer_question(
+    ans = ask(
         "How many times bigger is the ferry levy than the regional grant for the harbour trust?",
-        hits(
-            f"The ferry levy raises £{levy} million a year for the harbour trust.",
-            f"A regional grant gives the harbour trust a further £{grant} million a year.",
-        ),
-        embedder=FakeEmbedder(),
+        f"The ferry levy raises £{levy} million a year for the harbour trust.",
+        f"A regional grant gives the harbour trust a further £{grant} million a year.",
     )
     assert ans.answer == want and ans.answer_type == "number"
 
 
 def test_a_stated_total_is_not_added_to_its_part() -> None:
-    ans = answer_question(
+    ans = ask(
         "What combined budget did the two harbour councils have?",
-        hits(
-            "The two harbour councils had a combined budget of £80 million last year.",
-            "The north harbour council's budget was £50 million last year.",
-        ),
-        embedder=FakeEmbedder(),
+        "The two harbour councils had a combined budget of £80 million last year.",
+        "The north harbour council's budget was £50 million last year.",
         threshold=0.0,
     )
     assert ans.answer != "£130 million"
 
 
 def test_a_computed_answer_abstains_when_its_passages_lack_the_question_s_name() -> None:
-    ans = answer_question(
+    ans = ask(
         "Counting both wardens and pilots, how many people does the Vorland harbour employ?",
-        hits("The Ruritan harbour employs 30 wardens and 12 pilots on the quay."),
-        embedder=FakeEmbedder(),
+        "The Ruritan harbour employs 30 wardens and 12 pilots on the quay.",
     )
     assert ans.abstained and any(m["text"] == "Vorland" for m in ans.missing)

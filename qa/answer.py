@@ -17,7 +17,15 @@ import numpy as np
 
 from pipeline.types import Answer, Hit
 from qa import scorer
-from qa.arithmetic import Computed, asks_combined, asks_elapsed, combined, elapsed
+from qa.arithmetic import (
+    Computed,
+    asks_combined,
+    asks_elapsed,
+    combined,
+    elapsed,
+    elapsed_between,
+    two_events,
+)
 from qa.bylines import authors_answer
 from qa.candidates import (
     TYPED,
@@ -93,7 +101,7 @@ def _computed_answer(
     question: str,
     hits: list[Hit],
     kind: str,
-    compute: Callable[[list[Candidate]], Computed | None],
+    compute: Callable[[Callable[[str], list[Candidate]]], Computed | None],
     *,
     embedder: Any,
     index: Any,
@@ -102,10 +110,28 @@ def _computed_answer(
     trace: list[Candidate] | None,
 ) -> Answer | None:
     """A figure computed from two the passages state (``qa.arithmetic``): ``compute`` reads
-    the ``kind`` candidates best first; None when it finds no two."""
+    the ``kind`` candidates best first, for the question or for a clause of it (one event
+    of two); None when it finds no two."""
     _, _, cands = candidates_for(question, hits, embedder=embedder, index=index, kind=kind)
     scores = _ranked(model, kind, cands)
-    got = compute(_best_first(cands))
+
+    def key(c: Candidate) -> tuple:
+        return c.sentence.hit.chunk.id, c.sentence.start, c.span
+
+    whole = {key(c): c.score for c in cands}
+
+    def ranked_for(asked: str) -> list[Candidate]:
+        """Best first for the question, or for a clause of it: the clause's score plus the
+        question's (the clause says which event, the question whose)."""
+        if asked == question:
+            return _best_first(cands)
+        _, _, own = candidates_for(asked, hits, embedder=embedder, index=index, kind=kind)
+        _ranked(model, kind, own)
+        for c in own:
+            c.score += whole.get(key(c), 0.0)
+        return _best_first(own)
+
+    got = compute(ranked_for)
     if got is None:
         return None
     if trace is not None:
@@ -136,14 +162,28 @@ def _computed_answer(
     )
 
 
+def _elapsed(question: str, unit: str, rank: Callable[[str], list[Candidate]]) -> Computed | None:
+    """The time between the two events the question names, each event's date ranked for
+    its own clause ("When <clause>?"); else the question's best date and its next."""
+    if events := two_events(question):
+        got = elapsed_between(unit, *(rank(f"When {e}?") for e in events))
+        if got is not None:
+            return got
+    return elapsed(question, unit, rank(question))
+
+
 def _arithmetic(question: str, hits: list[Hit], **kw: Any) -> Answer | None:
     """The answer of a question asking for a figure two stated ones give, if it is one."""
     if unit := asks_elapsed(question):
-        return _computed_answer(question, hits, "date", lambda r: elapsed(question, unit, r), **kw)
+        return _computed_answer(
+            question, hits, "date", lambda rank: _elapsed(question, unit, rank), **kw
+        )
     kind = question_type(question)
     if how := asks_combined(question, kind):
         for of in ("amount", "number") if how == "ratio" else (kind,):
-            got = _computed_answer(question, hits, of, lambda r, of=of: combined(how, of, r), **kw)
+            got = _computed_answer(
+                question, hits, of, lambda rank, of=of: combined(how, of, rank(question)), **kw
+            )
             if got is not None:
                 return got
     return None

@@ -29,7 +29,7 @@ _STATED_LENGTH = re.compile(
 )
 _SPAN_VERB = r"spans?|spanned"
 _TWO_EVENTS = re.compile(
-    rf"\bbetween\b.+\band\b|\b(?:after|before|later|earlier|passed|elapsed|separated?|apart|"
+    rf"\bbetween\b.+\band\b|\b(?:after|before|later|earlier|passed|elapsed|separate[sd]?|apart|"
     rf"{_SPAN_VERB})\b",
     re.I,
 )
@@ -86,6 +86,74 @@ def _between(a: tuple[int, int | None], b: tuple[int, int | None], unit: str) ->
         return _say(abs(a[0] - b[0]), "years")
     if unit in ("months", "auto") and a[1] and b[1] and a != b:
         return _say(abs((a[0] * 12 + a[1]) - (b[0] * 12 + b[1])), "months")
+    return None
+
+
+# The two events of a question on the time between them, each as a clause:
+# "between <A> and <B>", "<A> and <B>" after "separate"/"apart", "<cue> <A> did <B>"
+# ("after the vote did the ferry start"), "<cue> did|is <A> than <B>" ("earlier did the
+# plan start than the levy"). The first "and" ends A (a name rarely holds one); the last
+# auxiliary before B ends A (A's own verb comes first: "after the law was passed did …").
+_AUX = r"(?:did|does|do|was|were|is|are|had|has|have|will|would)"
+_EVENTS = (
+    re.compile(r"\bbetween\s+(?P<a>.+?)\s+and\s+(?P<b>.+)", re.I),
+    re.compile(
+        r"\b(?:separate[sd]?|apart|passed|elapsed|lay|lie)\s+(?:between\s+)?(?P<a>.+?)\s+and\s+"
+        r"(?P<b>.+)",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:earlier|later|before|after|sooner)\s+{_AUX}\s+(?P<a>.+?)\s+than\s+(?P<b>.+)", re.I
+    ),
+    re.compile(rf"\b(?:after|before)\s+(?P<a>.+)\s+{_AUX}\s+(?P<b>.+)", re.I),
+)
+_CLAUSE_END = re.compile(r"[?.!]+\s*$")
+
+
+def two_events(question: str) -> tuple[str, str] | None:
+    """The clauses naming the two events whose dates a time-between question needs, or
+    None when it does not name two (an event and a year it states, a span)."""
+    m = _ASKS.search(question)
+    if m is None:
+        return None
+    for pattern in _EVENTS:
+        e = pattern.search(m.group("rest"))
+        if e is None:
+            continue
+        a, b = (_CLAUSE_END.sub("", e.group(k)).strip(" ,") for k in ("a", "b"))
+        if a and b and not _YEAR.fullmatch(a) and not _YEAR.fullmatch(b):
+            return a, b
+    return None
+
+
+def _dated(ranked: Sequence[Candidate]) -> list[tuple[Candidate, tuple[int, int | None]]]:
+    """The ranker's dates that name one point in time, best first, in sentences that share
+    a word with what was asked."""
+    out = []
+    for c in ranked:
+        if c.features.get("sent_overlap", 0.0) <= 0.0:
+            continue
+        when = _when(span_text("date", c.sentence.text, c.span))
+        if when is not None:
+            out.append((c, when))
+    return out
+
+
+def elapsed_between(
+    unit: str, first: Sequence[Candidate], second: Sequence[Candidate]
+) -> Computed | None:
+    """The time between the best date of one event and the best of the other (each ranked
+    for its own clause), the pair with the lowest rank sum whose dates differ in ``unit``."""
+    a_dates, b_dates = _dated(first)[:SECOND_WITHIN], _dated(second)[:SECOND_WITHIN]
+    pairs = sorted(
+        ((i + j, i, j) for i in range(len(a_dates)) for j in range(len(b_dates))),
+    )
+    for _, i, j in pairs:
+        (a, when_a), (b, when_b) = a_dates[i], b_dates[j]
+        if a.sentence is b.sentence and a.span == b.span:
+            continue
+        if got := _between(when_a, when_b, unit):
+            return Computed(got, (a, b))
     return None
 
 

@@ -15,7 +15,7 @@ import pytest
 from index.testing import FakeEmbedder
 from pipeline.types import Answer
 from qa.answer import answer_question
-from qa.arithmetic import asks_combined, asks_elapsed
+from qa.arithmetic import asks_combined, asks_elapsed, two_events
 from qa.question import question_type
 from tests.test_answer_unit import hits
 
@@ -62,6 +62,54 @@ def test_the_years_between_two_stated_events_among_other_dates(seed: int) -> Non
     assert not ans.abstained
     assert ans.answer == (f"{abs(b - a)} years" if abs(b - a) != 1 else "1 year")
     assert {c.quote for c in ans.citations} == {founded, levy}
+
+
+@pytest.mark.parametrize(
+    ("question", "events"),
+    [
+        (
+            "How many years lay between the pier's opening and the ferry levy's start?",
+            ("the pier's opening", "the ferry levy's start"),
+        ),
+        (
+            "How many months after the harbour vote was held did the ferry start?",
+            ("the harbour vote was held", "the ferry start"),
+        ),
+        (
+            "How many years earlier did the levy begin than the trust's second plan?",
+            ("the levy begin", "the trust's second plan"),
+        ),
+        (
+            "How much time separates the vote and the first sailing?",
+            ("the vote", "the first sailing"),
+        ),
+        ("How many years after 2010 did the harbour trust start its ferry levy?", None),
+        ("How many years does the harbour plan span?", None),
+    ],
+)
+def test_the_two_events_a_question_names(question: str, events: tuple | None) -> None:
+    assert two_events(question) == events
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_each_event_s_date_is_read_for_its_own_clause(seed: int) -> None:
+    """The passage the whole question resembles most holds a third date; each event's own
+    clause finds its year."""
+    rng = random.Random(seed)
+    a, b, other = rng.sample(range(1960, 2030), 3)
+    passages = [
+        f"The harbour trust opened its pier in {a} on the north quay.",
+        f"The harbour trust started the ferry levy in {b} for the south quay.",
+        f"The harbour trust of the north and south quay held a pier and ferry levy review in "
+        f"{other}.",
+    ]
+    rng.shuffle(passages)
+    ans = ask(
+        "How many years passed between the harbour trust opening its pier and the harbour "
+        "trust starting the ferry levy?",
+        *passages,
+    )
+    assert ans.answer == (f"{abs(b - a)} years" if abs(b - a) != 1 else "1 year")
 
 
 def test_two_dates_of_one_sentence_and_a_year_the_question_states() -> None:

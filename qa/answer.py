@@ -134,6 +134,9 @@ def _computed_answer(
     got = compute(ranked_for)
     if got is None:
         return None
+    # cited first: the operand the whole question ranks higher (its best-supported passage)
+    operands = sorted(got.operands, key=lambda c: -whole.get(key(c), float("-inf")))
+    got = replace(got, operands=tuple(operands))
     if trace is not None:
         trace.extend(cands)
     choice = model.choice_features(scores, kind)

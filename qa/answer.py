@@ -9,6 +9,7 @@ and a cut-off learned on a generated pool (``bench/train_answers.py``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -38,7 +39,7 @@ from qa.candidates import (
     typed_candidates,
 )
 from qa.citations import citations
-from qa.corpus import idf
+from qa.corpus import idf, section_size
 from qa.features import lacking, sentence_features, span_features
 from qa.question import question_type
 
@@ -192,6 +193,33 @@ def _arithmetic(question: str, hits: list[Hit], **kw: Any) -> Answer | None:
     return None
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.lower())
+
+
+def _printed_in_full(ranked: list[Candidate], index: Any) -> Candidate:
+    """The best candidate, or its twin (the same span in a sentence printed twice with the
+    same words) in a longer section.
+
+    Why: a case's overview repeats sentences of its body word for word; the body is where
+    the fact stands with its context, and where a reader checking the page looks."""
+    best = ranked[0]
+    words, span = (
+        _words(best.sentence.text),
+        _words(best.sentence.text[best.span[0] : best.span[1]]),
+    )
+    twins = [
+        c
+        for c in ranked[1:]
+        if c.sentence.hit.chunk.id != best.sentence.hit.chunk.id
+        and _words(c.sentence.text) == words
+        and _words(c.sentence.text[c.span[0] : c.span[1]]) == span
+    ]
+    if not twins:
+        return best
+    return max([best, *twins], key=lambda c: section_size(index, c.sentence.hit.chunk))
+
+
 def answer_first(hits: Sequence[Hit], source: Hit) -> list[Hit]:
     """The passage the answer was read from first, the others in retrieval order.
 
@@ -253,7 +281,7 @@ def answer_question(
     if not cands:
         missing = [{"what": "span", "text": kind}]
         return Answer(question, "", True, [], hits, answer_type=kind, missing=missing)
-    best = ranked[0]
+    best = _printed_in_full(ranked, index)
     choice = model.choice_features(scores, kind)
     p = model.p_right({**best.features, **choice})
     if kind in TYPED:

@@ -113,3 +113,16 @@ def part_text(index: Any, doc_sha256: str, part: str) -> str:
         return {k: " ".join(v) for k, v in texts.items()}
 
     return memo(index, "part_text", build).get((doc_sha256, part), "")
+
+
+def section_size(index: Any, chunk: Any) -> int:
+    """Characters of the section a chunk belongs to (every chunk of it); 0 without an index."""
+
+    def build() -> dict[tuple[str, str, str], int]:
+        size: dict[tuple[str, str, str], int] = {}
+        for c in index.chunks() if index is not None else []:
+            key = (c.doc_sha256, c.part, c.section)
+            size[key] = size.get(key, 0) + len(c.text)
+        return size
+
+    return memo(index, "section_size", build).get((chunk.doc_sha256, chunk.part, chunk.section), 0)

@@ -24,8 +24,10 @@ def counted(question: str) -> str:
     m = re.search(r"\b(?:how many|number of) ((?:[\w'-]+ ?){1,4})", question.lower())
     words: list[str] = []
     for w in m.group(1).split() if m else []:
-        if w in STOP or w in _AUX or w.endswith("ly"):
+        if w in STOP or w in _AUX:
             break
+        if w.endswith("ly"):
+            continue  # an adverb ("newly built") or a noun ("assembly members"): not the head
         words.append(w)
         if w.endswith("s") or w in _PLURALS:
             break  # a count is of a plural noun ("members", "schools")

@@ -40,7 +40,7 @@ import numpy as np
 
 from pipeline.types import Chunk
 
-LEXICAL_VERSION = 6  # bump when tokenisation/stemming/levels change: invalidates cached indexes
+LEXICAL_VERSION = 7  # bump when tokenisation/stemming/levels change: invalidates cached indexes
 TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
 _IDS_FILE = "chunk_ids.json"
 # bm25s.stopwords.STOPWORDS_EN, copied so the query path need not import bm25s.
@@ -151,11 +151,17 @@ def part_labels(sha256: str, outline: Any) -> dict[tuple[str, str], str]:
     return out
 
 
+# A row of a table as the reader writes it: cells between bars, or "row — column: cell".
+_TABLE_LINE = re.compile(r"^(?:[^|\n]*\|){2,}[^|\n]*$|^[^\n]{2,80} — [^\n]{1,40}: ", re.M)
+
+
 def lexical_text(chunk: Chunk, labels: PartLabels | None = None) -> str:
     """What BM25 indexes for a chunk: its part's label, its part title and section path, then
-    its text (``Chunk.embed_text`` under the label)."""
+    its text (``Chunk.embed_text`` under the label); a chunk of table rows is also indexed
+    under the word "table", which is how people point at it ("the table of cases")."""
     label = (labels or {}).get((chunk.doc_sha256, chunk.part))
-    return f"{label}\n{chunk.embed_text}" if label else chunk.embed_text
+    text = f"{label}\n{chunk.embed_text}" if label else chunk.embed_text
+    return f"table\n{text}" if len(_TABLE_LINE.findall(chunk.text)) >= 2 else text
 
 
 def main_page(chunk: Chunk) -> int:

@@ -224,3 +224,28 @@ def test_a_case_is_found_by_the_place_its_tag_names(tmp_path: Path) -> None:
         index.add_document({"sha256": sha_, "title": "Funds"}, chunks, emb)
         assert index.part_labels_for(chunks) == {}
         assert search(index, "Westmere", 5, embedder=None, mode="bm25") == []
+
+
+@pytest.mark.parametrize("bars", [True, False])
+def test_a_chunk_of_table_rows_is_found_by_the_word_table(bars: bool) -> None:
+    """People point at a table by its kind ("in the table of funds"); its rows never say
+    so, while a passage of prose about the same funds does not answer."""
+    s = sha("table")
+    rows = [("Harbour Fund", "2011 - now", "City"), ("Lakes Fund", "2015 - 2020", "Region")]
+    if bars:
+        table = "\n".join(" | ".join(r) for r in [("Fund", "Time frame", "Level"), *rows])
+    else:
+        table = "\n".join(f"{r[0]} — Time frame: {r[1]}\n{r[0]} — Level: {r[2]}" for r in rows)
+    chunks = [
+        make_chunk(table, s, case=None, part_kind="front"),
+        make_chunk(
+            "The Harbour Fund and the Lakes Fund were chosen for their time frame.",
+            s,
+            case=None,
+            part_kind="front",
+        ),
+    ]
+    ids = [c.id for c in chunks]
+    query = "Which time frame does the table of funds give for the Harbour Fund?"
+    scores = LexicalIndex.build_from_chunks(ids, chunks).field_scores(query)["chunk"]
+    assert scores[0] > scores[1]

@@ -158,7 +158,7 @@ _TABLE_LINE = re.compile(r"^(?:[^|\n]*\|){2,}[^|\n]*$|^[^\n]{2,80} — [^\n]{1,4
 def lexical_text(chunk: Chunk, labels: PartLabels | None = None) -> str:
     """What BM25 indexes for a chunk: its part's label, its part title and section path, then
     its text (``Chunk.embed_text`` under the label); a chunk of table rows is also indexed
-    under the word "table", which is how people point at it ("the table of cases")."""
+    under the word "table", the kind by which people point at it ("as the table shows")."""
     label = (labels or {}).get((chunk.doc_sha256, chunk.part))
     text = f"{label}\n{chunk.embed_text}" if label else chunk.embed_text
     return f"table\n{text}" if len(_TABLE_LINE.findall(chunk.text)) >= 2 else text

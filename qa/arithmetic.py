@@ -91,8 +91,8 @@ def _between(a: tuple[int, int | None], b: tuple[int, int | None], unit: str) ->
 
 # The two events of a question on the time between them, each as a clause:
 # "between <A> and <B>", "<A> and <B>" after "separate"/"apart", "<cue> <A> did <B>"
-# ("after the vote did the ferry start"), "<cue> did|is <A> than <B>" ("earlier did the
-# plan start than the levy"). The first "and" ends A (a name rarely holds one); the last
+# ("after the vote did the ferry start"), "<cue> did|is <A> than <B>" ("sooner did the
+# quay open than the levy"). The first "and" ends A (a name rarely holds one); the last
 # auxiliary before B ends A (A's own verb comes first: "after the law was passed did …").
 _AUX = r"(?:did|does|do|was|were|is|are|had|has|have|will|would)"
 _EVENTS = (

@@ -76,8 +76,8 @@ def test_the_years_between_two_stated_events_among_other_dates(seed: int) -> Non
             ("the harbour vote was held", "the ferry start"),
         ),
         (
-            "How many years earlier did the levy begin than the trust's second plan?",
-            ("the levy begin", "the trust's second plan"),
+            "How many years sooner did the levy come in than the trust's pier tax?",
+            ("the levy come in", "the trust's pier tax"),
         ),
         (
             "How much time separates the vote and the first sailing?",
@@ -105,7 +105,7 @@ def test_each_event_s_date_is_read_for_its_own_clause(seed: int) -> None:
     ]
     rng.shuffle(passages)
     ans = ask(
-        "How many years passed between the harbour trust opening its pier and the harbour "
+        "How many years lay between the harbour trust opening its pier and the harbour "
         "trust starting the ferry levy?",
         *passages,
     )

@@ -246,6 +246,6 @@ def test_a_chunk_of_table_rows_is_found_by_the_word_table(bars: bool) -> None:
         ),
     ]
     ids = [c.id for c in chunks]
-    query = "Which time frame does the table of funds give for the Harbour Fund?"
+    query = "In the table of funds, the Harbour Fund's time frame?"
     scores = LexicalIndex.build_from_chunks(ids, chunks).field_scores(query)["chunk"]
     assert scores[0] > scores[1]

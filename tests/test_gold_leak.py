@@ -52,6 +52,8 @@ HIDDEN = (
     "heldout-d-qa.jsonl",
     "heldout-e-qa.jsonl",
     "heldout-f-qa.jsonl",
+    "heldout-j-qa.jsonl",
+    "heldout-i-qa.jsonl",
 )  # measured in aggregate only
 PACKAGES = ("casebook", "sources", "pipeline", "index", "qa", "eval", "bench", "tests")
 DATA = {".json", ".jsonl", ".txt", ".csv", ".tsv", ".yaml", ".yml", ".toml"}

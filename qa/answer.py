@@ -198,8 +198,8 @@ def _words(text: str) -> list[str]:
 
 
 def _printed_in_full(ranked: list[Candidate], index: Any) -> Candidate:
-    """The best candidate, or its twin (the same span in a sentence printed twice with the
-    same words) in a longer section.
+    """The best candidate, or its twin (the same span in a sentence the same document prints
+    twice with the same words) in a longer section.
 
     Why: a case's overview repeats sentences of its body word for word; the body is where
     the fact stands with its context, and where a reader checking the page looks."""
@@ -212,6 +212,7 @@ def _printed_in_full(ranked: list[Candidate], index: Any) -> Candidate:
         c
         for c in ranked[1:]
         if c.sentence.hit.chunk.id != best.sentence.hit.chunk.id
+        and c.sentence.hit.chunk.doc_sha256 == best.sentence.hit.chunk.doc_sha256
         and _words(c.sentence.text) == words
         and _words(c.sentence.text[c.span[0] : c.span[1]]) == span
     ]

@@ -159,8 +159,14 @@ def _name_present(word: str, raw: str, hay: str) -> bool:
     if word.isupper():
         return _acronym_in(word, raw)
     low = word.lower()
+    # "the three R's" is the question's "three Rs": an apostrophe before a plural s is no letter
+    bare = re.sub(r"(?<=\w)['’](?=s\b)", "", hay)
     return bool(
-        any(re.search(rf"\b{re.escape(form)}", hay) for form in (low, _place_of(low)))
+        any(
+            re.search(rf"\b{re.escape(form)}", h)
+            for form in (low, _place_of(low))
+            for h in (hay, bare)
+        )
         or _misspelt_in(low, hay)
     )
 

@@ -106,6 +106,15 @@ def test_a_figure_or_year_the_question_states_must_be_in_the_sentence():
     assert other["figures_missing"] == 1.0 and other["other_year"] == 1.0
 
 
+@pytest.mark.parametrize("printed", ["the three P's", "the three P’s", "the three Ps"])
+def test_a_plural_written_with_an_apostrophe_is_the_question_s_name(printed: str) -> None:
+    f = features_of(
+        "When did the trust adopt the three Ps of harbour care?",
+        f"The trust adopted {printed} of harbour care in 2011.",
+    )["2011"]
+    assert f["names_missing"] == 0.0 and f["names_unknown"] == 0.0
+
+
 def test_a_name_the_index_knows_but_the_passage_lacks_counts_as_missing():
     corpus = Stats(["The Quay Fund paid for boats.", "The harbour trust has 14 wardens."])
     f = features_of(

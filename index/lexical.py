@@ -40,7 +40,7 @@ import numpy as np
 
 from pipeline.types import Chunk
 
-LEXICAL_VERSION = 7  # bump when tokenisation/stemming/levels change: invalidates cached indexes
+LEXICAL_VERSION = 8  # bump when tokenisation/stemming/levels change: invalidates cached indexes
 TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
 _IDS_FILE = "chunk_ids.json"
 # bm25s.stopwords.STOPWORDS_EN, copied so the query path need not import bm25s.
@@ -151,8 +151,20 @@ def part_labels(sha256: str, outline: Any) -> dict[tuple[str, str], str]:
     return out
 
 
-# A row of a table as the reader writes it: cells between bars, or "row — column: cell".
-_TABLE_LINE = re.compile(r"^(?:[^|\n]*\|){2,}[^|\n]*$|^[^\n]{2,80} — [^\n]{1,40}: ", re.M)
+# A table as the reader writes it: rows of cells between bars, or "row — column: cell"
+# lines (pipeline/tables.py), the same row named on two lines or more.
+_FIELD_LINE = re.compile(r"^(.{2,80}?) — [^:\n]{1,40}: ", re.M)
+
+
+def is_table(text: str) -> bool:
+    """Whether a chunk's text is table rows: two lines with cell bars, or one row's cells
+    on two lines ("Fund A — Time frame: 2015" and "Fund A — Level: City")."""
+    if sum(" | " in line for line in text.splitlines()) >= 2:
+        return True
+    rows: dict[str, int] = {}
+    for m in _FIELD_LINE.finditer(text):
+        rows[m.group(1)] = rows.get(m.group(1), 0) + 1
+    return any(n >= 2 for n in rows.values())
 
 
 def lexical_text(chunk: Chunk, labels: PartLabels | None = None) -> str:
@@ -161,7 +173,7 @@ def lexical_text(chunk: Chunk, labels: PartLabels | None = None) -> str:
     under the word "table", the kind by which people point at it ("as the table shows")."""
     label = (labels or {}).get((chunk.doc_sha256, chunk.part))
     text = f"{label}\n{chunk.embed_text}" if label else chunk.embed_text
-    return f"table\n{text}" if len(_TABLE_LINE.findall(chunk.text)) >= 2 else text
+    return f"table\n{text}" if is_table(chunk.text) else text
 
 
 def main_page(chunk: Chunk) -> int:

@@ -136,7 +136,11 @@ def _computed_answer(
     if got is None:
         return None
     # cited first: the operand the whole question ranks higher (its best-supported passage)
-    operands = sorted(got.operands, key=lambda c: -whole.get(key(c), float("-inf")))
+    # each operand as the whole question scored it (its confidence and grounding are the
+    # question's, not its clause's)
+    as_asked = {key(c): c for c in cands}
+    operands = [as_asked.get(key(c), c) for c in got.operands]
+    operands.sort(key=lambda c: -whole.get(key(c), float("-inf")))
     got = replace(got, operands=tuple(operands))
     if trace is not None:
         trace.extend(cands)
@@ -282,7 +286,8 @@ def answer_question(
     if not cands:
         missing = [{"what": "span", "text": kind}]
         return Answer(question, "", True, [], hits, answer_type=kind, missing=missing)
-    best = _printed_in_full(ranked, index)
+    best = ranked[0]
+    cited = _printed_in_full(ranked, index)  # the same span, maybe where printed in full
     choice = model.choice_features(scores, kind)
     p = model.p_right({**best.features, **choice})
     if kind in TYPED:
@@ -292,13 +297,16 @@ def answer_question(
     else:
         text = best.sentence.text
     abstain = not text or p < cut
-    cites = citations([best.sentence] + [s for s in ranked_sents[:3] if s is not best.sentence])
+    first = (best.sentence, cited.sentence)
+    cites = citations(
+        [cited.sentence] + [s for s in ranked_sents[:3] if all(s is not f for f in first)]
+    )
     return Answer(
         question=question,
         answer="" if abstain else text,
         abstained=abstain,
         citations=[] if abstain else cites,
-        hits=hits if abstain else answer_first(hits, best.sentence.hit),
+        hits=hits if abstain else answer_first(hits, cited.sentence.hit),
         answer_type=kind,
         confidence=p,
         support=choice["share"],

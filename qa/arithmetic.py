@@ -29,7 +29,8 @@ _STATED_LENGTH = re.compile(
 )
 _SPAN_VERB = r"spans?|spanned"
 _TWO_EVENTS = re.compile(
-    rf"\bbetween\b.+\band\b|\b(?:after|before|later|earlier|passed|elapsed|separate[sd]?|apart|"
+    rf"\bbetween\b.+\band\b|\b(?:after|before|later|earlier|sooner|passed|elapsed|separate[sd]?|"
+    rf"apart|"
     rf"{_SPAN_VERB})\b",
     re.I,
 )
@@ -89,41 +90,67 @@ def _between(a: tuple[int, int | None], b: tuple[int, int | None], unit: str) ->
     return None
 
 
-# The two events of a question on the time between them, each as a clause:
-# "between <A> and <B>", "<A> and <B>" after "separate"/"apart", "<cue> <A> did <B>"
-# ("after the vote did the ferry start"), "<cue> did|is <A> than <B>" ("sooner did the
-# quay open than the levy"). The first "and" ends A (a name rarely holds one); the last
-# auxiliary before B ends A (A's own verb comes first: "after the law was passed did …").
-_AUX = r"(?:did|does|do|was|were|is|are|had|has|have|will|would)"
-_EVENTS = (
-    re.compile(r"\bbetween\s+(?P<a>.+?)\s+and\s+(?P<b>.+)", re.I),
-    re.compile(
-        r"\b(?:separate[sd]?|apart|passed|elapsed|lay|lie)\s+(?:between\s+)?(?P<a>.+?)\s+and\s+"
-        r"(?P<b>.+)",
-        re.I,
-    ),
-    re.compile(
-        rf"\b(?:earlier|later|before|after|sooner)\s+{_AUX}\s+(?P<a>.+?)\s+than\s+(?P<b>.+)", re.I
-    ),
-    re.compile(rf"\b(?:after|before)\s+(?P<a>.+)\s+{_AUX}\s+(?P<b>.+)", re.I),
+# The two events of a question on the time between them, read right after its cue ("how
+# many years …"): "[passed|lay|separate] between <A> and <B>", "separate <A> and <B>",
+# "apart were <A> and <B>", "<earlier|later|sooner|before|after> did|is <A> than <B>", and
+# "[passed] <after|before> <A> did <B>" (A's own verb comes first: "after the law was
+# passed did …"; a was/is/had there only when nothing else splits and B has a subject).
+_LEAD = r"^\s*(?:(?:have|had|has)\s+)?(?:(?:passed|elapsed|lay|lie|lies)\s+)?"
+_BETWEEN = re.compile(rf"{_LEAD}(?:separate[sd]?\s+)?between\s+(?P<pair>.+)$", re.I)
+_SEPARATE = re.compile(r"^\s*(?:separate[sd]?|apart\s+(?:were|are|was|is))\s+(?P<pair>.+)$", re.I)
+_THAN = re.compile(
+    r"^\s*(?:earlier|later|sooner|before|after)\s+(?:did|does|do|was|were|is|are|had|has|have|"
+    r"will|would)\s+(?P<a>.+?)\s+than\s+(?P<b>.+)$",
+    re.I,
 )
-_CLAUSE_END = re.compile(r"[?.!]+\s*$")
+_CUE_FIRST = rf"{_LEAD}(?:after|before)\s+(?P<a>.+)\s+"
+_THEN = (
+    re.compile(rf"{_CUE_FIRST}(?:did|does|do|will|would)\s+(?P<b>.+)$", re.I),
+    re.compile(rf"{_CUE_FIRST}(?:was|were|is|are|had|has|have)\s+(?P<b>\S+\s+\S.*)$", re.I),
+)
+_CLAUSE_END = re.compile(r"\s*(?:[?.!]+|,.*)\s*$")
+_CONTENT = re.compile(r"[A-Za-z0-9]{3,}")
+_PRONOUNS = frozenset(("it", "its", "they", "them", "this", "that", "these", "those"))
+
+
+def _split_pair(text: str) -> tuple[str, str] | None:
+    """ "<A> and <B>" at the first "and" that starts a new phrase (not "Jobs and Skills")."""
+    for m in re.finditer(r"\s+and\s+(?=(\S+))", text):
+        if not m.group(1)[:1].isupper():
+            return text[: m.start()], text[m.end() :]
+    return None
+
+
+def _event(text: str) -> str | None:
+    """A clause cleaned of the question's end; None when it names nothing on its own."""
+    text = _CLAUSE_END.sub("", text).strip(" ,")
+    words = [w.lower() for w in _CONTENT.findall(text)]
+    if not words or all(w in _PRONOUNS for w in words) or _YEAR.fullmatch(text):
+        return None
+    return text
 
 
 def two_events(question: str) -> tuple[str, str] | None:
     """The clauses naming the two events whose dates a time-between question needs, or
-    None when it does not name two (an event and a year it states, a span)."""
+    None when it does not name two (an event and a year it states, a span, one event)."""
     m = _ASKS.search(question)
     if m is None:
         return None
-    for pattern in _EVENTS:
-        e = pattern.search(m.group("rest"))
-        if e is None:
-            continue
-        a, b = (_CLAUSE_END.sub("", e.group(k)).strip(" ,") for k in ("a", "b"))
-        if a and b and not _YEAR.fullmatch(a) and not _YEAR.fullmatch(b):
-            return a, b
-    return None
+    rest = m.group("rest")
+    pair = None
+    if got := (_BETWEEN.match(rest) or _SEPARATE.match(rest)):
+        pair = _split_pair(got.group("pair"))
+    elif got := _THAN.match(rest):
+        pair = got.group("a"), got.group("b")
+    else:
+        for pattern in _THEN:
+            if got := pattern.match(rest):
+                pair = got.group("a"), got.group("b")
+                break
+    if pair is None:
+        return None
+    a, b = _event(pair[0]), _event(pair[1])
+    return (a, b) if a and b else None
 
 
 def _dated(ranked: Sequence[Candidate]) -> list[tuple[Candidate, tuple[int, int | None]]]:
@@ -139,6 +166,15 @@ def _dated(ranked: Sequence[Candidate]) -> list[tuple[Candidate, tuple[int, int 
     return out
 
 
+def _same(a: Candidate, b: Candidate) -> bool:
+    """The same span of the same sentence (read twice, for each event's clause)."""
+    return (a.sentence.hit.chunk.id, a.sentence.start, a.span) == (
+        b.sentence.hit.chunk.id,
+        b.sentence.start,
+        b.span,
+    )
+
+
 def elapsed_between(
     unit: str, first: Sequence[Candidate], second: Sequence[Candidate]
 ) -> Computed | None:
@@ -150,7 +186,7 @@ def elapsed_between(
     )
     for _, i, j in pairs:
         (a, when_a), (b, when_b) = a_dates[i], b_dates[j]
-        if a.sentence is b.sentence and a.span == b.span:
+        if _same(a, b):
             continue
         if got := _between(when_a, when_b, unit):
             return Computed(got, (a, b))

@@ -120,7 +120,7 @@ def section_size(index: Any, chunk: Any) -> int:
 
     def build() -> dict[tuple[str, str, str], int]:
         size: dict[tuple[str, str, str], int] = {}
-        for c in index.chunks() if index is not None else []:
+        for c in index.chunks() if hasattr(index, "chunks") else []:
             key = (c.doc_sha256, c.part, c.section)
             size[key] = size.get(key, 0) + len(c.text)
         return size

@@ -20,17 +20,29 @@ _PLURALS = frozenset(("people", "women", "men", "children", "staff", "personnel"
 
 def counted(question: str) -> str:
     """The words a "how many" (or "the number of") question counts, as asked ("local
-    service points")."""
-    m = re.search(r"\b(?:how many|number of) ((?:[\w'-]+ ?){1,4})", question.lower())
+    service points").
+
+    A word in -ly is part of a name when capitalised ("Assembly members"); before the noun,
+    a lower-case one is left out ("newly built homes"), and the phrase must then end in a
+    plural ("how many currently operate" counts nothing said); after it, it ends it
+    ("nurses currently staff")."""
+    m = re.search(r"\b(?:how many|number of) ((?:[\w'-]+ ?){1,4})", question, re.I)
     words: list[str] = []
-    for w in m.group(1).split() if m else []:
+    skipped = False
+    for raw in m.group(1).split() if m else []:
+        w = raw.lower()
         if w in STOP or w in _AUX:
             break
-        if w.endswith("ly"):
-            continue  # an adverb ("newly built") or a noun ("assembly members"): not the head
+        if w.endswith("ly") and not raw[:1].isupper():
+            if words:
+                break
+            skipped = True
+            continue
         words.append(w)
         if w.endswith("s") or w in _PLURALS:
             break  # a count is of a plural noun ("members", "schools")
+    if skipped and not (words and (words[-1].endswith("s") or words[-1] in _PLURALS)):
+        return ""
     return " ".join(words)
 
 

@@ -56,8 +56,9 @@ def test_what_a_question_counts_and_what_a_figure_counts():
     assert counted("How many nurses currently staff the ward?") == "nurses"
     assert counted("How many newly built piers opened?") == "built piers"
     assert counted("How many Quay Assembly delegates sit on the harbour board?") == (
-        "quay delegates"
+        "quay assembly delegates"
     )
+    assert counted("How many currently operate on the quay?") == ""  # no noun said
     text = "The trust has 14 wardens, chosen by lot."
     assert _noun_after(text, text.index("14") + 2) == "wardens"
 

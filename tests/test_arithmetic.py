@@ -85,10 +85,29 @@ def test_the_years_between_two_stated_events_among_other_dates(seed: int) -> Non
         ),
         ("How many years after 2010 did the harbour trust start its ferry levy?", None),
         ("How many years does the harbour plan span?", None),
+        # one event (the other is its start), or "between" inside a name: no split
+        ("How many years passed before the ferry levy was repealed?", None),
+        ("How long did the pier partnership between the trust and the town last?", None),
+        ("How many years did the ferry scheme run before it was reviewed?", None),
+        (
+            "How many years after the vote did the trust have its first audit?",
+            ("the vote", "the trust have its first audit"),
+        ),
+        (
+            "How many years lay between the opening of the Ferry and Quay Board and its audit?",
+            ("the opening of the Ferry and Quay Board", "its audit"),
+        ),
+        (
+            "How many years after the vote was the levy raised, and by whom?",
+            ("the vote", "the levy raised"),
+        ),
+        ("How many years apart were the vote and the audit?", ("the vote", "the audit")),
     ],
 )
 def test_the_two_events_a_question_names(question: str, events: tuple | None) -> None:
     assert two_events(question) == events
+    if events:
+        assert asks_elapsed(question)  # the answer path reaches it
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -86,7 +86,7 @@ def test_the_years_between_two_stated_events_among_other_dates(seed: int) -> Non
         ("How many years after 2010 did the harbour trust start its ferry levy?", None),
         ("How many years does the harbour plan span?", None),
         # one event (the other is its start), or "between" inside a name: no split
-        ("How many years passed before the ferry levy was repealed?", None),
+        ("How many years had passed before the ferry levy was repealed?", None),
         ("How long did the pier partnership between the trust and the town last?", None),
         ("How many years did the ferry scheme run before it was reviewed?", None),
         (

@@ -92,7 +92,8 @@ def _between(a: tuple[int, int | None], b: tuple[int, int | None], unit: str) ->
 
 # The two events of a question on the time between them, read right after its cue (how
 # many years, months, how long): "[separate|lay|passed] between <A> and <B>",
-# "separate <A> and <B>", "apart were <A> and <B>", "<earlier|later|sooner|before|after> did|is <A> than <B>", and
+# "separate <A> and <B>", "apart were <A> and <B>",
+# "<earlier|later|sooner|before|after> did|is <A> than <B>", and
 # "[passed] <after|before> <A> did <B>" (A's own verb comes first: "after the law was
 # passed did …"; a was/is/had there only when nothing else splits and B has a subject).
 _LEAD = r"^\s*(?:(?:have|had|has)\s+)?(?:(?:passed|elapsed|lay|lie|lies)\s+)?"

@@ -45,6 +45,7 @@ SETS = {
     "heldout-f": ROOT / "eval" / "gold" / "heldout-f-qa.jsonl",
     "studied-g": ROOT / "eval" / "gold" / "studied-g-qa.jsonl",
     "studied-h": ROOT / "eval" / "gold" / "studied-h-qa.jsonl",
+    "heldout-j": ROOT / "eval" / "gold" / "heldout-j-qa.jsonl",
 }
 CASEBOOK = ROOT / "sources" / "casebooks" / "moin-casebook-2024.pdf"
 

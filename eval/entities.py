@@ -118,6 +118,7 @@ def score_entities(
             by_part[p].append(e)
     result: dict[str, Any] = {"amounts": {}, "targets": {}, "actors": {}, "misses": {}}
     totals = {k: [0, 0, 0, 0] for k in ("amounts", "targets", "actors")}
+    typed_total = 0  # recalled gold actors whose type (person, organisation, ...) agrees
     for part, g in gold.items():
         ents = by_part.get(part, [])
         misses: list[str] = []
@@ -155,11 +156,13 @@ def score_entities(
         # actors
         pred_mentions: dict[str, str] = {}
         names: set[str] = set()
+        kinds: dict[str, str] = {}
         for e in ents:
             if e.type == "actor":
                 pred_mentions.setdefault(norm(e.text), e.attrs["name"])
                 names.add(e.attrs["name"])
-        rec = 0
+                kinds.setdefault(e.attrs["name"], e.attrs.get("actor_type", ""))
+        rec = typed = 0
         matched_names: set[str] = set()
         for ga in g.get("actors", []):
             hit: set[str] = set()
@@ -167,16 +170,23 @@ def score_entities(
                 hit |= _mention_match(gm, pred_mentions)
             if len(hit) == 1:
                 rec += 1
+                typed += kinds.get(next(iter(hit))) == ga.get("type")
             else:
                 why = "not found" if not hit else f"split: {sorted(hit)}"
                 misses.append(f"actor: {ga['name']} ({why})")
             matched_names |= hit
         n_gold = len(g.get("actors", []))
         result["actors"][part] = _pr(rec, n_gold, len(matched_names & names), len(names))
+        result["actors"][part]["typed"] = typed
+        result["actors"][part]["type_accuracy"] = typed / rec if rec else None
         _add(totals["actors"], rec, n_gold, len(matched_names & names), len(names))
+        typed_total += typed
         result["misses"][part] = misses
     for k, (a, b, c, d) in totals.items():
         result[k]["all"] = _pr(a, b, c, d)
+    rec_all = result["actors"]["all"]["recalled"]
+    result["actors"]["all"]["typed"] = typed_total
+    result["actors"]["all"]["type_accuracy"] = typed_total / rec_all if rec_all else None
     return result
 
 

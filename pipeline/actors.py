@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from pipeline.given_names import is_given_name
 from pipeline.lexicons import load
 from pipeline.quantities import _overlaps, doc_text
 from pipeline.targets import _MONTHS
@@ -119,6 +120,9 @@ class _Mention:
     listed: bool = False  # coordinated with other names: "Alpha Grid and Beta's Delta Hub"
     acts: bool = False  # the subject or agent of a clause, or the owner of something
     support: bool = False  # read in a heading: helps name an actor, is not reported
+    # (hint, label) before a known given name made it a person: restored if the document
+    # names a place with one of its words (``pipeline.entities``)
+    given: tuple[str, str | None] | None = None
 
 
 def _verb_or_preposition_starts(doc: Any) -> frozenset[int]:
@@ -662,6 +666,11 @@ class _ActorFinder:
                 and pre.group(1).lower() in _TITLE_WORDS
             ):
                 m.hint, m.label = "person", "PERSON"  # "First Minister Ada Ruiz"
+        chunk_places = {_fold(e.text) for e in ents if e.label_ in {"GPE", "LOC"}}
+        for m in chosen:
+            if given_name_person(m, self.common, chunk_places):
+                m.given = (m.hint, m.label)
+                m.hint, m.label = "person", "PERSON"  # "... by Ada Obi in X", read as ORG
         for m in chosen:
             words = m.text.split()
             if (
@@ -937,3 +946,47 @@ def _person_or_else(
     if any(_fold(w) in places for w in words):
         return None  # "Smart Lagos": a slogan on a place name, not a person
     return "person"
+
+
+# a word of a person's name: capitalised, then lower case ("O'Neill", "Smith-Jones",
+# "McAdam"); a middle initial ("J.") is allowed in a name of three words
+_NAME_WORD_RE = re.compile(r"[A-Z](?:[a-z\u00df-\u00ff]+|[a-z]?[A-Z][a-z\u00df-\u00ff]+)"
+                           r"(?:[-'’][A-Z]?[a-z\u00df-\u00ff]+)*")  # fmt: skip
+_INITIAL_RE = re.compile(r"[A-Z]\.")
+
+
+def given_name_person(
+    m: _Mention, common: Callable[[str], bool], places: set[str] | frozenset[str]
+) -> bool:
+    """True when a name the model called ORG (or left untyped) is a person's: two or three
+    capitalised words, the first a known given name (``pipeline.given_names``), and nothing
+    marking a body: no organisation or programme head or suffix ("Bank", "Ltd"), no title or
+    role word, no place, no word the document writes in lower case, no digit or "&", no
+    article before it ("the Ada Obi" is a body named after someone)."""
+    if m.source not in {"spacy", "title"} or m.named_post:
+        return False  # a body by a noun of kind after it, or by its place in a byline
+    if not (m.label == "ORG" or (m.hint == "name" and m.label is None)):
+        return False
+    if m.definite or m.indefinite or m.quantified or m.title_colon:
+        return False
+    words = m.text.split()
+    if not 2 <= len(words) <= 3 or any(ch.isdigit() or ch == "&" for ch in m.text):
+        return False
+    for k, w in enumerate(words):
+        if k not in (0, len(words) - 1) and _INITIAL_RE.fullmatch(w):
+            continue
+        low = w.lower()
+        if (
+            not _NAME_WORD_RE.fullmatch(w)
+            or common(w)
+            or low in _ORG_SUFFIX
+            or low in _PROGRAMME_HEADS
+            or low in _ROLE_WORDS
+            or low in _NON_ACTOR_HEADS
+            or low in _MONTH_WORDS
+            or _fold(w) in places
+        ):
+            return False
+    if _fold(m.text) in places or _type_from_head(words, plural=True) is not None:
+        return False
+    return is_given_name(words[0])

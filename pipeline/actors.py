@@ -950,8 +950,6 @@ def _person_or_else(
 
 # a word of a person's name: capitalised, then lower case ("O'Neill", "Smith-Jones",
 # "McAdam"); a middle initial ("J.") is allowed in a name of three words
-_NAME_WORD_RE = re.compile(r"[A-Z](?:[a-z\u00df-\u00ff]+|[a-z]?[A-Z][a-z\u00df-\u00ff]+)"
-                           r"(?:[-'’][A-Z]?[a-z\u00df-\u00ff]+)*")  # fmt: skip
 _INITIAL_RE = re.compile(r"[A-Z]\.")
 
 
@@ -977,7 +975,7 @@ def given_name_person(
             continue
         low = w.lower()
         if (
-            not _NAME_WORD_RE.fullmatch(w)
+            not _name_word(w)
             or common(w)
             or low in _ORG_SUFFIX
             or low in _PROGRAMME_HEADS
@@ -987,6 +985,28 @@ def given_name_person(
             or _fold(w) in places
         ):
             return False
-    if _fold(m.text) in places or _type_from_head(words, plural=True) is not None:
+    if names_a_place(words, places) or _type_from_head(words, plural=True) is not None:
         return False
     return is_given_name(words[0])
+
+
+def _name_word(word: str) -> bool:
+    """A capitalised name word in any alphabet: "Obi", "Élodie", "Łucja", "McRae",
+    "Smith-Jones"; not an acronym, a digit or a lower-case word."""
+    first, *rest = re.split(r"[-'’]", word)
+    if not (first.isalpha() and len(first) >= 2 and first[0].isupper()) or first.isupper():
+        return False
+    if sum(ch.isupper() for ch in first) > 2:
+        return False
+    return all(p.isalpha() and len(p) >= 2 and p[1:].islower() for p in rest)
+
+
+def names_a_place(words: list[str], places: set[str] | frozenset[str]) -> bool:
+    """Whether a run of the name's words is a place ("Sierra Leone" in "Sierra Leone
+    Telecom")."""
+    folded = [_fold(w) for w in words]
+    return any(
+        " ".join(folded[i:j]) in places
+        for i in range(len(folded))
+        for j in range(i + 1, len(folded) + 1)
+    )

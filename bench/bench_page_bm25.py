@@ -46,6 +46,7 @@ SETS = {
     "studied-g": ROOT / "eval" / "gold" / "studied-g-qa.jsonl",
     "studied-h": ROOT / "eval" / "gold" / "studied-h-qa.jsonl",
     "heldout-j": ROOT / "eval" / "gold" / "heldout-j-qa.jsonl",
+    "heldout-i": ROOT / "eval" / "gold" / "heldout-i-qa.jsonl",
 }
 CASEBOOK = ROOT / "sources" / "casebooks" / "moin-casebook-2024.pdf"
 

@@ -135,9 +135,8 @@ def _computed_answer(
     got = compute(ranked_for)
     if got is None:
         return None
-    # cited first: the operand the whole question ranks higher (its best-supported passage)
     # each operand as the whole question scored it (its confidence and grounding are the
-    # question's, not its clause's)
+    # question's, not its clause's), cited first the one the whole question ranks higher
     as_asked = {key(c): c for c in cands}
     operands = [as_asked.get(key(c), c) for c in got.operands]
     operands.sort(key=lambda c: -whole.get(key(c), float("-inf")))

@@ -124,7 +124,7 @@ def _split_pair(text: str) -> tuple[str, str] | None:
 
 def _event(text: str) -> str | None:
     """A clause cleaned of the question's end; None when it names nothing on its own."""
-    text = _CLAUSE_END.sub("", text).strip(" ,")
+    text = re.sub(r"^when\s+", "", _CLAUSE_END.sub("", text).strip(" ,"), flags=re.I)
     words = [w.lower() for w in _CONTENT.findall(text)]
     if not words or all(w in _PRONOUNS for w in words) or _YEAR.fullmatch(text):
         return None

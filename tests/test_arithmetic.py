@@ -102,6 +102,10 @@ def test_the_years_between_two_stated_events_among_other_dates(seed: int) -> Non
             ("the vote", "the levy raised"),
         ),
         ("How many years apart were the vote and the audit?", ("the vote", "the audit")),
+        (
+            "How many years lay between when the pier opened and when it closed?",
+            ("the pier opened", "it closed"),
+        ),
     ],
 )
 def test_the_two_events_a_question_names(question: str, events: tuple | None) -> None:

@@ -107,11 +107,12 @@ def domain_errors(f: Callable) -> Callable:
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from index.store import CasebookIndexError
+        from pipeline.given_names import NameListError
         from sources.errors import SourceError
 
         try:
             return f(*args, **kwargs)
-        except (CasebookIndexError, SourceError) as e:
+        except (CasebookIndexError, SourceError, NameListError) as e:
             raise CasebookError(str(e)) from e
 
     return wrapper

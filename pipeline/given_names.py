@@ -32,6 +32,10 @@ def _plain(word: str) -> str:
     return "".join(ch for ch in s if not unicodedata.combining(ch)).casefold()
 
 
+class NameListError(RuntimeError):
+    """The package's name list cannot be read (the CLI prints it as one line)."""
+
+
 MIN_FREQUENCY = 4
 _FREQUENCY_COLUMNS = slice(30, 86)
 
@@ -53,7 +57,7 @@ def given_names() -> frozenset[str]:
         data = resources.files("gender_guesser").joinpath("data/nam_dict.txt")
         text = data.read_text(encoding="utf-8")
     except (ModuleNotFoundError, OSError) as err:
-        raise RuntimeError(f"gender-guesser's name list (data/nam_dict.txt): {err}") from err
+        raise NameListError(f"gender-guesser's name list (data/nam_dict.txt): {err}") from err
     out: set[str] = set()
     for line in text.splitlines():
         if not line or line[0] in "#=":

@@ -139,3 +139,24 @@ def test_a_place_in_the_name_or_a_word_of_the_text_keeps_it_a_body(nlp: Any) -> 
 )  # fmt: skip
 def test_a_name_word_in_any_alphabet(word: str, is_name: bool) -> None:
     assert _name_word(word) is is_name
+
+
+def test_an_unreadable_list_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import click
+
+    from casebook.cli import domain_errors
+    from pipeline import given_names as gn
+
+    def missing(_package: str) -> Any:
+        raise FileNotFoundError("data/nam_dict.txt: no such file")
+
+    monkeypatch.setattr(gn.resources, "files", missing)
+    gn.given_names.cache_clear()
+    try:
+        with pytest.raises(gn.NameListError, match=r"nam_dict\.txt"):
+            gn.given_names()
+        with pytest.raises(click.ClickException) as err:
+            domain_errors(gn.given_names)()
+        assert "name list" in err.value.format_message() and "\n" not in str(err.value)
+    finally:
+        gn.given_names.cache_clear()

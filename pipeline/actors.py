@@ -948,8 +948,7 @@ def _person_or_else(
     return "person"
 
 
-# a word of a person's name: capitalised, then lower case ("O'Neill", "Smith-Jones",
-# "McAdam"); a middle initial ("J.") is allowed in a name of three words
+# a middle initial ("J.") is allowed inside a name of three words
 _INITIAL_RE = re.compile(r"[A-Z]\.")
 
 

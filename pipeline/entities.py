@@ -473,7 +473,7 @@ def extract_entities(
             actor_owner[n_items] = ci
             n_items += 1
     # a name made a person by its given name keeps its first reading where the document
-    # names a place with one of its words ("Jordan Wells" beside "Jordan")
+    # names a place with a run of its words ("Jordan Wells" beside "Jordan")
     for items in actor_items.values():
         spots = {_fold(m.text) for _i, _c, m in items if m.label in {"GPE", "LOC"}}
         for _i, _c, m in items:

@@ -121,7 +121,7 @@ class _Mention:
     acts: bool = False  # the subject or agent of a clause, or the owner of something
     support: bool = False  # read in a heading: helps name an actor, is not reported
     # (hint, label) before a known given name made it a person: restored if the document
-    # names a place with one of its words (``pipeline.entities``)
+    # names a place with a run of its words (``pipeline.entities``)
     given: tuple[str, str | None] | None = None
 
 
@@ -981,7 +981,6 @@ def given_name_person(
             or low in _ROLE_WORDS
             or low in _NON_ACTOR_HEADS
             or low in _MONTH_WORDS
-            or _fold(w) in places
         ):
             return False
     if names_a_place(words, places) or _type_from_head(words, plural=True) is not None:

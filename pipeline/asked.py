@@ -88,10 +88,6 @@ def question_type(question: str) -> str:
     return "text"
 
 
-_PLACE_NOUNS = (
-    "city|country|region|place|town|province|district|borough|neighbourhood|neighborhood|"
-    "municipality|county|village|capital"
-)
 # The nouns that say what kind of answer the noun phrase after "which"/"what" asks for.
 _PHRASE_NOUNS = {
     "date": ("year", "month", "date", "period", "span", "timeframe", "deadline"),
@@ -99,7 +95,8 @@ _PHRASE_NOUNS = {
     "number": ("number", "population", "ranking", "rank", "count", "headcount"),
     "amount": ("amount", "sum", "budget", "funding", "investment", "cost", "price", "spending",
                "wage", "salary", "fee", "grant", "loan"),
-    "place": tuple(_PLACE_NOUNS.split("|")),
+    "place": ("city", "country", "region", "place", "town", "province", "district", "borough",
+              "neighbourhood", "neighborhood", "municipality", "county", "village", "capital"),
 }  # fmt: skip
 # "Which"/"what" opening the question, after a preposition ("in which", "from which") or
 # after a comma: not a relative "which" inside it ("the date by which the fund …").

@@ -116,10 +116,7 @@ def _computed_answer(
     _, _, cands = candidates_for(question, hits, embedder=embedder, index=index, kind=kind)
     scores = _ranked(model, kind, cands)
 
-    def key(c: Candidate) -> tuple:
-        return c.sentence.hit.chunk.id, c.sentence.start, c.span
-
-    whole = {key(c): c.score for c in cands}
+    whole = {c.where: c.score for c in cands}
 
     def ranked_for(asked: str) -> list[Candidate]:
         """Best first for the question, or for a clause of it: the clause's score plus the
@@ -129,7 +126,7 @@ def _computed_answer(
         _, _, own = candidates_for(asked, hits, embedder=embedder, index=index, kind=kind)
         _ranked(model, kind, own)
         for c in own:
-            c.score += whole.get(key(c), 0.0)
+            c.score += whole.get(c.where, 0.0)
         return _best_first(own)
 
     got = compute(ranked_for)
@@ -137,9 +134,9 @@ def _computed_answer(
         return None
     # each operand as the whole question scored it (its confidence and grounding are the
     # question's, not its clause's), cited first the one the whole question ranks higher
-    as_asked = {key(c): c for c in cands}
-    operands = [as_asked.get(key(c), c) for c in got.operands]
-    operands.sort(key=lambda c: -whole.get(key(c), float("-inf")))
+    as_asked = {c.where: c for c in cands}
+    operands = [as_asked.get(c.where, c) for c in got.operands]
+    operands.sort(key=lambda c: -whole.get(c.where, float("-inf")))
     got = replace(got, operands=tuple(operands))
     if trace is not None:
         trace.extend(cands)
@@ -207,17 +204,14 @@ def _printed_in_full(ranked: list[Candidate], index: Any) -> Candidate:
     Why: a case's overview repeats sentences of its body word for word; the body is where
     the fact stands with its context, and where a reader checking the page looks."""
     best = ranked[0]
-    words, span = (
-        _words(best.sentence.text),
-        _words(best.sentence.text[best.span[0] : best.span[1]]),
-    )
+    words, span = _words(best.sentence.text), _words(best.text)
     twins = [
         c
         for c in ranked[1:]
         if c.sentence.hit.chunk.id != best.sentence.hit.chunk.id
         and c.sentence.hit.chunk.doc_sha256 == best.sentence.hit.chunk.doc_sha256
         and _words(c.sentence.text) == words
-        and _words(c.sentence.text[c.span[0] : c.span[1]]) == span
+        and _words(c.text) == span
     ]
     if not twins:
         return best

@@ -167,15 +167,6 @@ def _dated(ranked: Sequence[Candidate]) -> list[tuple[Candidate, tuple[int, int 
     return out
 
 
-def _same(a: Candidate, b: Candidate) -> bool:
-    """The same span of the same sentence (read twice, for each event's clause)."""
-    return (a.sentence.hit.chunk.id, a.sentence.start, a.span) == (
-        b.sentence.hit.chunk.id,
-        b.sentence.start,
-        b.span,
-    )
-
-
 def elapsed_between(
     unit: str, first: Sequence[Candidate], second: Sequence[Candidate]
 ) -> Computed | None:
@@ -187,8 +178,8 @@ def elapsed_between(
     )
     for _, i, j in pairs:
         (a, when_a), (b, when_b) = a_dates[i], b_dates[j]
-        if _same(a, b):
-            continue
+        if a.where == b.where:
+            continue  # one span, ranked for each event's clause
         if got := _between(when_a, when_b, unit):
             return Computed(got, (a, b))
     return None
@@ -215,7 +206,7 @@ def elapsed(question: str, unit: str, ranked: Sequence[Candidate]) -> Computed |
         got = _between(a, (stated[0], None), "years")
         return Computed(got, (first,)) if got else None
     for c in ranked[1 : 1 + SECOND_WITHIN]:
-        if c.sentence is first.sentence and c.span == first.span:
+        if c.where == first.where:
             continue
         b = _when(span_text("date", c.sentence.text, c.span))
         if b is not None and (got := _between(a, b, unit)):

@@ -47,6 +47,12 @@ class Candidate:
     def text(self) -> str:
         return self.sentence.text[self.span[0] : self.span[1]]
 
+    @property
+    def where(self) -> tuple[str, int, tuple[int, int]]:
+        """(chunk id, sentence start, span): the same span when its passages are read again
+        (each reading builds its own ``Sentence``)."""
+        return self.sentence.hit.chunk.id, self.sentence.start, self.span
+
 
 # A line that is only a person's name (a list of editors, a byline): what follows it
 # (a role, an affiliation) is said of that person.

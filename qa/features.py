@@ -162,7 +162,7 @@ def _name_present(word: str, raw: str, hay: str) -> bool:
     forms = (low, _place_of(low))
     if any(re.search(rf"\b{re.escape(form)}", hay) for form in forms):
         return True
-    # "the three R's" is the question's "three Rs": an apostrophe before a plural s is no letter
+    # "the two P's" is the question's "two Ps": an apostrophe before a plural s is no letter
     if "s" in low and re.search(r"\w['’]s\b", hay):
         bare = re.sub(r"(?<=\w)['’](?=s\b)", "", hay)
         if any(re.search(rf"\b{re.escape(form)}", bare) for form in forms):

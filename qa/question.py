@@ -22,9 +22,9 @@ def counted(question: str) -> str:
     """The words a "how many" (or "the number of") question counts, as asked ("local
     service points").
 
-    A word in -ly is part of a name when capitalised ("Assembly members"); before the noun,
-    a lower-case one is left out ("newly built homes"), and the phrase must then end in a
-    plural ("how many currently operate" counts nothing said); after it, it ends it
+    A word in -ly is part of a name when capitalised ("Harbour Assembly delegates"); before
+    the noun, a lower-case one is left out ("newly built homes"), and the phrase must then
+    end in a plural ("how many currently operate" counts nothing said); after it, it ends it
     ("nurses currently staff")."""
     m = re.search(r"\b(?:how many|number of) ((?:[\w'-]+ ?){1,4})", question, re.I)
     words: list[str] = []

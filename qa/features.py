@@ -78,6 +78,7 @@ def _proximity(text: str, span: tuple[int, int], qterms: dict[str, float]) -> di
 
 
 _PRONOUN_START = re.compile(r"(?:It|Its|They|Their|This|These|He|She|His|Her)\b")
+_PERSONAL_START = re.compile(r"(?:It|Its|They|Their|He|She|His|Her)\b")
 
 
 def _subject_terms(s: Sentence, qterms: dict[str, float]) -> set[str]:
@@ -275,7 +276,10 @@ def sentence_features(
     for s, sim in zip(sents, sims, strict=True):
         chunk = s.hit.chunk
         header = set(terms(chunk.part + " " + chunk.section))
+        # a sentence that names its subject by a personal pronoun has that subject's words
         words = set(terms(s.text))
+        if _PERSONAL_START.match(s.text):
+            words |= _subject_terms(s, qterms)
         s.sim = float(sim)
         if chunk.id not in per_chunk:
             tag = part_tag(index, chunk.doc_sha256, chunk.part) if index is not None else ""

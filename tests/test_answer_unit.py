@@ -188,6 +188,27 @@ def test_a_sentence_naming_its_subject_by_a_pronoun_takes_the_words_before_it():
     assert ctx("The Quay Trust is the town's harbour body.") > ctx("The Hill Panel meets monthly.")
 
 
+@pytest.mark.parametrize(
+    ("name", "pronoun", "demonstrative"),
+    [("Quay Trust", "It", "This"), ("Ferry Guild", "They", "These"), ("Moss Board", "Its", "This")],
+)
+def test_a_personal_pronoun_sentence_overlaps_with_its_subjects_name(name, pronoun, demonstrative):
+    """Its sentence states the fact about the name the sentence before it names; a
+    demonstrative ("This …") points at that sentence's content, not at a name."""
+
+    def overlap(first: str, opener: str) -> float:
+        verb = "set up" if opener != "Its" else "charter dates from"
+        f = features_of(
+            f"In what year was the {name} set up?",
+            f"{first} {opener} {verb} 1998, after a storm.",
+        )
+        return f["1998"]["sent_overlap"]
+
+    named = f"The {name} is the town's harbour body."
+    assert overlap(named, pronoun) > overlap("The Hill Panel meets monthly.", pronoun)
+    assert overlap(named, demonstrative) == overlap("The Hill Panel meets monthly.", demonstrative)
+
+
 def test_no_hits_and_no_figure_abstain():
     a = answer_question("Anything?", [], embedder=FakeEmbedder())
     assert a.abstained and a.answer == "" and a.citations == []

@@ -41,7 +41,7 @@ from qa.candidates import (
 from qa.citations import citations
 from qa.corpus import idf, section_size
 from qa.features import lacking, sentence_features, span_features
-from qa.question import question_type
+from qa.question import asks_now, question_type
 
 __all__ = ["TYPED", "answer_question", "question_type"]
 
@@ -218,6 +218,30 @@ def _printed_in_full(ranked: list[Candidate], index: Any) -> Candidate:
     return max([best, *twins], key=lambda c: section_size(index, c.sentence.hit.chunk))
 
 
+# A word that says the span it precedes no longer holds: "previously X and now Y".
+_SUPERSEDED = re.compile(r"\b(?:previously|formerly|former|ex|until)\W+(?:\w+\W+){0,2}$", re.I)
+
+
+def _current(ranked: list[Candidate], question: str) -> list[Candidate]:
+    """For a question about what holds now, the best candidate first that its sentence does
+    not mark as superseded ("previously A and now B": B).
+
+    Why: the ranker reads which words stand near a span, not the time the sentence gives
+    each one; both names of such a sentence meet the question's words equally."""
+    if not ranked or not asks_now(question):
+        return ranked
+    best = ranked[0]
+    text = best.sentence.text
+    if not _SUPERSEDED.search(text[max(0, best.span[0] - 40) : best.span[0]]):
+        return ranked
+    for c in ranked[1:]:
+        if c.sentence is best.sentence and not _SUPERSEDED.search(
+            text[max(0, c.span[0] - 40) : c.span[0]]
+        ):
+            return [c, *[x for x in ranked if x is not c]]
+    return ranked
+
+
 def answer_first(hits: Sequence[Hit], source: Hit) -> list[Hit]:
     """The passage the answer was read from first, the others in retrieval order.
 
@@ -263,7 +287,7 @@ def answer_question(
     scores = _ranked(model, kind, cands)
     if trace is not None:
         trace.extend(cands)
-    ranked = _best_first(cands)
+    ranked = _current(_best_first(cands), question)
     order = list(dict.fromkeys(id(c.sentence) for c in ranked))
     by_id = {id(s): s for s in sents}
     seen = set(order)

@@ -90,6 +90,11 @@ def asks_actual(question: str, kind: str) -> bool:
     return bool(_ASKS_ACHIEVED.search(question) or _ASKS_NOW.search(question))
 
 
+def asks_now(question: str) -> bool:
+    """Whether the question asks what holds now ("who currently chairs …")."""
+    return bool(_ASKS_NOW.search(question))
+
+
 def stated_figures(question: str) -> list[str]:
     """The figures and years the question states ("in 2022", "its 25 members")."""
     return [m.group().rstrip(".,") for m in NUMBER_IN_Q.finditer(question)]

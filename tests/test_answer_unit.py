@@ -209,6 +209,32 @@ def test_a_personal_pronoun_sentence_overlaps_with_its_subjects_name(name, prono
     assert overlap(named, demonstrative) == overlap("The Hill Panel meets monthly.", demonstrative)
 
 
+@pytest.mark.parametrize(
+    ("old_marker", "now_marker", "asked"),
+    [
+        ("previously", "now", "Who currently chairs the Harbour Council?"),
+        ("formerly", "today", "Who chairs the Harbour Council now?"),
+        ("until 2019", "since then", "Who is the current chair of the Harbour Council?"),
+    ],
+)
+@pytest.mark.parametrize("old_first", [True, False])
+def test_a_question_about_now_is_not_answered_by_a_superseded_name(
+    old_marker, now_marker, asked, old_first
+):
+    old, new = "Councillor Ada Brook of Fenby", "Councillor Lena Marsh of Holt"
+    pairs = [f"{old_marker} {old}", f"{now_marker} {new}"]
+    if not old_first:
+        pairs.reverse()
+    text = f"The Harbour Council is chaired by the Mayor and, {pairs[0]} and {pairs[1]}."
+    a = answer_question(asked, hits(text), embedder=FakeEmbedder(), threshold=0.0)
+    assert "Lena Marsh" in a.answer
+    # asked about the past, the marker is not read
+    past = answer_question(
+        "Who chaired the Harbour Council?", hits(text), embedder=FakeEmbedder(), threshold=0.0
+    )
+    assert past.answer
+
+
 def test_no_hits_and_no_figure_abstain():
     a = answer_question("Anything?", [], embedder=FakeEmbedder())
     assert a.abstained and a.answer == "" and a.citations == []

@@ -71,7 +71,7 @@ def candidates_for(
     sims = _similarities(question, [s.text for s in sents], embedder, index)
     sentence_features(question, kind, sents, sims, qterms, index)
     cands = typed_candidates(kind, sents, index) if kind in TYPED else sentence_candidates(sents)
-    span_features(question, kind, cands, qterms, embedder)
+    span_features(question, kind, cands, qterms, embedder, index)
     return kind, sents, cands
 
 

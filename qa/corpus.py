@@ -103,6 +103,24 @@ def known_actors(index: Any) -> dict[str, str]:
     return memo(index, "actors", build)
 
 
+def aliases(index: Any) -> dict[str, tuple[str, ...]]:
+    """Every name and mention the extractor merged under one actor -> all of that actor's
+    forms ("HMB" -> the full name and "HMB"): a short form says what its full name says."""
+
+    def build() -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for e in index.entities(types=["actor"]) if hasattr(index, "entities") else []:
+            forms = tuple(
+                dict.fromkeys((e.attrs.get("name", e.text), *e.attrs.get("mentions", [])))
+            )
+            if len(forms) > 1:
+                for f in forms:
+                    out[f] = tuple(dict.fromkeys((*out.get(f, ()), *forms)))
+        return out
+
+    return memo(index, "aliases", build)
+
+
 def part_text(index: Any, doc_sha256: str, part: str) -> str:
     """The text of every chunk of one part (a case): what the case says at all."""
 

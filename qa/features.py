@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from qa.candidates import Candidate, Sentence
-from qa.corpus import part_tag, part_text, word_df
+from qa.corpus import aliases, part_tag, part_text, word_df
 from qa.question import (
     asked_name_kind,
     asks_actual,
@@ -101,6 +101,7 @@ def _context(
     qterms: dict[str, float],
     near: dict[str, float],
     rivals: Sequence[dict[str, float]],
+    forms: Sequence[str] = (),
 ) -> tuple[float, float]:
     """(context, echo): how much of the question the words near a span repeat, rarer and
     closer counting more, and less when a rival span stands as close; and how much of the
@@ -111,6 +112,8 @@ def _context(
         rival = max((r.get(t, 0.0) for r in rivals), default=0.0)
         score += qterms[t] * (f - 0.5 * min(f, rival))
     inside = set(terms(text[span[0] : span[1]]))
+    for form in forms:  # a short form repeats the question's full name as much
+        inside |= set(terms(form))
     echo = sum(w for t, w in qterms.items() if t in inside) / total
     return score / total, echo
 
@@ -357,8 +360,10 @@ def span_features(
     cands: Sequence[Candidate],
     qterms: dict[str, float],
     embedder: Any = None,
+    index: Any = None,
 ) -> None:
     """Fill ``c.features`` for each candidate: its sentence's features and its own."""
+    forms = aliases(index) if index is not None else {}
     head = head_noun(question) if kind == "number" else set()
     unit_sim = _similarity_to(" ".join(counted(question).split()[-1:]), embedder)
     asked = asked_name_kind(question, kind)
@@ -382,7 +387,14 @@ def span_features(
                 rivals = [
                     p for sp, p in near.items() if not (sp[0] < c.span[1] and c.span[0] < sp[1])
                 ]
-                ctx, echo = _context(s.text, c.span, qterms, near[c.span], rivals)
+                ctx, echo = _context(
+                    s.text,
+                    c.span,
+                    qterms,
+                    near[c.span],
+                    rivals,
+                    forms.get(re.sub(r"(?i)^the\s+", "", text.strip()), ()),
+                )
             else:
                 ctx, echo = 0.0, 0.0
             # a count whose question does not say what it counts ("how long") has nothing

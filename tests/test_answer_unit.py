@@ -306,6 +306,42 @@ def test_a_name_known_elsewhere_as_a_person_is_typed_so():
     assert f["Professors Ada Quill and Bo Renn⁴."]["type_match"] == 1.0
 
 
+class KnowsForms(Stats):
+    """An index whose extractor merged a short form with its full name."""
+
+    def __init__(self, texts: list[str], full: str, short: str) -> None:
+        super().__init__(texts)
+        self._forms = (full, short)
+
+    def entities(self, types=None, chunk_ids=None, **kw):
+        full, short = self._forms
+        return [
+            Entity("actor", f, "elsewhere", sha("x"), "d", None, "", None, 1, (0, len(f)),
+                   {"actor_type": "organisation", "name": full, "mentions": [full, short]})
+            for f in self._forms
+        ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("full", "short"),
+    [
+        ("Quay Harbour Trust", "QHT"),
+        ("Fenby Water Board", "FWB"),
+        ("Office of Moss Ferries", "OMF"),
+    ],
+)
+def test_a_short_form_of_a_name_the_question_states_repeats_it(full, short):
+    """The span "QHT" says no more than the question's "Quay Harbour Trust" does."""
+    text = f"The {short} was set up by the Harbour Ministry of Holt in 1998."
+    f = features_of(f"Which body set up the {full}?", text, index=KnowsForms([text], full, short))
+    plain = features_of(f"Which body set up the {full}?", text, index=Stats([text]))
+    span = f"The {short}"
+    assert f[span]["echo"] > 0.5 and plain[span]["echo"] == 0.0
+    assert (
+        f["the Harbour Ministry of Holt"]["echo"] == plain["the Harbour Ministry of Holt"]["echo"]
+    )
+
+
 _POSTS = ("economist", "treasurer", "mayor", "professors", "chair")
 _BODIES = ("unit", "council", "agency", "ministries", "board")
 _MODIFIERS = ("regional", "Ruritanian", "former", "city", "national")

@@ -58,6 +58,7 @@ def _what(m: dict[str, str]) -> str:
         "name": text,
         "led": f"who led {text}",
         "unknown_name": f"'{text}' (a word found nowhere in the casebooks)",
+        "unknown_words": f"'{text}' (words found nowhere in the casebooks)",
         "counted": f"a number of {text}",
         "person": "a person (only an organisation, place or programme)",
         "place": "a place",

@@ -40,7 +40,7 @@ from qa.candidates import (
 )
 from qa.citations import citations
 from qa.corpus import idf, section_size
-from qa.features import lacking, sentence_features, span_features
+from qa.features import lacking, sentence_features, span_features, unknown_words
 from qa.question import asks_now, question_type
 
 __all__ = ["TYPED", "answer_question", "question_type"]
@@ -313,7 +313,8 @@ def answer_question(
         text = target_clause(best.sentence.text)
     else:
         text = best.sentence.text
-    abstain = not text or p < cut
+    off_subject = unknown_words(question, index)
+    abstain = not text or p < cut or bool(off_subject)
     first = (best.sentence, cited.sentence)
     cites = citations(
         [cited.sentence] + [s for s in ranked_sents[:3] if all(s is not f for f in first)]
@@ -329,5 +330,6 @@ def answer_question(
         support=choice["share"],
         grounding=_grounding(best),
         missing=lacking(question, kind, best, index)
-        + ([] if text else [{"what": "span", "text": kind}]),
+        + ([] if text else [{"what": "span", "text": kind}])
+        + ([{"what": "unknown_words", "text": ", ".join(off_subject)}] if off_subject else []),
     )

@@ -21,6 +21,7 @@ import numpy as np
 from qa.candidates import Candidate, Sentence
 from qa.corpus import aliases, part_tag, part_text, word_df
 from qa.question import (
+    FRAME,
     asked_name_kind,
     asks_actual,
     counted,
@@ -229,6 +230,24 @@ def _figures_missing(question: str, s: Sentence) -> tuple[float, float]:
         if is_year(n) and re.search(rf"\b{YEAR}\b", s.text):
             other_year = 1.0
     return missing / len(figures), other_year
+
+
+def unknown_words(question: str, index: Any) -> list[str]:
+    """The question's content words (figures and the answer type's frame words left out)
+    that no indexed chunk holds, when they are at least two and two thirds of its words.
+
+    Why: a question in another vocabulary than every indexed document's ("reset my router
+    password") is off their subject; no feature of one passage says so when the question
+    names nothing, and the nearest sentence is then given as an answer."""
+    if index is None:
+        return []
+    words = [
+        w
+        for w in dict.fromkeys(re.findall(r"[a-z][a-z0-9]*", FRAME.sub(" ", question.lower())))
+        if w not in STOP
+    ]
+    unknown = [w for w in words if word_df(index, w)[0] == 0]
+    return unknown if len(unknown) >= 2 and 3 * len(unknown) >= 2 * len(words) else []
 
 
 def lacking(question: str, kind: str, c: Candidate, index: Any) -> list[dict[str, str]]:

@@ -235,6 +235,30 @@ def test_a_question_about_now_is_not_answered_by_a_superseded_name(
     assert past.answer
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how do i descale my espresso machine",
+        "Best sourdough starter recipe for beginners?",
+        "What is the offside rule in handball?",
+    ],
+)
+def test_a_question_in_words_no_indexed_text_uses_abstains(question):
+    """Nothing in the question names anything, so no passage lacks a name; its words, though,
+    are nowhere in the index: it is off the documents' subject."""
+    text = "The harbour trust spent 40 million on two new ferries for the island route in 2021."
+    common = [f"The trust ran {n} ferries to the island and back." for n in range(12)]
+    a = answer_question(question, hits(text), embedder=FakeEmbedder(), index=Stats([text, *common]))
+    assert a.abstained and any(m["what"] == "unknown_words" for m in a.missing)
+    on_topic = answer_question(
+        "How much did the trust spend on new ferries?",
+        hits(text),
+        embedder=FakeEmbedder(),
+        index=Stats([text, *common]),
+    )
+    assert not any(m["what"] == "unknown_words" for m in on_topic.missing)
+
+
 def test_no_hits_and_no_figure_abstain():
     a = answer_question("Anything?", [], embedder=FakeEmbedder())
     assert a.abstained and a.answer == "" and a.citations == []

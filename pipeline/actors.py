@@ -83,6 +83,9 @@ _PERSON_LINE_RE = re.compile(
 )
 
 
+_CURRENCY_SIGN = re.compile(r"[$€£¥₵₦₹]")
+
+
 @lru_cache(maxsize=65536)
 def _fold(s: str) -> str:
     """Accent-, case- and punctuation-insensitive key of a name."""
@@ -655,6 +658,8 @@ class _ActorFinder:
             m.indefinite = _indefinite(doc, m.start, m.end)
             m.listed = len(m.text.split()) >= 2 and _listed(doc, m.start, m.end)
             m.title_colon = bool(re.match(r":\s+[A-Z\d]", text[m.end : m.end + 4]))
+        # a code written against a currency sign names the currency: "US$40m", "NZ$", "R$"
+        chosen = [m for m in chosen if not _CURRENCY_SIGN.match(text, m.end)]
         for m in chosen:
             words = m.text.split()
             pre = re.search(r"\b([A-Z][a-z]+)\s+$", text[max(0, m.start - 20) : m.start])

@@ -147,6 +147,10 @@ def _known_in(text: str, known: dict[str, str]) -> str | None:
     return "person" if kinds and all(k == "person" for k in kinds) else None
 
 
+# A currency sign right after a capitalised code: "US$", "NZ$", "R$".
+_CURRENCY_AFTER = re.compile(r"[$€£¥₵₦₹]")
+
+
 def typed_candidates(kind: str, sents: Sequence[Sentence], index: Any) -> list[Candidate]:
     """Every span of the wanted type in ``sents``; names carry the extractor's actor type."""
     ents = _actor_spans(index, sents) if kind in ("actor", "place") else {}
@@ -156,6 +160,8 @@ def typed_candidates(kind: str, sents: Sequence[Sentence], index: Any) -> list[C
         found = dict(ents.get(id(s), {}))
         spans = set(pattern_spans(kind, s.text)) | set(found)
         for a, b in sorted(spans):
+            if kind in ("actor", "place") and _CURRENCY_AFTER.match(s.text, b):
+                continue  # "US" of "US$40 million" names a currency, not an actor
             actor_type = found.get((a, b))
             if actor_type is None and kind in ("actor", "place"):
                 # a name pattern holding an NER name is that name, in full

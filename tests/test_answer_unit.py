@@ -259,6 +259,15 @@ def test_a_question_in_words_no_indexed_text_uses_abstains(question):
     assert not any(m["what"] == "unknown_words" for m in on_topic.missing)
 
 
+@pytest.mark.parametrize("code", ["US", "NZ", "HK"])
+def test_a_currency_code_is_no_name_candidate(code):
+    text = (
+        f"The Quay Trust paid two dredging firms between {code}$1.8 million and {code}$2.4 million."
+    )
+    f = features_of("Which firms did the Quay Trust pay?", text)
+    assert code not in f and "The Quay Trust" in f
+
+
 def test_no_hits_and_no_figure_abstain():
     a = answer_question("Anything?", [], embedder=FakeEmbedder())
     assert a.abstained and a.answer == "" and a.citations == []

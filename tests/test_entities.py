@@ -211,6 +211,22 @@ def test_junk_is_not_an_actor(nlp: Any) -> None:
     assert "National Transport Framework" in actors
 
 
+@pytest.mark.parametrize("code", ["US", "NZ", "A", "HK"])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "The Quay Trust signed contracts with two firms, paying them between {m} and {n} a year.",
+        "The Quay Trust paid two dredging firms {m} a year, and {n} went to the Harbour Board.",
+    ],
+)
+def test_a_currency_code_is_not_an_actor(nlp: Any, code: str, frame: str) -> None:
+    text = frame.format(m=f"{code}$1.8 million", n=f"{code}$2.4 million")
+    ents = extract_entities([_chunk(text)], nlp)
+    actors = {e.text for e in _of(ents, "actor")}
+    assert code not in actors and "Quay Trust" in actors
+    assert any(e.text.startswith(code) for e in _of(ents, "amount"))
+
+
 def test_entity_provenance(nlp: Any) -> None:
     chunk = _chunk("It spent €126 million on renovation.", pages=[7, 8])
     (e,) = _of(extract_entities([chunk], nlp), "amount")

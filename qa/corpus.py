@@ -133,6 +133,22 @@ def part_text(index: Any, doc_sha256: str, part: str) -> str:
     return memo(index, "part_text", build).get((doc_sha256, part), "")
 
 
+def section_before(index: Any, chunk: Any) -> str:
+    """The text of the section ``chunk`` belongs to, up to that chunk: where the names it
+    refers back to ("the mill", "it") were written out."""
+
+    def build() -> dict[str, str]:
+        before: dict[str, str] = {}
+        seen: dict[tuple[str, str, str], list[str]] = {}
+        for c in index.chunks() if hasattr(index, "chunks") else []:
+            texts = seen.setdefault((c.doc_sha256, c.part, c.section), [])
+            before[c.id] = " ".join(texts)
+            texts.append(c.text)
+        return before
+
+    return memo(index, "section_before", build).get(chunk.id, "")
+
+
 def section_size(index: Any, chunk: Any) -> int:
     """Characters of the section a chunk belongs to (every chunk of it); 0 without an index."""
 

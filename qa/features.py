@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from qa.candidates import Candidate, Sentence
-from qa.corpus import aliases, part_tag, part_text, word_df
+from qa.corpus import aliases, part_tag, part_text, section_before, word_df
 from qa.question import (
     FRAME,
     asked_name_kind,
@@ -215,6 +215,15 @@ def _name_absent(name: str, text: str) -> bool:
     )
 
 
+def _passage_names_text(chunk: Any, index: Any) -> str:
+    """Where a passage's names are read: its case's label, part and section titles, its
+    text, and its section's text before it (where "the mill" or "it" was first named)."""
+    if index is None:
+        return f"{chunk.part} {chunk.section} {chunk.text}"
+    tag = part_tag(index, chunk.doc_sha256, chunk.part)
+    return f"{tag} {chunk.part} {chunk.section} {chunk.text} {section_before(index, chunk)}"
+
+
 def _figures_missing(question: str, s: Sentence) -> tuple[float, float]:
     """(share of the question's figures absent from the sentence, another year stated)."""
     figures = stated_figures(question)
@@ -263,8 +272,7 @@ def lacking(question: str, kind: str, c: Candidate, index: Any) -> list[dict[str
             continue
         other = is_year(n) and re.search(rf"\b{YEAR}\b", s.text)
         out.append({"what": "year" if other else "figure", "text": n})
-    tag = part_tag(index, chunk.doc_sha256, chunk.part) if index is not None else ""
-    raw = f"{tag} {chunk.part} {chunk.section} {chunk.text}"
+    raw = _passage_names_text(chunk, index)
     for w in name_words(question):
         if not _name_present(w, raw, raw.lower()) and not _described_in_case(w, index, chunk):
             known = index is None or word_df(index, w.lower())[0] > 0
@@ -304,8 +312,7 @@ def sentence_features(
             words |= _subject_terms(s, qterms)
         s.sim = float(sim)
         if chunk.id not in per_chunk:
-            tag = part_tag(index, chunk.doc_sha256, chunk.part) if index is not None else ""
-            raw = f"{tag} {chunk.part} {chunk.section} {chunk.text}"
+            raw = _passage_names_text(chunk, index)
             hay = raw.lower()
             absent = [
                 w

@@ -268,6 +268,39 @@ def test_a_currency_code_is_no_name_candidate(code):
     assert code not in f and "The Quay Trust" in f
 
 
+class Sections(Stats):
+    """An index of one case's chunks in reading order, in the sections given."""
+
+    def __init__(self, chunks: list[tuple[str, str]]) -> None:
+        self._chunks = [
+            make_chunk(t, sha("doc"), case="A HARBOUR TOWN CASE", section_path=(sec,))
+            for sec, t in chunks
+        ]
+
+
+@pytest.mark.parametrize(
+    ("name", "short"), [("Wrenfield Mill", "the mill"), ("Osk Ferry Guild", "the guild")]
+)
+def test_a_name_written_out_earlier_in_the_section_is_the_passages_too(name, short):
+    """A passage that says "the mill" stands under a section that named the mill first;
+    the same name written only after it, or in another section, is not its referent."""
+    fact = f"After missing its milestone, {short} paid 4.7% on its loan."
+    question = f"What rate did the {name} pay on its loan?"
+
+    def names_missing(before: list[tuple[str, str]], after: list[tuple[str, str]]) -> float:
+        index = Sections([*before, ("Results", fact), *after])
+        hit = [Hit(chunk=index.chunks()[len(before)], score=1.0, rank=1)]
+        _, _, cands = candidates_for(question, hit, embedder=FakeEmbedder(), index=index)
+        f = cands[0].features
+        return f["names_missing"] + f["names_unknown"]
+
+    named = f"The {name} borrowed from the fund to rebuild its furnace."
+    alone = names_missing([], [])
+    assert alone > 0.0 and names_missing([("Results", named)], []) == 0.0
+    assert names_missing([], [("Results", named)]) == alone
+    assert names_missing([("Background", named)], []) == alone
+
+
 def test_no_hits_and_no_figure_abstain():
     a = answer_question("Anything?", [], embedder=FakeEmbedder())
     assert a.abstained and a.answer == "" and a.citations == []

@@ -154,10 +154,11 @@ def test_a_demonym_is_found_when_the_case_names_its_place(demonym, place):
     f = features_of(question, passage, index=unnamed)["14"]
     assert f["names_missing"] + f["names_unknown"] > 0
     # a name that is no demonym is still looked for in the passage, even when the case
-    # holds it or a word beginning like it
+    # holds it or a word beginning like it (after the passage: one written out before it in
+    # its section is the passage's own, test_a_name_written_out_earlier_in_the_section…)
     for name in (f"{place[:5]}ous", place):
         q = question.replace(demonym, name)
-        f = features_of(q, passage, index=OneCase([f"{name} rules.", passage]))["14"]
+        f = features_of(q, passage, index=OneCase([passage, f"{name} rules."]))["14"]
         assert f["names_missing"] + f["names_unknown"] > 0, name
 
 

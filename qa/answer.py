@@ -41,7 +41,7 @@ from qa.candidates import (
 from qa.citations import citations
 from qa.corpus import idf, section_size
 from qa.features import lacking, sentence_features, span_features, unknown_words
-from qa.question import asks_now, question_type
+from qa.question import asked_name_kind, asks_now, question_type
 
 __all__ = ["TYPED", "answer_question", "question_type"]
 
@@ -284,6 +284,9 @@ def answer_question(
     if computed is not None:
         return computed
     kind, sents, cands = candidates_for(question, hits, embedder=embedder, index=index)
+    if kind == "actor" and asked_name_kind(question, kind) in ("person", "org"):
+        # asked who or which body: a place the extractor typed answers neither
+        cands = [c for c in cands if c.actor_type != "place"] or cands
     scores = _ranked(model, kind, cands)
     if trace is not None:
         trace.extend(cands)

@@ -302,6 +302,35 @@ def test_a_name_written_out_earlier_in_the_section_is_the_passages_too(name, sho
     assert names_missing([("Background", named)], []) == alone
 
 
+class KnowsPlaces(Stats):
+    """An index whose extractor typed ``places`` as places."""
+
+    def __init__(self, texts: list[str], places: list[str]) -> None:
+        super().__init__(texts)
+        self._places = places
+
+    def entities(self, types=None, chunk_ids=None, **kw):
+        return [
+            Entity("actor", p, "elsewhere", sha("x"), "d", None, "", None, 1, (0, len(p)),
+                   {"actor_type": "place", "name": p, "mentions": [p]})
+            for p in self._places
+        ]  # fmt: skip
+
+
+@pytest.mark.parametrize("place", ["Upper Vorland", "North Ruritania", "Lake Osk"])
+@pytest.mark.parametrize("asked", ["Who runs the harbour trust of {p}?", "Which body runs it?"])
+def test_who_or_which_body_is_not_answered_by_a_place(place, asked):
+    text = f"The harbour trust of {place} is run by Ada Brook, who came from {place} in 2019."
+    a = answer_question(
+        asked.format(p=place),
+        hits(text),
+        embedder=FakeEmbedder(),
+        index=KnowsPlaces([text], [place]),
+        threshold=0.0,
+    )
+    assert a.answer and place not in a.answer
+
+
 def test_no_hits_and_no_figure_abstain():
     a = answer_question("Anything?", [], embedder=FakeEmbedder())
     assert a.abstained and a.answer == "" and a.citations == []

@@ -1277,8 +1277,25 @@ def random_table(seed: int) -> dict:
     }
 
 
+def titled_table(seed: int) -> dict:
+    """``random_table`` with an invented corner label (one to three words, set at the top,
+    middle or bottom of its cell: ``corner_valign``) and, half the time, a ``title`` line
+    printed just above the table (in bold, one size up from the cells)."""
+    spec = random_table(seed)
+    rng = random.Random(seed * 7919 + 1)
+    spec["corner"] = _name(rng, rng.randint(1, 3))
+    spec["corner_valign"] = rng.choice(["TOP", "MIDDLE", "BOTTOM"])
+    topic = f"{_name(rng, rng.randint(1, 2))} {rng.choice(_TOPICS)}"
+    spec["title"] = topic if rng.random() < 0.5 else ""
+    return spec
+
+
+_TOPICS = ("compared", "at a glance", "overview", "by year", "in brief")
+
+
 def render_table(spec: dict, path: Path) -> None:
-    """A one-page PDF: a heading, a paragraph, the table of ``spec``, and a paragraph."""
+    """A one-page PDF: a heading, a paragraph, the table of ``spec``, and a paragraph; the
+    table under its ``title`` line when the spec has one."""
     f = _fonts(spec["family"], True)
     body = 10.0
     size = body if spec["body_size"] else 7.5
@@ -1305,6 +1322,7 @@ def render_table(spec: dict, path: Path) -> None:
     if spec["transposed"]:
         grid = [list(c) for c in zip(*grid, strict=True)]
     style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]
+    style.append(("VALIGN", (0, 0), (0, 0), spec.get("corner_valign", "TOP")))
     if spec["ruled"]:
         style.append(("GRID", (0, 0), (-1, -1), 0.4, colors.grey))
     width = A4[0] - 144
@@ -1314,9 +1332,11 @@ def render_table(spec: dict, path: Path) -> None:
         Paragraph(" ".join(rng_words[k : k + 40]) + ".", st["p"])
         for k in range(0, len(rng_words) - 40, 40)
     ]
+    title = ParagraphStyle("t", fontName=f["bold"], fontSize=size + 1, leading=size * 1.5)
     story = [
         Paragraph("Programmes compared", st["h"]),
         *filler[:3],
+        *([Paragraph(_x(spec["title"]), title)] if spec.get("title") else []),
         Table(grid, colWidths=widths, style=TableStyle(style)),
         Spacer(1, 10),
         *filler[3:],

@@ -100,7 +100,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     start_char   INTEGER NOT NULL,
     end_char     INTEGER NOT NULL,
     tokens       INTEGER NOT NULL,
-    page_starts  TEXT NOT NULL DEFAULT '[]'
+    page_starts  TEXT NOT NULL DEFAULT '[]',
+    table_title  TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_sha256, seq);
 CREATE INDEX IF NOT EXISTS chunks_text_hash ON chunks(text_hash);
@@ -129,7 +130,7 @@ CREATE INDEX IF NOT EXISTS entities_chunk ON entities(chunk_id);
 _CHUNK_SELECT = (
     "SELECT c.id, c.text_hash, c.text, c.doc_sha256, c.document, c.part_kind, c.case_title, "
     "c.part, c.section_path, c.pdf_pages, c.page_labels, c.start_char, c.end_char, c.tokens, "
-    "c.page_starts "
+    "c.page_starts, c.table_title "
     "FROM chunks c JOIN documents d ON d.sha256 = c.doc_sha256 WHERE d.status = 'complete'"
 )
 _CURRENT = "d.is_current = 1"
@@ -215,6 +216,7 @@ def _row_to_chunk(r: Sequence[Any]) -> Chunk:
         end=r[12],
         tokens=r[13],
         page_starts=json.loads(r[14] or "[]"),
+        table_title=r[15] or "",
     )
 
 

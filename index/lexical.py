@@ -40,7 +40,7 @@ import numpy as np
 
 from pipeline.types import Chunk
 
-LEXICAL_VERSION = 8  # bump when tokenisation/stemming/levels change: invalidates cached indexes
+LEXICAL_VERSION = 9  # bump when tokenisation/stemming/levels change: invalidates cached indexes
 TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
 _IDS_FILE = "chunk_ids.json"
 # bm25s.stopwords.STOPWORDS_EN, copied so the query path need not import bm25s.
@@ -170,9 +170,13 @@ def is_table(text: str) -> bool:
 def lexical_text(chunk: Chunk, labels: PartLabels | None = None) -> str:
     """What BM25 indexes for a chunk: its part's label, its part title and section path, then
     its text (``Chunk.embed_text`` under the label); a chunk of table rows is also indexed
-    under the word "table", the kind by which people point at it ("as the table shows")."""
+    under the word "table", the kind by which people point at it ("as the table shows"), and
+    a chunk of a table under the table's name (``Chunk.table_title``: its title line or
+    corner label, printed once at its top, while the table runs on over several chunks)."""
     label = (labels or {}).get((chunk.doc_sha256, chunk.part))
     text = f"{label}\n{chunk.embed_text}" if label else chunk.embed_text
+    if chunk.table_title:
+        text = f"{chunk.table_title}\n{text}"
     return f"table\n{text}" if is_table(chunk.text) else text
 
 

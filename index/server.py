@@ -93,6 +93,7 @@ _CHUNK_FIELDS = (
     "end",
     "tokens",
     "page_starts",
+    "table_title",
 )
 _ENTITY_COLUMNS = (
     "chunk_id, type, text, case_title, section, page_label, pdf_page, span_start, span_end, attrs"
@@ -315,7 +316,8 @@ class ServerBackend:
             tx.executemany(
                 "INSERT INTO chunks(id, doc_sha256, seq, text_hash, text, document, part_kind, "
                 "case_title, part, section_path, pdf_pages, page_labels, start_char, end_char, "
-                "tokens, page_starts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "tokens, page_starts, table_title) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_chunk_row(cid, seq, chunk_rows[cid]) for seq, cid in enumerate(rec["chunks"])],
             )
             tx.executemany(
@@ -495,4 +497,5 @@ def _chunk_row(cid: str, seq: int, c: dict[str, Any]) -> tuple[Any, ...]:
         c["end"],
         c["tokens"],
         json.dumps(c.get("page_starts", [])),
+        c.get("table_title", ""),
     )

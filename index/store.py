@@ -503,7 +503,8 @@ class Index(Caches):
             tx.executemany(
                 "INSERT INTO chunks(id, doc_sha256, seq, text_hash, text, document, part_kind, "
                 "case_title, part, section_path, pdf_pages, page_labels, start_char, end_char, "
-                "tokens, page_starts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "tokens, page_starts, table_title) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         c.id,
@@ -522,6 +523,7 @@ class Index(Caches):
                         c.end,
                         c.tokens,
                         json.dumps(c.page_starts),
+                        c.table_title,
                     )
                     for seq, c in enumerate(chunks)
                 ],

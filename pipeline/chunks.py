@@ -108,7 +108,14 @@ def _chunk_unit(
 
 
 def _with_page_starts(chunk: Chunk, blocks: list[Block]) -> Chunk:
-    """Record where in the chunk's text each of its later pages begins."""
+    """Record where in the chunk's text each of its later pages begins, and the names of
+    the tables its text lies in (a table split over chunks names itself once, at its top)."""
+    names = [
+        b.grid.name
+        for b in blocks
+        if b.grid is not None and b.start < chunk.end and chunk.start < b.end
+    ]
+    chunk.table_title = "\n".join(dict.fromkeys(n for n in names if n))
     starts = []
     for page in chunk.pdf_pages[1:]:
         first = min(

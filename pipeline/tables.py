@@ -186,7 +186,19 @@ def _split_rows(
     """Baselines into table rows, cells by column: a new row after a gap wider than the
     line pitch, or (``by_cells``: rows of one-line cells) at every baseline of two cells."""
     gaps = [b[0].top - a[0].top for a, b in pairwise(region)]
-    pitch = min((g for g in gaps if g > 0.5 * size), default=size * 1.2)
+
+    def column(ln: Line) -> int:
+        return max((c for c, a in enumerate(anchors) if a <= ln.x0 + 2), default=0)
+
+    # The line pitch: how far apart the lines of one column are. Not measured across
+    # columns: a cell set in the middle of its row (a corner label beside a wrapped header)
+    # sits half a pitch off the lines beside it, and that half gap split every row.
+    tops: dict[int, list[float]] = {}
+    for r in region:
+        for ln in r:
+            tops.setdefault(column(ln), []).append(ln.top)
+    steps = [b - a for t in tops.values() for a, b in pairwise(sorted(t))]
+    pitch = min((g for g in steps if g > 0.5 * size), default=size * 1.2)
     starts = [0] + [k + 1 for k, g in enumerate(gaps) if g > 1.3 * pitch]
     if by_cells or len(starts) < 2:  # rows as tight as the lines in a cell
         starts = [k for k, r in enumerate(region) if k == 0 or len(r) >= 2]
@@ -195,8 +207,7 @@ def _split_rows(
         if k in starts:
             rows.append([[] for _ in anchors])
         for ln in r:
-            col = max((c for c, a in enumerate(anchors) if a <= ln.x0 + 2), default=0)
-            rows[-1][col].append(ln)
+            rows[-1][column(ln)].append(ln)
     return [[sorted(c, key=lambda ln: ln.top) for c in row] for row in rows]
 
 
@@ -248,6 +259,29 @@ def read_grid(cells: list[list[str]], bold: list[list[bool | None]] | None = Non
     return grid
 
 
+def read_titles(blocks: list[Block]) -> None:
+    """Set ``grid.title`` of each table that a title line is printed just above: the block
+    before it on the page, one short line set bold or in capitals that is no sentence, close
+    above the table's first row and over its width. Why: the table's cells are read line by
+    line with their labels, and the title is the one thing they all belong to."""
+    for prev, b in pairwise(blocks):
+        if b.grid is None or prev.grid is not None or len(prev.lines) != 1:
+            continue
+        ln, text = prev.lines[0], prev.text.strip()
+        caps = text == text.upper() and any(ch.isalpha() for ch in text)
+        if (
+            not text
+            or len(text.split()) > MAX_LABEL_WORDS
+            or _SENTENCE_END.search(text)
+            or not (prev.bold or caps)
+        ):
+            continue
+        gap = b.top - ln.top
+        right = max(x.x1 for x in b.lines)
+        if 0 < gap <= 3 * max(ln.size, b.size) and ln.x0 < right and ln.x1 > b.x0:
+            b.grid.title = text
+
+
 def follow_continued(blocks: list[Block]) -> None:
     """Read a table continued on the next page as its first part: without its header row
     printed again (the first block of its page, as many columns), it takes that header;
@@ -275,6 +309,8 @@ def follow_continued(blocks: list[Block]) -> None:
             and _printed(g)[0] == head
         ):
             g = _linearise(_printed(g) if g.transposed else _flip(g.rows), True, True, p.transposed)
+        if not g.title and g.header_row and _printed(g)[0] == head and first_on_page:
+            g.title = p.title  # its title line is printed above the first part only
         if g is not b.grid:
             g.oriented = True
             g.bold = b.grid.bold if g.bold is None else g.bold
@@ -406,6 +442,10 @@ def _linearise(
             head += [(ROW_SEP, None, None)] if c else []
             head.append((v, -1, c) if v else ("", None, None))
         emit(head)
+    elif header_row and header_col and cells[0][0]:
+        # The corner cell once, on its own line: it names the row labels ("Name", "Country")
+        # and no cell line repeats it (each repeats its row and column labels).
+        emit([(cells[0][0], -1, 0)])
     for r in range(body_start, len(cells)):
         row = cells[r]
         if header_row and row == cells[0]:
@@ -414,12 +454,14 @@ def _linearise(
         if not header_row or rows_only:
             if header_col:
                 rest = [(c, v) for c, v in enumerate(row[1:], 1) if v]
-                if rest:
-                    parts: list = [(row[0], -1, 0), (CELL_SEP, None, None)]
-                    for k, (c, v) in enumerate(rest):
-                        if k:
-                            parts.append((ROW_SEP, None, None))
-                        parts.append((v, r, c))
+                parts: list = [(row[0], -1, 0)] if row[0] else []
+                if rest and row[0]:
+                    parts.append((CELL_SEP, None, None))
+                for k, (c, v) in enumerate(rest):
+                    if k:
+                        parts.append((ROW_SEP, None, None))
+                    parts.append((v, r, c))
+                if parts:  # a label without cells (a group of rows) is kept too
                     emit(parts)
                 continue
             filled = [(c, v) for c, v in enumerate(row) if v]

@@ -61,6 +61,23 @@ class TableGrid:
     records: list[tuple[int, int]] = field(default_factory=list)
     oriented: bool = True  # the cells showed which axis holds the records
     bold: list[list[bool | None]] | None = None  # how each cell is set, as printed
+    title: str = ""  # a title line printed just above the table (``tables.read_titles``)
+
+    @property
+    def corner(self) -> str:
+        """The corner cell, which labels the row labels ("" without both header row and
+        header column)."""
+        return self.rows[0][0] if self.header_row and self.header_col and self.rows else ""
+
+    @property
+    def name(self) -> str:
+        """What the table is called by: its title line and its corner label, one a line.
+
+        A table with column labels only has no corner: its header row labels columns and is
+        said once, at its top (repeated on each of its chunks it lowered MRR@10 on a held-out
+        set in the report typesetting, 0.866 -> 0.860).
+        """
+        return "\n".join(dict.fromkeys(t for t in (self.title, self.corner) if t))
 
 
 @dataclass
@@ -224,6 +241,9 @@ class Chunk:
     end: int
     tokens: int = 0  # word pieces as counted by the embedding model's tokenizer
     page_starts: list[int] = field(default_factory=list)  # text offset where pdf_pages[i+1] starts
+    # the name (``TableGrid.name``) of each table the text lies in, one a line: a table split
+    # over chunks is said once, at its top, yet each chunk is found by it (index/lexical.py)
+    table_title: str = ""
 
     @property
     def section(self) -> str:

@@ -21,7 +21,7 @@ import pypdf
 from pypdf.errors import FileNotDecryptedError
 
 from pipeline.offsets import assign_offsets
-from pipeline.tables import find_tables, follow_continued
+from pipeline.tables import find_tables, follow_continued, read_titles
 from pipeline.types import Block, Document, Line, OutlineEntry, Page
 from sources.errors import (
     DamagedPDFError,
@@ -142,6 +142,7 @@ def read_pdf(path: str | Path, password: str | None = None) -> Document:
                 blocks.append(table)
             elif text := join_lines([ln.text for ln in group], vocab):
                 blocks.append(Block(text=text, pdf_page=i + 1, lines=group))
+        read_titles(blocks)
         pages.append(
             Page(pdf_page=i + 1, label=labels[i], blocks=blocks, width=width, height=height)
         )

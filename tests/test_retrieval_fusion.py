@@ -249,3 +249,35 @@ def test_a_chunk_of_table_rows_is_found_by_the_word_table(bars: bool) -> None:
     scores = LexicalIndex.build_from_chunks(ids, chunks).field_scores(query)["chunk"]
     assert scores[0] > scores[1]
     assert is_table(table) and not is_table(prose)
+
+
+def test_a_later_chunk_of_a_table_is_found_by_the_tables_name(tmp_path) -> None:
+    """A table's corner label or title line is printed once, at its top; the chunks of its
+    later rows are still found by it (``Chunk.table_title``), also once stored and read back
+    from the catalog and with the BM25 cache rebuilt by a reader."""
+    s = sha("glossary")
+    rows = "\n".join(
+        f"{w} — Meaning: {m}"
+        for w, m in [("Ferry", "a boat that crosses"), ("Pier", "a walkway over water")]
+    )
+    later = make_chunk(rows, s, case=None, part_kind="front")
+    later.table_title = "Harbour Vocabulary"
+    prose = make_chunk("The harbour office keeps a short list of the words it uses.", s, case=None)
+    chunks = [later, prose]
+    with Index(tmp_path / "ix", SETTINGS) as index:
+        index.add_document({"sha256": s, "title": "Glossary"}, chunks, FakeEmbedder())
+        stored = index.chunks_by_id([later.id])[later.id]
+        assert stored.table_title == "Harbour Vocabulary"
+        for _ in range(2):
+            hits = search(index, "the harbour vocabulary", 2, embedder=None, mode="bm25")
+            assert hits[0].chunk.id == later.id
+            for cached in (tmp_path / "ix" / "bm25").iterdir():
+                shutil.rmtree(cached)
+            index.close()
+            index = Index(tmp_path / "ix", SETTINGS)
+        index.close()
+    # the same rows without the table's name: the prose wins
+    untitled = make_chunk(rows, s, case=None, part_kind="front")
+    ids = [untitled.id, prose.id]
+    scores = LexicalIndex.build_from_chunks(ids, [untitled, prose]).scores("harbour vocabulary")
+    assert scores[1] > scores[0]

@@ -15,8 +15,8 @@ import unicodedata
 
 import pytest
 
-from pipeline.tables import follow_continued, read_grid, table_rows
-from pipeline.types import Block
+from pipeline.tables import follow_continued, read_grid, read_titles, table_rows
+from pipeline.types import Block, Line
 from tests.conftest import CASEBOOK, CORPUS, need_shared
 
 
@@ -81,6 +81,55 @@ def test_more_random_tables(tmp_path):
     assert len(failed) <= 2, failed
 
 
+def _check_titled(tmp_path, seed: int) -> None:
+    """A table with an invented corner label (set at the top, middle or bottom of its cell)
+    and maybe a title line above (``titled_table``): the corner label stays in the table's
+    text (once, as a label), each cell keeps its labels, and every chunk of the table, split
+    small, is indexed under the corner label and the title line."""
+    pytest.importorskip("reportlab")
+    from eval.typeset import render_table, titled_table
+    from index.lexical import lexical_text
+    from pipeline.chunks import chunk_structure
+    from pipeline.sentences import ChunkSettings
+    from pipeline.structure import detect_structure
+    from sources import load
+
+    spec = titled_table(seed)
+    pdf = tmp_path / f"titled-{seed}.pdf"
+    render_table(spec, pdf)
+    doc = load(pdf)
+    tables = [b for p in doc.pages for b in p.blocks if b.kind == "table"]
+    assert tables and all(b.grid is not None for b in tables)
+    corner = spec["corner"].upper() if spec["caps"] else spec["corner"]
+    first = tables[0]
+    assert first.grid is not None
+    labels = {_squash(first.text[s:e]) for s, e in first.grid.labels}
+    assert _squash(corner) in labels, (spec, first.text[:200])
+    for b in tables:  # no cell of the grid is lost from the text
+        assert b.grid is not None
+        assert all(_squash(c) in _squash(b.text) for r in b.grid.rows for c in r if c)
+    if len(tables) == 1:  # (one that runs on to a page of its own: test_more_random_tables)
+        # a corner set at the middle or the bottom of its cell does not break the rows
+        up = str.upper if spec["caps"] else str
+        lines = {_squash(line) for line in first.text.split("\n")}
+        pairs = [_squash(f"{up(r)} — {up(a)}: {v}") for (r, a), v in spec["cells"].items()]
+        assert all(p in lines for p in pairs), (spec, first.text[:300])
+    chunks = chunk_structure(detect_structure(doc), ChunkSettings(target_word_pieces=80))
+    inside = [c for c in chunks if any(b.start < c.end and c.start < b.end for b in tables)]
+    assert len(inside) >= 2  # the table runs over several chunks
+    for c in inside:
+        assert c.text == doc.text[c.start : c.end]
+        lexical = _squash(lexical_text(c))
+        assert _squash(corner) in lexical, (spec, c.table_title)
+        if spec["title"]:
+            assert _squash(spec["title"]) in lexical, (spec, c.table_title)
+
+
+@pytest.mark.parametrize("seed", range(400, 408))
+def test_a_tables_corner_label_and_title_stay_with_every_chunk(tmp_path, seed):
+    _check_titled(tmp_path, seed)
+
+
 # --- the grid reader on its own -------------------------------------------------------------
 
 RECORDS = [
@@ -111,6 +160,66 @@ def test_cell_and_label_spans_point_into_the_text():
     for r, c, start, end in g.cells:
         assert g.text[start:end] == g.rows[r][c]
     assert {g.text[s:e] for s, e in g.labels} >= {"Alder Fund", "Years", "Aim"}
+
+
+@pytest.mark.parametrize("corner", ["Name", "Funds in brief", "PROGRAMME OF WORK", ""])
+@pytest.mark.parametrize("flip", [False, True])
+def test_the_corner_label_is_printed_once_whichever_way_the_table_is(corner, flip):
+    """The corner cell labels the row labels; no cell line repeats it, so the text says it
+    once, as a label, above the records; an empty corner prints nothing."""
+    rows = [[corner, *RECORDS[0][1:]], *RECORDS[1:]]
+    bold = BOLD
+    g = read_grid(_transpose(rows) if flip else rows, _transpose(bold) if flip else bold)
+    assert g.header_row and g.header_col and g.transposed == flip
+    lines = g.text.split("\n")
+    assert lines.count(corner) == (1 if corner else 0)
+    if corner:
+        assert lines[0] == corner and (0, len(corner)) in g.labels
+        assert g.corner == g.name == corner
+    else:
+        assert lines[0].startswith("Alder Fund") and g.name == ""
+    for r, c, start, end in g.cells:
+        assert g.text[start:end] == g.rows[r][c]
+
+
+def test_a_row_label_without_cells_is_kept():
+    """A table whose first column labels the rows, a row of it a label alone (a group of the
+    rows under it): the label stays in the text."""
+    rows = [["Harbour works", "", ""], ["Alder Fund", "2001 - 2004", "City"]]
+    rows.append(["Birch Office", "2010 - now", "National"])
+    bold = [[True, None, None], [True, False, False], [True, False, False]]
+    g = read_grid(rows, bold)
+    assert g.header_col and not g.header_row
+    assert g.text.split("\n")[0] == "Harbour works"
+    assert "Alder Fund: 2001 - 2004 | City" in g.text.split("\n")
+
+
+def _line(text: str, top: float, size: float = 8.0, bold: bool = False, x0: float = 72.0):
+    return Line(text, x0, x0 + 5 * len(text), top, size, bold=bold)
+
+
+@pytest.mark.parametrize(
+    ("title", "bold", "gap", "named"),
+    [
+        ("Funds at a glance", True, 14.0, True),
+        ("TABLE 2 HARBOUR FUNDS", False, 12.0, True),
+        ("Funds at a glance", False, 14.0, False),  # set like the body: not a title
+        ("The funds are listed below.", True, 14.0, False),  # a sentence
+        ("Funds at a glance", True, 60.0, False),  # far above
+    ],
+)
+def test_a_title_line_just_above_a_table_names_it(title, bold, gap, named):
+    g = read_grid(RECORDS, BOLD)
+    table = Block(g.text, 1, [_line("Name", 100.0 + gap)], kind="table", grid=g)
+    above = Block(title, 1, [_line(title, 100.0, size=9.0, bold=bold)])
+    read_titles([above, table])
+    assert g.title == (title if named else "")
+    assert g.name == (f"{title}\nName" if named else "Name")
+    # a continuation on the next page, its header printed again, keeps the title
+    more = read_grid([RECORDS[0], ["Elm Works", "2020 - now", "City", "Fund repairs", ""]], BOLD)
+    blocks = [table, Block(more.text, 2, kind="table", grid=more)]
+    follow_continued(blocks)
+    assert blocks[1].grid is not None and blocks[1].grid.title == g.title
 
 
 def test_a_table_without_labels_stays_rows():
@@ -170,3 +279,25 @@ def test_the_casebook_tables_read_alike_in_another_typesetting():
     ours, theirs = _pairs(CASEBOOK), _pairs(report)
     assert len(ours) > 50
     assert len(ours & theirs) >= 0.9 * len(ours), sorted(ours - theirs)[:5]
+
+
+@pytest.mark.parametrize("name", ["", "report", "booklet"])
+def test_no_cell_of_a_casebook_table_is_lost(name):
+    """Every cell of every table read, its corner cell too, is in the document text, in
+    each typesetting of the casebook."""
+    need_shared()
+    from sources import load
+
+    pdf = CASEBOOK if not name else CORPUS / "variants" / f"moin-casebook-2024-{name}.pdf"
+    doc = load(pdf)
+    tables = [b for p in doc.pages for b in p.blocks if b.grid is not None]
+    assert len(tables) >= 4
+    lost = [
+        (b.pdf_page, c)
+        for b in tables
+        for r in b.grid.rows  # type: ignore[union-attr]
+        for c in r
+        if c and c not in b.text
+    ]
+    assert not lost, lost[:5]
+    assert all(doc.text[b.start : b.end] == b.text for b in tables)

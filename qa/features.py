@@ -245,9 +245,9 @@ def unknown_words(question: str, index: Any) -> list[str]:
     """The question's content words (figures and the answer type's frame words left out)
     that no indexed chunk holds, when they are at least two and two thirds of its words.
 
-    Why: a question in another vocabulary than every indexed document's ("reset my router
-    password") is off their subject; no feature of one passage says so when the question
-    names nothing, and the nearest sentence is then given as an answer."""
+    Why: a question in another vocabulary than every indexed document's ("descale an
+    espresso machine") is off their subject; no feature of one passage says so when the
+    question names nothing, and the nearest sentence is then given as an answer."""
     if index is None:
         return []
     words = [

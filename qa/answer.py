@@ -184,7 +184,14 @@ def _arithmetic(question: str, hits: list[Hit], **kw: Any) -> Answer | None:
         )
     kind = question_type(question)
     if how := asks_combined(question, kind):
-        for of in ("amount", "number") if how == "ratio" else (kind,):
+        figures = ("percent", "amount", "number")
+        if how == "ratio":
+            kinds: tuple[str, ...] = ("amount", "number")
+        elif how == "difference" and kind not in figures:
+            kinds = figures  # "how far short of its goal": the figures decide
+        else:
+            kinds = (kind,)
+        for of in kinds:
             got = _computed_answer(
                 question, hits, of, lambda rank, of=of: combined(how, of, rank(question)), **kw
             )

@@ -1,5 +1,6 @@
 """Figures the text does not state but two it states give: the time between two events
-(two dates), a total of two parts, how many times one figure is another.
+(two dates), a total of two parts, how many times one figure is another, how far one is
+from the other (a fall, a rise, a gap to a goal).
 
 Why apart from the span ranker: no single span answers such a question, so the ranker's
 best date is only one of the two operands. The dates are the date ranker's (the learned
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from pipeline.quantities import count_value, currency_symbol, find_money
 from qa.candidates import Candidate, span_text
-from qa.text import MONTHS, YEAR
+from qa.text import MONTHS, UNIT, YEAR
 
 # "How many years / months", "how much time", "how long", then a cue of two events:
 # "between … and", "after", "before", "later", "earlier", "passed", "separate", "apart", or
@@ -224,11 +225,32 @@ _RATIO = re.compile(  # not "how many times did the board meet": a count of occa
 _SCALES = (("billion", 1e9), ("million", 1e6))  # the words a figure is printed with
 
 
+# A difference of two stated figures: how far one falls short of, or moved from, the other
+# ("how far short of its goal", "how many more … to reach", "by how many points did it
+# fall", "how much higher"). Not "how many more" alone: "how many more jobs will it create"
+# asks for a figure the text states as more.
+_DIFFERENCE = re.compile(
+    r"\bhow far (?:short|below|above|behind|ahead|off|away|from)\b|\bhow far (?:was|is|were|are)"
+    r"\b.*\bfrom\b|\bhow (?:many|much) more\b.*\b(?:to (?:reach|meet|hit|achieve)|still|left)\b"
+    r"|\bby how (?:many|much)\b.*\b(?:fall|fell|drop|dropped|declin|ris[ei]|rose|grow|grew|"
+    r"increas|decreas|reduc|shr[ui]nk|go (?:up|down)|went (?:up|down)|improv)"
+    r"|\bhow much (?:higher|lower|bigger|smaller|larger|less|fewer)\b",
+    re.I,
+)
+# "the difference between …" asks for a figure only when the question asks for one: "what is
+# the difference between a mission and a project" does not.
+_GAP = re.compile(r"\b(?:difference|gap) between\b", re.I)
+
+
 def asks_combined(question: str, kind: str) -> str | None:
-    """ "sum" or "ratio" when an amount or count question asks for two stated figures
-    combined, else None."""
+    """ "sum", "ratio" or "difference" when an amount or count question asks for two stated
+    figures combined, else None."""
     if _RATIO.search(question):
         return "ratio"
+    if _DIFFERENCE.search(question) or (
+        kind in ("percent", "amount", "number") and _GAP.search(question)
+    ):
+        return "difference"
     if kind in ("amount", "number") and _SUM.search(question):
         return "sum"
     return None
@@ -247,6 +269,9 @@ def _figure(kind: str, text: str) -> tuple[str, float] | None:
     """(currency or "", value) of a figure span: an amount by the money rules, a count by
     its digits and scale word (both as the extractor reads them); None for a range or two
     figures."""
+    if kind == "percent":
+        m = re.search(r"(\d+(?:\.\d+)?)\s*(?:%|per ?cent)", text)
+        return ("%", float(m.group(1))) if m else None
     if kind == "amount":
         money = find_money(text)
         if len(money) != 1 or money[0].attrs["low"] != money[0].attrs["high"]:
@@ -267,6 +292,20 @@ def _say_figure(currency: str, value: float) -> str:
     return f"{prefix}{round(value):,}"
 
 
+_BY_BEFORE = re.compile(r"(?i)\b(?:by|of|a (?:further|gap of))\s+$")
+_MORE_AFTER = re.compile(r"(?i)^\s*(?:[a-z]+\s+){0,2}?(?:more|fewer|less|higher|lower|short)\b")
+
+
+def _stated_change(c: Candidate, kind: str) -> bool:
+    """Whether a figure is itself a change or a gap the text states: "fell by 19 points",
+    "an increase of 4,000", "4,000 more homes", "12 points short"."""
+    before = c.sentence.text[max(0, c.span[0] - 12) : c.span[0]]
+    end = c.span[1]
+    if kind == "number" and (unit := UNIT.match(c.sentence.text, end)):
+        end = unit.end()
+    return bool(_BY_BEFORE.search(before) or _MORE_AFTER.match(c.sentence.text[end : end + 40]))
+
+
 def _stated_total(c: Candidate) -> bool:
     """Whether the words just before a figure call it a total ("a combined budget of",
     "together … employ")."""
@@ -282,7 +321,9 @@ def combined(how: str, kind: str, ranked: Sequence[Candidate]) -> Computed | Non
     if not ranked:
         return None
     first = ranked[0]
-    if how == "sum" and _stated_total(first):
+    if (how == "sum" and _stated_total(first)) or (
+        how == "difference" and _stated_change(first, kind)
+    ):
         return None
     text_a = span_text(kind, first.sentence.text, first.span)
     a = _figure(kind, text_a)
@@ -295,6 +336,11 @@ def combined(how: str, kind: str, ranked: Sequence[Candidate]) -> Computed | Non
         b = _figure(kind, text_b)
         if b is None or b[0] != a[0] or b[1] <= 0 or b[1] == a[1]:
             continue
+        if how == "difference":
+            gap = abs(a[1] - b[1])
+            if kind == "percent":
+                return Computed(f"{gap:g} percentage points", (first, c), "number")
+            return Computed(_say_figure(a[0], gap), (first, c), kind)
         if how == "sum":
             if b[1] > a[1] and _stated_total(c):
                 continue  # the whole, not another part

@@ -1,5 +1,5 @@
 """Figures two stated ones give (qa.arithmetic): the time between two events, a total, a
-ratio.
+ratio, a difference.
 
 Made-up passages about a fictional harbour town; the years and months are drawn at random
 so that no answer is pinned, and distractor dates stand in the passages as they do in a
@@ -250,3 +250,57 @@ def test_a_computed_answer_abstains_when_its_passages_lack_the_question_s_name()
         "The Ruritan harbour employs 30 wardens and 12 pilots on the quay.",
     )
     assert ans.abstained and any(m["text"] == "Vorland" for m in ans.missing)
+
+
+@pytest.mark.parametrize(
+    ("question", "how"),
+    [
+        ("By how many points did the harbour's vacancy rate fall after the reform?", "difference"),
+        ("How far short of its goal was the ferry trust last year?", "difference"),
+        ("How far was the trust from its warden target in 2024?", "difference"),
+        ("How many more wardens must the trust hire to reach its goal?", "difference"),
+        ("How much higher was the levy than the grant?", "difference"),
+        ("How much money is the gap between the two harbours' budgets?", "difference"),
+        ("What is the gap between the two harbours' budgets in pounds?", None),  # read as text
+        ("What is the difference between a pier and a jetty?", None),  # not a figure
+        ("How many more ferries will the new levy pay for?", None),  # a figure stated as more
+    ],
+)
+def test_what_asks_for_a_difference(question: str, how: str | None) -> None:
+    assert asks_combined(question, question_type(question)) == how
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_difference_of_two_stated_figures(seed: int) -> None:
+    """A fall from one share to another, and a count short of its goal: the gap, computed;
+    the figures are drawn at random so that no answer is pinned."""
+    rng = random.Random(seed)
+    before, after = sorted(rng.sample(range(5, 60), 2), reverse=True)
+    now, goal = sorted(rng.sample(range(20, 900), 2))
+    passages = [
+        f"The harbour's vacancy rate fell from {before}% in 2019 to {after}% in 2024.",
+        f"The trust employs {now} wardens today and aims to employ {goal} wardens by 2030.",
+        "The lighthouse was repainted in 2021 by 30 volunteers.",
+    ]
+    rng.shuffle(passages)
+    ans = ask(
+        "By how many percentage points did the harbour's vacancy rate fall between 2019 and 2024?",
+        *passages,
+        threshold=0.0,
+    )
+    assert ans.answer == f"{before - after} percentage points", passages
+    ans = ask(
+        "How many more wardens does the trust still have to employ to reach its goal?",
+        *passages,
+        threshold=0.0,
+    )
+    assert ans.answer == f"{goal - now:,}", passages
+
+
+def test_a_stated_change_is_not_computed_again() -> None:
+    ans = ask(
+        "By how many points did the harbour's vacancy rate fall?",
+        "The harbour's vacancy rate fell by 6 points, from 15% in 2019 to 9% in 2024.",
+        threshold=0.0,
+    )
+    assert "6" in ans.answer and "percentage points" not in ans.answer

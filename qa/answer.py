@@ -187,8 +187,10 @@ def _arithmetic(question: str, hits: list[Hit], **kw: Any) -> Answer | None:
         figures = ("percent", "amount", "number")
         if how == "ratio":
             kinds: tuple[str, ...] = ("amount", "number")
+        elif how == "difference" and re.search(r"(?i)\bpoints?\b", question):
+            kinds = ("percent",)  # "by how many points": two shares
         elif how == "difference" and kind not in figures:
-            kinds = figures  # "how far short of its goal": the figures decide
+            kinds = figures  # a gap asked in words: the figures decide
         else:
             kinds = (kind,)
         for of in kinds:

@@ -225,9 +225,9 @@ _RATIO = re.compile(  # not "how many times did the board meet": a count of occa
 _SCALES = (("billion", 1e9), ("million", 1e6))  # the words a figure is printed with
 
 
-# A difference of two stated figures: how far one falls short of, or moved from, the other
-# ("how far short of its goal", "how many more … to reach", "by how many points did it
-# fall", "how much higher"). Not "how many more" alone: "how many more jobs will it create"
+# A difference of two stated figures: how far one falls below, or moved from, the other
+# ("how far short", "how many more … to reach", "by how many points did it fall", "how
+# much higher"). Not "how many more" alone: "how many more jobs will it create"
 # asks for a figure the text states as more.
 _DIFFERENCE = re.compile(
     r"\bhow far (?:short|below|above|behind|ahead|off|away|from)\b|\bhow far (?:was|is|were|are)"
@@ -237,8 +237,8 @@ _DIFFERENCE = re.compile(
     r"|\bhow much (?:higher|lower|bigger|smaller|larger|less|fewer)\b",
     re.I,
 )
-# "the difference between …" asks for a figure only when the question asks for one: "what is
-# the difference between a mission and a project" does not.
+# A gap or difference "between" two things asks for a figure only when the question asks
+# for one (a question on how two ideas differ does not).
 _GAP = re.compile(r"\b(?:difference|gap) between\b", re.I)
 
 
@@ -299,11 +299,14 @@ _MORE_AFTER = re.compile(r"(?i)^\s*(?:[a-z]+\s+){0,2}?(?:more|fewer|less|higher|
 def _stated_change(c: Candidate, kind: str) -> bool:
     """Whether a figure is itself a change or a gap the text states: "fell by 19 points",
     "an increase of 4,000", "4,000 more homes", "12 points short"."""
-    before = c.sentence.text[max(0, c.span[0] - 12) : c.span[0]]
-    end = c.span[1]
-    if kind == "number" and (unit := UNIT.match(c.sentence.text, end)):
-        end = unit.end()
-    return bool(_BY_BEFORE.search(before) or _MORE_AFTER.match(c.sentence.text[end : end + 40]))
+    text = c.sentence.text
+    ends = [c.span[1]]
+    if kind == "number" and (unit := UNIT.match(text, c.span[1])):
+        ends.append(unit.end())  # "400 more homes", "400 homes more"
+    return bool(
+        _BY_BEFORE.search(text[max(0, c.span[0] - 12) : c.span[0]])
+        or any(_MORE_AFTER.match(text[end : end + 40]) for end in ends)
+    )
 
 
 def _stated_total(c: Candidate) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 from pipeline.given_names import is_given_name
 from pipeline.lexicons import load
-from pipeline.quantities import _overlaps, doc_text
+from pipeline.quantities import CURRENCY_SIGNS, _overlaps, doc_text
 from pipeline.targets import _MONTHS
 
 _ROLE_WORDS = load("role_nouns") | load("title_words")
@@ -83,7 +83,7 @@ _PERSON_LINE_RE = re.compile(
 )
 
 
-_CURRENCY_SIGN = re.compile(r"[$€£¥₵₦₹]")
+_CURRENCY_SIGN = re.compile(f"[{re.escape(CURRENCY_SIGNS)}]")
 
 
 @lru_cache(maxsize=65536)

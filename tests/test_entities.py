@@ -75,6 +75,13 @@ def _of(ents: list[Entity], etype: str) -> list[Entity]:
         ("They raised 5 million euros last year.", "5 million euros", "EUR", 5e6, 5e6),
         ("It crowded in £2.1bn of capital.", "£2.1bn", "GBP", 2.1e9, 2.1e9),
         ("Loans of €5-10 million were offered.", "€5-10 million", "EUR", 5e6, 10e6),
+        # the other one-currency signs of Unicode's Currency Symbols block, and "GH₵"
+        ("The levy raised GH₵ 75 million for roads.", "GH₵ 75 million", "GHS", 75e6, 75e6),
+        ("Each permit costs GH¢20 in the north.", "GH¢20", "GHS", 20, 20),
+        ("Fares rose to ₱45 per ride.", "₱45", "PHP", 45, 45),
+        ("A bond of ₴ 3.2 billion was sold.", "₴ 3.2 billion", "UAH", 3.2e9, 3.2e9),
+        ("The port spent ₺900 million on cranes.", "₺900 million", "TRY", 900e6, 900e6),
+        ("Only UAH 12 million was left.", "UAH 12 million", "UAH", 12e6, 12e6),
     ],
 )
 def test_money_forms(sentence: str, span: str, currency: str, low: float, high: float) -> None:

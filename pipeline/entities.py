@@ -454,9 +454,12 @@ def extract_entities(
             else []
         )
         per_chunk.append([*money, *percents, *numbers, *targets])
+        # a currency's code read as a name inside a money figure ("PLN 220 million")
+        paid = [(f.start, f.end) for f in money]
         found_ms = [
             m for m in (finder.find(doc) if english else [])
             if _keep_mention(m, lower_vocab, title_vocab)
+            and not any(a <= m.start and m.end <= b for a, b in paid)
         ]  # fmt: skip
         if chunk.section_path and announces_members(chunk.section_path[-1]):
             spots = {_fold(e.text) for e in doc.ents if e.label_ in {"GPE", "LOC"}}

@@ -234,6 +234,23 @@ def test_a_currency_code_is_not_an_actor(nlp: Any, code: str, frame: str) -> Non
     assert any(e.text.startswith(code) for e in _of(ents, "amount"))
 
 
+@pytest.mark.parametrize("code", ["PLN", "NOK", "KES", "CLP", "UAH"])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "The Quay Trust received {m}, and {n} went to the Harbour Board.",
+        "Funding came from the Quay Trust ({m}) and the regional budget ({n}).",
+        "The Quay Trust manages {m} of capital; {n} comes from the Harbour Board.",
+    ],
+)
+def test_a_currency_code_before_a_figure_is_not_an_actor(nlp: Any, code: str, frame: str) -> None:
+    text = frame.format(m=f"{code} 40 million", n=f"{code} 12 million")
+    ents = extract_entities([_chunk(text)], nlp)
+    actors = {e.text for e in _of(ents, "actor")}
+    assert code not in actors and "Quay Trust" in actors
+    assert [e.attrs["currency"] for e in _of(ents, "amount")] == [code, code]
+
+
 def test_entity_provenance(nlp: Any) -> None:
     chunk = _chunk("It spent €126 million on renovation.", pages=[7, 8])
     (e,) = _of(extract_entities([chunk], nlp), "amount")

@@ -316,6 +316,48 @@ def find_targets(
             continue
         found.attrs["deadline"] = deadline
         out.append(found)
+        out += _further_steps(text, s0, seg_text, seg_levels, found)
+    return out
+
+
+# a level, then a few words and its deadline: "32% by the end of 2026"
+_STEP_GAP_RE = re.compile(r"\s*(?:[^\W\d]+\s+){0,3}")
+# what joins two steps of one list: "..., and 32% by ...", "and then to 32% by ..."
+_STEP_JOIN_RE = re.compile(r"\s*[,;]?\s*(?:(?:and|or)\s+)?(?:then\s+)?(?:(?:to|by|at)\s+)?")
+
+
+def _further_steps(
+    text: str, s0: int, seg_text: str, seg_levels: Sequence[_Found], found: _Found
+) -> list[_Found]:
+    """The later steps of a list of levels, each with its own deadline, that the committed
+    clause opens: "milestones were set, 40% by 2022 and 32% by 2026" commits to two levels
+    by two years, and one target holds one deadline."""
+    steps: list[tuple[_Found, Any]] = []
+    for dl in _DEADLINE_RE.finditer(seg_text):
+        start = s0 + dl.start()
+        before = [f for f in seg_levels if f.end <= start and f.type != "level"]
+        if not before or not _STEP_GAP_RE.fullmatch(text[before[-1].end : start]):
+            continue
+        lv = before[-1]
+        if steps and (
+            steps[-1][0] is lv
+            or not _STEP_JOIN_RE.fullmatch(text[s0 + steps[-1][1].end() : lv.start])
+        ):
+            break  # not a list of steps: stop at the first gap
+        steps.append((lv, dl))
+    if len(steps) < 2 or not found.start <= steps[0][0].start < found.end:
+        return []
+    out = []
+    for lv, dl in steps[1:]:
+        end = s0 + dl.end()
+        attrs = {
+            **found.attrs,
+            "value": text[lv.start : lv.end],
+            "unit": lv.attrs.get("currency") or lv.attrs.get("unit"),
+            "deadline": int(dl.group("year") or dl.group("year2")),
+            "horizon": None,
+        }
+        out.append(_Found("target", lv.start, end, attrs))
     return out
 
 

@@ -324,6 +324,37 @@ def test_commitment_constructions(
 
 
 @pytest.mark.parametrize(
+    ("text", "steps"),
+    [
+        (
+            "Two interim milestones were agreed, 12,000 homes by the end of 2023 and 20,000 "
+            "homes by the end of 2025, before the grant was renewed.",
+            [("12,000", 2023), ("20,000", 2025)],
+        ),
+        (
+            "Trustees fixed interim milestones, 18% by 2026, 27% by mid-2029 and 41% by 2033.",
+            [("18%", 2026), ("27%", 2029), ("41%", 2033)],
+        ),
+        (
+            "The clinic will shorten its waiting list by 20% by 2025 and then by 45% by 2028.",
+            [("20%", 2025), ("45%", 2028)],
+        ),
+    ],
+)
+def test_a_list_of_levels_each_by_its_year_is_one_target_each(
+    nlp: Any, text: str, steps: list[tuple[str, int]]
+) -> None:
+    targets = _of(extract_entities([_chunk(text)], nlp), "target")
+    got = sorted((t.attrs["value"], t.attrs["deadline"]) for t in targets)
+    assert got == sorted(steps), [(t.text, t.attrs["deadline"]) for t in targets]
+
+
+def test_levels_reached_by_years_are_no_steps(nlp: Any) -> None:
+    text = "The waiting list had shrunk by 20% by 2021 and by 45% by 2023."
+    assert _of(extract_entities([_chunk(text)], nlp), "target") == []
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "In 2019 the council planted 20,000 trees along the canal.",

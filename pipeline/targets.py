@@ -317,6 +317,42 @@ def find_targets(
         found.attrs["deadline"] = deadline
         out.append(found)
         out += _further_steps(text, s0, seg_text, seg_levels, found)
+    out += _aimed_levels(text, levels, out)
+    return out
+
+
+# a goal word written before a level as its modifier: "of the targeted 300 km", "the
+# target 40%": the level is a goal the text names, whatever the clause reports of it
+_AIMED_WORDS = sorted(GOAL_NOUNS | {"targeted"}, key=len, reverse=True)
+_AIMED_BEFORE_RE = re.compile(
+    rf"\b(?:the|its|their|our|his|her|a|an)\s+(?:{'|'.join(_AIMED_WORDS)})\s+$", re.I
+)
+
+
+def _aimed_levels(text: str, levels: Sequence[_Found], found: Sequence[_Found]) -> list[_Found]:
+    """Levels a goal word modifies ("only 146 km of the targeted 300 km were laid"), not
+    already inside a target. No deadline: a year after it may date the report ("... of its
+    targeted 3,000 homes by 2021"), not the goal."""
+    out: list[_Found] = []
+    for lv in levels:
+        if lv.type == "level" or any(f.start <= lv.start < f.end for f in found):
+            continue
+        pre = _AIMED_BEFORE_RE.search(text, max(0, lv.start - 30), lv.start)
+        if pre is None:
+            continue
+        end = lv.end
+        unit = lv.attrs.get("unit")
+        if unit and text.startswith(f" {unit}", end):
+            end += len(unit) + 1
+        attrs = {
+            "metric": unit,
+            "value": text[lv.start : lv.end],
+            "unit": lv.attrs.get("currency") or unit,
+            "deadline": None,
+            "horizon": None,
+            "statement": text[pre.start() : end],
+        }
+        out.append(_Found("target", pre.start(), end, attrs))
     return out
 
 

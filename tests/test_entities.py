@@ -349,6 +349,26 @@ def test_a_list_of_levels_each_by_its_year_is_one_target_each(
     assert got == sorted(steps), [(t.text, t.attrs["deadline"]) for t in targets]
 
 
+@pytest.mark.parametrize(
+    ("text", "value", "must_contain"),
+    [
+        ("Crews had relaid only 90 km of the targeted 250 km of sewer.", "250", "250 km"),
+        (
+            "The scheme reached 1,200 of its targeted 3,000 households by 2021.",
+            "3,000",
+            "households",
+        ),
+        ("Turnout stalled at 52%, short of the target 75% set by the party.", "75%", "target"),
+    ],
+)
+def test_a_level_a_goal_word_modifies_is_a_target(
+    nlp: Any, text: str, value: str, must_contain: str
+) -> None:
+    targets = _of(extract_entities([_chunk(text)], nlp), "target")
+    assert [(t.attrs["value"], t.attrs["deadline"]) for t in targets] == [(value, None)]
+    assert must_contain in targets[0].text
+
+
 def test_levels_reached_by_years_are_no_steps(nlp: Any) -> None:
     text = "The waiting list had shrunk by 20% by 2021 and by 45% by 2023."
     assert _of(extract_entities([_chunk(text)], nlp), "target") == []

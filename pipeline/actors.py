@@ -854,6 +854,43 @@ def _described_names(doc: Any, ms: list[_Mention]) -> None:
                 break
 
 
+# words, then a short form in brackets: "non-revenue water (NRW)", "Tamale Water Board (TWB)"
+_BRACKETED_SHORT_RE = re.compile(
+    r"([^\W\d_][\w'’]*(?:[\s-]+[^\W\d_][\w'’]*){0,7})\s*\(\s*([A-Z][A-Za-z]{1,9})\s*\)"
+)
+
+
+def concept_short_forms(texts: list[str], common: Callable[[str], bool]) -> set[str]:
+    """Short forms the document defines only by ordinary words in lower case ("district
+    metered areas (DMAs)", "Non-revenue water (NRW)" opening a sentence): initials of a
+    concept, not of an actor's name. One written after a capitalised name is a name's."""
+    concept: set[str] = set()
+    named: set[str] = set()
+    for text in texts:
+        for m in _BRACKETED_SHORT_RE.finditer(text):
+            acr = m.group(2)
+            base = acr[:-1] if acr.endswith("s") and acr[:-1].isupper() else acr
+            if not base.isupper() or len(base) < 2:
+                continue
+            spans = list(re.finditer(r"[^\s-]+", m.group(1)))[-len(base) :]
+            words = [w.group() for w in spans]
+            if len(words) < len(base) or _initials_folded(words) != base:
+                continue
+            first, rest = words[0], words[1:]
+            before = text[: m.start(1) + spans[0].start()].rstrip()
+            opens = not before or before[-1] in ".!?:;\n•"  # a sentence's capital
+            if all(w[0].islower() for w in rest) and (first[0].islower() or common(first) or opens):
+                concept.add(base)
+            else:
+                named.add(base)
+    return concept - named
+
+
+def _initials_folded(words: list[str]) -> str:
+    """First letters of ``words``, accents dropped, upper case."""
+    return "".join(_fold(w)[:1] for w in words).upper()
+
+
 def _initials(name: str) -> str:
     words = [w for w in re.split(r"[\s-]+", name) if w and w[0].isupper()]
     return "".join(w[0] for w in words).upper()

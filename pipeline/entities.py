@@ -30,6 +30,7 @@ from pipeline.actors import (
     _Mention,
     _person_or_else,
     _type_from_head,
+    concept_short_forms,
     names_a_place,
 )
 from pipeline.canonical import _canonicalize, align_actor_names, demonym_of
@@ -475,6 +476,14 @@ def extract_entities(
             actor_items[chunk.doc_sha256].append((n_items, chunk.case, m))
             actor_owner[n_items] = ci
             n_items += 1
+    # a short form defined by ordinary words ("non-revenue water (NRW)") names a concept
+    concepts = concept_short_forms(vocab_texts, finder.common)
+    for sha, items in actor_items.items():
+        actor_items[sha] = [
+            it for it in items
+            if it[2].text not in concepts
+            and not (it[2].text.endswith("s") and it[2].text[:-1] in concepts)
+        ]  # fmt: skip
     # a name made a person by its given name keeps its first reading where the document
     # names a place with a run of its words ("Jordan Wells" beside "Jordan")
     for items in actor_items.values():

@@ -251,6 +251,26 @@ def test_a_currency_code_before_a_figure_is_not_an_actor(nlp: Any, code: str, fr
     assert [e.attrs["currency"] for e in _of(ents, "amount")] == [code, code]
 
 
+@pytest.mark.parametrize(
+    ("definition", "short", "later"),
+    [
+        ("Unaccounted-for gas (UFG) is gas bought but never sold.", "UFG", "UFG fell"),
+        ("The Quay Trust split the port into berth management zones (BMZs).", "BMZs", "BMZs grew"),
+        ("Staff logged every late freight delivery (LFD) by hand.", "LFD", "LFD rates rose"),
+    ],
+)
+def test_a_short_form_of_ordinary_words_is_no_actor(
+    nlp: Any, definition: str, short: str, later: str
+) -> None:
+    text = f"{definition} The Quay Trust reported that {later} in 2023, and {short} stayed high."
+    actors = {e.attrs["name"] for e in _of(extract_entities([_chunk(text)], nlp), "actor")}
+    assert short not in actors and "Quay Trust" in actors
+    # a short form of a name stays an actor
+    named = "The Harbour Pilots Association (HPA) objected. The HPA later agreed."
+    actors = {e.text for e in _of(extract_entities([_chunk(named)], nlp), "actor")}
+    assert "HPA" in actors
+
+
 def test_entity_provenance(nlp: Any) -> None:
     chunk = _chunk("It spent €126 million on renovation.", pages=[7, 8])
     (e,) = _of(extract_entities([chunk], nlp), "amount")

@@ -55,6 +55,10 @@ _SHORT = r"[A-Z][A-Za-z0-9&]{1,9}|[a-z]{1,4}\d[a-z0-9]{0,4}"
 _MIXED_SHORT_RE = re.compile(r"(?<![\w-])([a-z]{1,4}\d[a-z0-9]{0,4})(?![\w-])")
 _PAREN_ACR_RE = re.compile(rf"(?:['’]s)?\s*\(\s*['‘’\"“]?({_SHORT})['‘’\"”]?\s*\)")
 _OR_ACR_RE = re.compile(r",?\s+or\s+['‘’\"“]([A-Z][A-Za-z0-9&]{1,9})['‘’\"”]")
+# the name in another language, then its short form: "(Fundo Verde Regional, FVR)"
+_PAREN_ALT_ACR_RE = re.compile(
+    r"(?:['’]s)?\s*\(\s*([^(),;:\n]{3,60}),\s*['‘’\"“]?([A-Z][A-Za-z0-9&]{1,9})['‘’\"”]?\s*\)"
+)
 _LAW_RE = re.compile(
     r"\b(?:Law|Act|Decree|Bill|Resolution|Ordinance|Directive|Regulation)\s+(?:No\.?\s*)?\d+(?:/\d+)?\b"
 )
@@ -808,12 +812,24 @@ class _ActorFinder:
                 continue
             after = text[m.end : m.end + 30]
             d = _PAREN_ACR_RE.match(after) or _OR_ACR_RE.match(after)
-            if not d:
+            acr = d.group(1) if d else None
+            alt = _PAREN_ALT_ACR_RE.match(text, m.end)
+            if d is None and alt is not None:
+                # the short form spells one of the two names: the bracket is a second name
+                # and its short form, not a list ("(Lagos, 2019)")
+                acr = alt.group(2)
+                spelt = {_initials_folded(n.split(), True) for n in (m.text, alt.group(1))}
+                if acr.rstrip("s") not in spelt and acr not in spelt:
+                    continue
+                a, b = alt.span(1)
+                for other in ms[k + 1 : k + 3]:
+                    if a <= other.start and other.end <= b and other.text == alt.group(1).strip():
+                        other.source, other.label = "defined", m.text  # one body, two names
+            if acr is None:
                 continue
-            acr = d.group(1)
             if acr in places:
                 continue  # "Harbour Ventures (UK) Limited": a place, not a short form
-            for other in ms[k + 1 : k + 3]:
+            for other in ms[k + 1 : k + 4]:
                 if other.text == acr and other.start >= m.end:
                     other.source = "defined"
                     other.label = m.text
@@ -886,9 +902,10 @@ def concept_short_forms(texts: list[str], common: Callable[[str], bool]) -> set[
     return concept - named
 
 
-def _initials_folded(words: list[str]) -> str:
-    """First letters of ``words``, accents dropped, upper case."""
-    return "".join(_fold(w)[:1] for w in words).upper()
+def _initials_folded(words: list[str], capitals_only: bool = False) -> str:
+    """First letters of ``words`` (of the capitalised ones only, if asked: "Société des Rails
+    du Nord" is "SRN"), accents dropped, upper case."""
+    return "".join(_fold(w)[:1] for w in words if not capitals_only or w[:1].isupper()).upper()
 
 
 def _initials(name: str) -> str:

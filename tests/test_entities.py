@@ -271,6 +271,38 @@ def test_a_short_form_of_ordinary_words_is_no_actor(
     assert "HPA" in actors
 
 
+@pytest.mark.parametrize(
+    ("text", "long", "short"),
+    [
+        (
+            "The Regional Green Fund (Fundo Verde Regional, FVR) was set up in 2021. "
+            "Since then the FVR has lent to forty firms.",
+            "Regional Green Fund",
+            "FVR",
+        ),
+        (
+            "The Northern Rail Board (Société des Rails du Nord, SRN) runs the line. "
+            "Critics say the SRN raised fares twice.",
+            "Northern Rail Board",
+            "SRN",
+        ),
+        (
+            "Farmers joined the Lake Water Users Council (Baraza la Maji Ziwani, BMZ). "
+            "In 2022 the BMZ set new quotas.",
+            "Lake Water Users Council",
+            "BMZ",
+        ),
+    ],
+)
+def test_a_short_form_after_the_name_in_another_language_is_the_same_actor(
+    nlp: Any, text: str, long: str, short: str
+) -> None:
+    names = {e.text: e.attrs["name"] for e in _of(extract_entities([_chunk(text)], nlp), "actor")}
+    other = text[text.index("(") + 1 : text.index(",")]  # the name in the other language
+    assert names.get(short) == names.get(long) == names.get(other, names.get(long)), names
+    assert names[short] in {long, other}
+
+
 def test_entity_provenance(nlp: Any) -> None:
     chunk = _chunk("It spent €126 million on renovation.", pages=[7, 8])
     (e,) = _of(extract_entities([chunk], nlp), "amount")

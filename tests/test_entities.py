@@ -303,6 +303,22 @@ def test_a_short_form_after_the_name_in_another_language_is_the_same_actor(
     assert names[short] in {long, other}
 
 
+@pytest.mark.parametrize(
+    ("text", "office"),
+    [
+        ("In 2020 the Marshal's Office of the Lower Vale Province hired two firms.", "Marshal"),
+        ("A grant came from the Chancellor's Office of the Free Harbour Authority.", "Chancellor"),
+        ("Under pressure, the Prefect's Office of Nord Vale cancelled the tender.", "Prefect"),
+    ],
+)
+def test_an_office_named_after_its_holders_title_keeps_the_possessive(
+    nlp: Any, text: str, office: str
+) -> None:
+    actors = {e.text for e in _of(extract_entities([_chunk(text)], nlp), "actor")}
+    assert office not in actors
+    assert any(a.startswith(f"{office}'s Office") for a in actors), actors
+
+
 def test_entity_provenance(nlp: Any) -> None:
     chunk = _chunk("It spent €126 million on renovation.", pages=[7, 8])
     (e,) = _of(extract_entities([chunk], nlp), "amount")

@@ -319,6 +319,45 @@ def test_an_office_named_after_its_holders_title_keeps_the_possessive(
     assert any(a.startswith(f"{office}'s Office") for a in actors), actors
 
 
+@pytest.mark.parametrize(
+    ("text", "long", "short"),
+    [
+        (
+            "The second deal, a stake of 30% in RedSpindle Textiles in Harlow, was the "
+            "riskiest. RedSpindle weaves recycled fibre.",
+            "RedSpindle Textiles",
+            "RedSpindle",
+        ),
+        (
+            "A loan went to Tarnwick Freightways for new wagons. Since then Tarnwick has "
+            "doubled its traffic, and Tarnwick plans a second depot.",
+            "Tarnwick Freightways",
+            "Tarnwick",
+        ),
+        (
+            "The city hired Quillon Analytics to audit the meters. Quillon found that "
+            "a third were faulty, and Quillon published the list.",
+            "Quillon Analytics",
+            "Quillon",
+        ),
+    ],
+)
+def test_a_body_named_short_by_its_first_word_is_the_same_actor(
+    nlp: Any, text: str, long: str, short: str
+) -> None:
+    names = {e.text: e.attrs["name"] for e in _of(extract_entities([_chunk(text)], nlp), "actor")}
+    assert names.get(short) == names.get(long) == long, names
+
+
+def test_a_first_word_two_names_open_with_stays_apart(nlp: Any) -> None:
+    text = (
+        "Tarnwick Freightways bought wagons from Tarnwick Foundry Works. Since then "
+        "Tarnwick has doubled its traffic."
+    )
+    names = {e.text: e.attrs["name"] for e in _of(extract_entities([_chunk(text)], nlp), "actor")}
+    assert names.get("Tarnwick") not in {"Tarnwick Freightways", "Tarnwick Foundry Works"}
+
+
 def test_entity_provenance(nlp: Any) -> None:
     chunk = _chunk("It spent €126 million on renovation.", pages=[7, 8])
     (e,) = _of(extract_entities([chunk], nlp), "amount")

@@ -893,8 +893,10 @@ def concept_short_forms(texts: list[str], common: Callable[[str], bool]) -> set[
             if len(words) < len(base) or _initials_folded(words) != base:
                 continue
             first, rest = words[0], words[1:]
-            before = text[: m.start(1) + spans[0].start()].rstrip()
-            opens = not before or before[-1] in ".!?:;\n•"  # a sentence's capital
+            raw = text[: m.start(1) + spans[0].start()]
+            before = raw.rstrip()
+            # a sentence's or a line's capital
+            opens = not before or before[-1] in ".!?:;•" or "\n" in raw[len(before) :]
             if all(w[0].islower() for w in rest) and (first[0].islower() or common(first) or opens):
                 concept.add(base)
             else:

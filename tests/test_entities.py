@@ -257,6 +257,11 @@ def test_a_currency_code_before_a_figure_is_not_an_actor(nlp: Any, code: str, fr
         ("Unaccounted-for gas (UFG) is gas bought but never sold.", "UFG", "UFG fell"),
         ("The Quay Trust split the port into berth management zones (BMZs).", "BMZs", "BMZs grew"),
         ("Staff logged every late freight delivery (LFD) by hand.", "LFD", "LFD rates rose"),
+        (
+            "Heat losses in figures\n\nUnbilled district heat (UDH) is heat made but never sold.",
+            "UDH",
+            "UDH fell",
+        ),
     ],
 )
 def test_a_short_form_of_ordinary_words_is_no_actor(

@@ -48,7 +48,8 @@ def _polity_body_re(bodies: frozenset[str]) -> re.Pattern[str]:
 _THE_HEAD_RE = re.compile(r"(?<=[a-z,;] )the ([A-Z][a-z]+)\b(?![ -]+[A-Z])(?!['’]s\b)")
 # the nouns of legal instruments, which keep an indefinite article ("a Housing Act")
 _LAWS = frozenset({"law", "act", "bill", "decree", "code", "ordinance", "regulation", "directive"})
-_WORD_RE = re.compile(r"[^\W_][\w&]*(?:[-'’.][^\W_][\w&]*)*|\S")
+# a word, its plural possessive's apostrophe kept ("Dockers' Union": one name), else a sign
+_WORD_RE = re.compile(r"[^\W_][\w&]*(?:[-'’.][^\W_][\w&]*)*(?:(?<=s)['’](?= [A-Z]))?|\S")
 _ACRONYM_RE = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Z][A-Za-z0-9&]{1,9}s?$")
 # a short form in brackets: "(NDB)", "('LN')", or lower case with a digit: "(x2y)"
 _SHORT = r"[A-Z][A-Za-z0-9&]{1,9}|[a-z]{1,4}\d[a-z0-9]{0,4}"

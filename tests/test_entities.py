@@ -363,6 +363,29 @@ def test_a_first_word_two_names_open_with_stays_apart(nlp: Any) -> None:
     assert names.get("Tarnwick") not in {"Tarnwick Freightways", "Tarnwick Foundry Works"}
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "In 2021 the Northern Dockers' Federation struck, and the Quay Trust gave way.",
+            "Northern Dockers' Federation",
+        ),
+        ("Talks with the Silesian Farmers' Union broke down in May.", "Silesian Farmers' Union"),
+        (
+            "The Retired Miners' Association wrote to the Harbour Board.",
+            "Retired Miners' Association",
+        ),
+        (
+            "A grant from the Harbour Board went to the Seafarers' Welfare Fund.",
+            "Seafarers' Welfare Fund",
+        ),
+    ],
+)
+def test_a_plural_possessive_inside_a_name_keeps_it_whole(nlp: Any, text: str, name: str) -> None:
+    names = {e.attrs["name"] for e in _of(extract_entities([_chunk(text)], nlp), "actor")}
+    assert name in names, names
+
+
 def test_entity_provenance(nlp: Any) -> None:
     chunk = _chunk("It spent €126 million on renovation.", pages=[7, 8])
     (e,) = _of(extract_entities([chunk], nlp), "amount")

@@ -11,7 +11,7 @@ from typing import Any
 
 from pipeline.given_names import is_given_name
 from pipeline.lexicons import load
-from pipeline.quantities import _overlaps, doc_text
+from pipeline.quantities import CURRENCY_SIGNS, _overlaps, doc_text
 from pipeline.targets import _MONTHS
 
 _ROLE_WORDS = load("role_nouns") | load("title_words")
@@ -48,13 +48,18 @@ def _polity_body_re(bodies: frozenset[str]) -> re.Pattern[str]:
 _THE_HEAD_RE = re.compile(r"(?<=[a-z,;] )the ([A-Z][a-z]+)\b(?![ -]+[A-Z])(?!['’]s\b)")
 # the nouns of legal instruments, which keep an indefinite article ("a Housing Act")
 _LAWS = frozenset({"law", "act", "bill", "decree", "code", "ordinance", "regulation", "directive"})
-_WORD_RE = re.compile(r"[^\W_][\w&]*(?:[-'’.][^\W_][\w&]*)*|\S")
+# a word, its plural possessive's apostrophe kept ("Dockers' Union": one name), else a sign
+_WORD_RE = re.compile(r"[^\W_][\w&]*(?:[-'’.][^\W_][\w&]*)*(?:(?<=s)['’](?= [A-Z]))?|\S")
 _ACRONYM_RE = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Z][A-Za-z0-9&]{1,9}s?$")
 # a short form in brackets: "(NDB)", "('LN')", or lower case with a digit: "(x2y)"
 _SHORT = r"[A-Z][A-Za-z0-9&]{1,9}|[a-z]{1,4}\d[a-z0-9]{0,4}"
 _MIXED_SHORT_RE = re.compile(r"(?<![\w-])([a-z]{1,4}\d[a-z0-9]{0,4})(?![\w-])")
 _PAREN_ACR_RE = re.compile(rf"(?:['’]s)?\s*\(\s*['‘’\"“]?({_SHORT})['‘’\"”]?\s*\)")
 _OR_ACR_RE = re.compile(r",?\s+or\s+['‘’\"“]([A-Z][A-Za-z0-9&]{1,9})['‘’\"”]")
+# the name in another language, then its short form: "(Fundo Verde Regional, FVR)"
+_PAREN_ALT_ACR_RE = re.compile(
+    r"(?:['’]s)?\s*\(\s*([^(),;:\n]{3,60}),\s*['‘’\"“]?([A-Z][A-Za-z0-9&]{1,9})['‘’\"”]?\s*\)"
+)
 _LAW_RE = re.compile(
     r"\b(?:Law|Act|Decree|Bill|Resolution|Ordinance|Directive|Regulation)\s+(?:No\.?\s*)?\d+(?:/\d+)?\b"
 )
@@ -83,7 +88,7 @@ _PERSON_LINE_RE = re.compile(
 )
 
 
-_CURRENCY_SIGN = re.compile(r"[$€£¥₵₦₹]")
+_CURRENCY_SIGN = re.compile(f"[{re.escape(CURRENCY_SIGNS)}]")
 
 
 @lru_cache(maxsize=65536)
@@ -808,12 +813,24 @@ class _ActorFinder:
                 continue
             after = text[m.end : m.end + 30]
             d = _PAREN_ACR_RE.match(after) or _OR_ACR_RE.match(after)
-            if not d:
+            acr = d.group(1) if d else None
+            alt = _PAREN_ALT_ACR_RE.match(text, m.end)
+            if d is None and alt is not None:
+                # the short form spells one of the two names: the bracket is a second name
+                # and its short form, not a list ("(Lagos, 2019)")
+                acr = alt.group(2)
+                spelt = {_initials_folded(n.split(), True) for n in (m.text, alt.group(1))}
+                if acr.rstrip("s") not in spelt and acr not in spelt:
+                    continue
+                a, b = alt.span(1)
+                for other in ms[k + 1 : k + 3]:
+                    if a <= other.start and other.end <= b and other.text == alt.group(1).strip():
+                        other.source, other.label = "defined", m.text  # one body, two names
+            if acr is None:
                 continue
-            acr = d.group(1)
             if acr in places:
                 continue  # "Harbour Ventures (UK) Limited": a place, not a short form
-            for other in ms[k + 1 : k + 3]:
+            for other in ms[k + 1 : k + 4]:
                 if other.text == acr and other.start >= m.end:
                     other.source = "defined"
                     other.label = m.text
@@ -852,6 +869,46 @@ def _described_names(doc: Any, ms: list[_Mention]) -> None:
             if o is not m and o.start <= subj.idx < o.end and o.hint not in {"collective", "alias"}:
                 m.hint, m.source, m.label = "alias", "alias", o.text
                 break
+
+
+# words, then a short form in brackets: "non-revenue water (NRW)", "Tamale Water Board (TWB)"
+_BRACKETED_SHORT_RE = re.compile(
+    r"([^\W\d_][\w'’]*(?:[\s-]+[^\W\d_][\w'’]*){0,7})\s*\(\s*([A-Z][A-Za-z]{1,9})\s*\)"
+)
+
+
+def concept_short_forms(texts: list[str], common: Callable[[str], bool]) -> set[str]:
+    """Short forms the document defines only by ordinary words in lower case ("district
+    metered areas (DMAs)", "Non-revenue water (NRW)" opening a sentence): initials of a
+    concept, not of an actor's name. One written after a capitalised name is a name's."""
+    concept: set[str] = set()
+    named: set[str] = set()
+    for text in texts:
+        for m in _BRACKETED_SHORT_RE.finditer(text):
+            acr = m.group(2)
+            base = acr[:-1] if acr.endswith("s") and acr[:-1].isupper() else acr
+            if not base.isupper() or len(base) < 2:
+                continue
+            spans = list(re.finditer(r"[^\s-]+", m.group(1)))[-len(base) :]
+            words = [w.group() for w in spans]
+            if len(words) < len(base) or _initials_folded(words) != base:
+                continue
+            first, rest = words[0], words[1:]
+            raw = text[: m.start(1) + spans[0].start()]
+            before = raw.rstrip()
+            # a sentence's or a line's capital
+            opens = not before or before[-1] in ".!?:;•" or "\n" in raw[len(before) :]
+            if all(w[0].islower() for w in rest) and (first[0].islower() or common(first) or opens):
+                concept.add(base)
+            else:
+                named.add(base)
+    return concept - named
+
+
+def _initials_folded(words: list[str], capitals_only: bool = False) -> str:
+    """First letters of ``words`` (of the capitalised ones only, if asked: "Société des Rails
+    du Nord" is "SRN"), accents dropped, upper case."""
+    return "".join(_fold(w)[:1] for w in words if not capitals_only or w[:1].isupper()).upper()
 
 
 def _initials(name: str) -> str:

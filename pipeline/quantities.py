@@ -37,6 +37,24 @@ _SYMBOLS = {
     "৳": "BDT",
     "₦": "NGN",
     "₩": "KRW",
+    # the other signs of Unicode's Currency Symbols block that name one currency only
+    # (ISO 4217 code beside each); "GH₵"/"GH¢" is how Ghana prints its cedi
+    "₵": "GHS",
+    "GH₵": "GHS",
+    "GH¢": "GHS",
+    "₱": "PHP",
+    "₫": "VND",
+    "₴": "UAH",
+    "₺": "TRY",
+    "₪": "ILS",
+    "₡": "CRC",
+    "₲": "PYG",
+    "₸": "KZT",
+    "₼": "AZN",
+    "₾": "GEL",
+    "₽": "RUB",
+    "₭": "LAK",
+    "₮": "MNT",
     "R": "ZAR",  # only when a digit follows directly (see _CUR_PREFIX)
 }
 _ISO = [
@@ -82,7 +100,24 @@ _ISO = [
     "THB",
     "MYR",
     "PKR",
+    "UAH",
+    "ILS",
+    "RUB",
+    "KZT",
+    "ZMW",
+    "MWK",
+    "XOF",
+    "XAF",
+    "SAR",
+    "AED",
+    "LKR",
+    "NPR",
+    "CRC",
 ]
+# every one-character currency sign above: a figure written against one is money, not a count
+CURRENCY_SIGNS = "".join(
+    sorted({ch for sym in _SYMBOLS for ch in sym if not ch.isalnum() and ch != "."})
+)
 _CUR_WORDS = {
     "euro": "EUR",
     "euros": "EUR",
@@ -142,7 +177,7 @@ _PERCENT_RE = re.compile(
     rf"(?<![\w.,])(?P<num>{_NUM})(?:\s*(?:-|–|—|to)\s*(?P<num2>{_NUM}))?{_PERCENT_SIGN}"
 )
 _NUMBER_RE = re.compile(
-    rf"(?<![\w.,/#:$£€¥₹-])(?P<num>{_NUM})(?:\s*(?P<scale>thousand|million|billion|trillion)\b)?"
+    rf"(?<![\w.,/#:{re.escape(CURRENCY_SIGNS)}-])(?P<num>{_NUM})(?:\s*(?P<scale>thousand|million|billion|trillion)\b)?"
     rf"(?:\s*(?:-|–|—)\s*(?P<num2>{_NUM})(?:\s*(?P<scale2>thousand|million|billion|trillion)\b)?)?"
     r"(?![\w%‰-]|[.,]\d)"
 )
@@ -161,7 +196,7 @@ _WORDNUM = (
     "forty|fifty|hundred|dozen"
 )
 NUMBER = re.compile(
-    rf"(?<![\w.,/£€$¥₹-]){_QUAL}(?:(?:{_NUM}){_SCALE}?|\b(?:{_WORDNUM})\b)"
+    rf"(?<![\w.,/{re.escape(CURRENCY_SIGNS)}-]){_QUAL}(?:(?:{_NUM}){_SCALE}?|\b(?:{_WORDNUM})\b)"
     rf"(?:\s?(?:-|–|—|to)\s?(?:{_NUM}))?(?![\w%])(?!{_PERCENT_SIGN})",
     re.I,
 )

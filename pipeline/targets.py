@@ -316,6 +316,84 @@ def find_targets(
             continue
         found.attrs["deadline"] = deadline
         out.append(found)
+        out += _further_steps(text, s0, seg_text, seg_levels, found)
+    out += _aimed_levels(text, levels, out)
+    return out
+
+
+# a goal word written before a level as its modifier: "of the targeted 300 km", "the
+# target 40%": the level is a goal the text names, whatever the clause reports of it
+_AIMED_WORDS = sorted(GOAL_NOUNS | {"targeted"}, key=len, reverse=True)
+_AIMED_BEFORE_RE = re.compile(
+    rf"\b(?:the|its|their|our|his|her|a|an)\s+(?:{'|'.join(_AIMED_WORDS)})\s+$", re.I
+)
+
+
+def _aimed_levels(text: str, levels: Sequence[_Found], found: Sequence[_Found]) -> list[_Found]:
+    """Levels a goal word modifies ("only 146 km of the targeted 300 km were laid"), not
+    already inside a target. No deadline: a year after it may date the report ("... of its
+    targeted 3,000 homes by 2021"), not the goal."""
+    out: list[_Found] = []
+    for lv in levels:
+        if lv.type == "level" or any(f.start <= lv.start < f.end for f in found):
+            continue
+        pre = _AIMED_BEFORE_RE.search(text, max(0, lv.start - 30), lv.start)
+        if pre is None:
+            continue
+        end = lv.end
+        unit = lv.attrs.get("unit")
+        if unit and text.startswith(f" {unit}", end):
+            end += len(unit) + 1
+        attrs = {
+            "metric": unit,
+            "value": text[lv.start : lv.end],
+            "unit": lv.attrs.get("currency") or unit,
+            "deadline": None,
+            "horizon": None,
+            "statement": text[pre.start() : end],
+        }
+        out.append(_Found("target", pre.start(), end, attrs))
+    return out
+
+
+# a level, then a few words and its deadline: "32% by the end of 2026"
+_STEP_GAP_RE = re.compile(r"\s*(?:[^\W\d]+\s+){0,3}")
+# what joins two steps of one list: "..., and 32% by ...", "and then to 32% by ..."
+_STEP_JOIN_RE = re.compile(r"\s*[,;]?\s*(?:(?:and|or)\s+)?(?:then\s+)?(?:(?:to|by|at)\s+)?")
+
+
+def _further_steps(
+    text: str, s0: int, seg_text: str, seg_levels: Sequence[_Found], found: _Found
+) -> list[_Found]:
+    """The later steps of a list of levels, each with its own deadline, that the committed
+    clause opens: "milestones were set, 40% by 2022 and 32% by 2026" commits to two levels
+    by two years, and one target holds one deadline."""
+    steps: list[tuple[_Found, Any]] = []
+    for dl in _DEADLINE_RE.finditer(seg_text):
+        start = s0 + dl.start()
+        before = [f for f in seg_levels if f.end <= start and f.type != "level"]
+        if not before or not _STEP_GAP_RE.fullmatch(text[before[-1].end : start]):
+            continue
+        lv = before[-1]
+        if steps and (
+            steps[-1][0] is lv
+            or not _STEP_JOIN_RE.fullmatch(text[s0 + steps[-1][1].end() : lv.start])
+        ):
+            break  # not a list of steps: stop at the first gap
+        steps.append((lv, dl))
+    if len(steps) < 2 or not found.start <= steps[0][0].start < found.end:
+        return []
+    out = []
+    for lv, dl in steps[1:]:
+        end = s0 + dl.end()
+        attrs = {
+            **found.attrs,
+            "value": text[lv.start : lv.end],
+            "unit": lv.attrs.get("currency") or lv.attrs.get("unit"),
+            "deadline": int(dl.group("year") or dl.group("year2")),
+            "horizon": None,
+        }
+        out.append(_Found("target", lv.start, end, attrs))
     return out
 
 

@@ -75,6 +75,13 @@ def _of(ents: list[Entity], etype: str) -> list[Entity]:
         ("They raised 5 million euros last year.", "5 million euros", "EUR", 5e6, 5e6),
         ("It crowded in £2.1bn of capital.", "£2.1bn", "GBP", 2.1e9, 2.1e9),
         ("Loans of €5-10 million were offered.", "€5-10 million", "EUR", 5e6, 10e6),
+        # the other one-currency signs of Unicode's Currency Symbols block, and "GH₵"
+        ("The levy raised GH₵ 75 million for roads.", "GH₵ 75 million", "GHS", 75e6, 75e6),
+        ("Each permit costs GH¢20 in the north.", "GH¢20", "GHS", 20, 20),
+        ("Fares rose to ₱45 per ride.", "₱45", "PHP", 45, 45),
+        ("A bond of ₴ 3.2 billion was sold.", "₴ 3.2 billion", "UAH", 3.2e9, 3.2e9),
+        ("The port spent ₺900 million on cranes.", "₺900 million", "TRY", 900e6, 900e6),
+        ("Only UAH 12 million was left.", "UAH 12 million", "UAH", 12e6, 12e6),
     ],
 )
 def test_money_forms(sentence: str, span: str, currency: str, low: float, high: float) -> None:
@@ -227,6 +234,158 @@ def test_a_currency_code_is_not_an_actor(nlp: Any, code: str, frame: str) -> Non
     assert any(e.text.startswith(code) for e in _of(ents, "amount"))
 
 
+@pytest.mark.parametrize("code", ["PLN", "NOK", "KES", "CLP", "UAH"])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "The Quay Trust received {m}, and {n} went to the Harbour Board.",
+        "Funding came from the Quay Trust ({m}) and the regional budget ({n}).",
+        "The Quay Trust manages {m} of capital; {n} comes from the Harbour Board.",
+    ],
+)
+def test_a_currency_code_before_a_figure_is_not_an_actor(nlp: Any, code: str, frame: str) -> None:
+    text = frame.format(m=f"{code} 40 million", n=f"{code} 12 million")
+    ents = extract_entities([_chunk(text)], nlp)
+    actors = {e.text for e in _of(ents, "actor")}
+    assert code not in actors and "Quay Trust" in actors
+    assert [e.attrs["currency"] for e in _of(ents, "amount")] == [code, code]
+
+
+@pytest.mark.parametrize(
+    ("definition", "short", "later"),
+    [
+        ("Unaccounted-for gas (UFG) is gas bought but never sold.", "UFG", "UFG fell"),
+        ("The Quay Trust split the port into berth management zones (BMZs).", "BMZs", "BMZs grew"),
+        ("Staff logged every late freight delivery (LFD) by hand.", "LFD", "LFD rates rose"),
+        (
+            "Heat losses in figures\n\nUnbilled district heat (UDH) is heat made but never sold.",
+            "UDH",
+            "UDH fell",
+        ),
+    ],
+)
+def test_a_short_form_of_ordinary_words_is_no_actor(
+    nlp: Any, definition: str, short: str, later: str
+) -> None:
+    text = f"{definition} The Quay Trust reported that {later} in 2023, and {short} stayed high."
+    actors = {e.attrs["name"] for e in _of(extract_entities([_chunk(text)], nlp), "actor")}
+    assert short not in actors and "Quay Trust" in actors
+    # a short form of a name stays an actor
+    named = "The Harbour Pilots Association (HPA) objected. The HPA later agreed."
+    actors = {e.text for e in _of(extract_entities([_chunk(named)], nlp), "actor")}
+    assert "HPA" in actors
+
+
+@pytest.mark.parametrize(
+    ("text", "long", "short"),
+    [
+        (
+            "The Regional Green Fund (Fundo Verde Regional, FVR) was set up in 2021. "
+            "Since then the FVR has lent to forty firms.",
+            "Regional Green Fund",
+            "FVR",
+        ),
+        (
+            "The Northern Rail Board (Société des Rails du Nord, SRN) runs the line. "
+            "Critics say the SRN raised fares twice.",
+            "Northern Rail Board",
+            "SRN",
+        ),
+        (
+            "Farmers joined the Lake Water Users Council (Baraza la Maji Ziwani, BMZ). "
+            "In 2022 the BMZ set new quotas.",
+            "Lake Water Users Council",
+            "BMZ",
+        ),
+    ],
+)
+def test_a_short_form_after_the_name_in_another_language_is_the_same_actor(
+    nlp: Any, text: str, long: str, short: str
+) -> None:
+    names = {e.text: e.attrs["name"] for e in _of(extract_entities([_chunk(text)], nlp), "actor")}
+    other = text[text.index("(") + 1 : text.index(",")]  # the name in the other language
+    assert names.get(short) == names.get(long) == names.get(other, names.get(long)), names
+    assert names[short] in {long, other}
+
+
+@pytest.mark.parametrize(
+    ("text", "office"),
+    [
+        ("In 2020 the Marshal's Office of the Lower Vale Province hired two firms.", "Marshal"),
+        ("A grant came from the Chancellor's Office of the Free Harbour Authority.", "Chancellor"),
+        ("Under pressure, the Prefect's Office of Nord Vale cancelled the tender.", "Prefect"),
+    ],
+)
+def test_an_office_named_after_its_holders_title_keeps_the_possessive(
+    nlp: Any, text: str, office: str
+) -> None:
+    actors = {e.text for e in _of(extract_entities([_chunk(text)], nlp), "actor")}
+    assert office not in actors
+    assert any(a.startswith(f"{office}'s Office") for a in actors), actors
+
+
+@pytest.mark.parametrize(
+    ("text", "long", "short"),
+    [
+        (
+            "The second deal, a stake of 30% in RedSpindle Textiles in Harlow, was the "
+            "riskiest. RedSpindle weaves recycled fibre.",
+            "RedSpindle Textiles",
+            "RedSpindle",
+        ),
+        (
+            "A loan went to Tarnwick Freightways for new wagons. Since then Tarnwick has "
+            "doubled its traffic, and Tarnwick plans a second depot.",
+            "Tarnwick Freightways",
+            "Tarnwick",
+        ),
+        (
+            "The city hired Quillon Analytics to audit the meters. Quillon found that "
+            "a third were faulty, and Quillon published the list.",
+            "Quillon Analytics",
+            "Quillon",
+        ),
+    ],
+)
+def test_a_body_named_short_by_its_first_word_is_the_same_actor(
+    nlp: Any, text: str, long: str, short: str
+) -> None:
+    names = {e.text: e.attrs["name"] for e in _of(extract_entities([_chunk(text)], nlp), "actor")}
+    assert names.get(short) == names.get(long) == long, names
+
+
+def test_a_first_word_two_names_open_with_stays_apart(nlp: Any) -> None:
+    text = (
+        "Tarnwick Freightways bought wagons from Tarnwick Foundry Works. Since then "
+        "Tarnwick has doubled its traffic."
+    )
+    names = {e.text: e.attrs["name"] for e in _of(extract_entities([_chunk(text)], nlp), "actor")}
+    assert names.get("Tarnwick") not in {"Tarnwick Freightways", "Tarnwick Foundry Works"}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "In 2021 the Northern Dockers' Federation struck, and the Quay Trust gave way.",
+            "Northern Dockers' Federation",
+        ),
+        ("Talks with the Silesian Farmers' Union broke down in May.", "Silesian Farmers' Union"),
+        (
+            "The Retired Miners' Association wrote to the Harbour Board.",
+            "Retired Miners' Association",
+        ),
+        (
+            "A grant from the Harbour Board went to the Seafarers' Welfare Fund.",
+            "Seafarers' Welfare Fund",
+        ),
+    ],
+)
+def test_a_plural_possessive_inside_a_name_keeps_it_whole(nlp: Any, text: str, name: str) -> None:
+    names = {e.attrs["name"] for e in _of(extract_entities([_chunk(text)], nlp), "actor")}
+    assert name in names, names
+
+
 def test_entity_provenance(nlp: Any) -> None:
     chunk = _chunk("It spent €126 million on renovation.", pages=[7, 8])
     (e,) = _of(extract_entities([chunk], nlp), "amount")
@@ -297,6 +456,57 @@ def test_commitment_constructions(
     assert len(targets) == 1, [t.text for t in targets]
     assert targets[0].attrs["deadline"] == deadline
     assert must_contain in targets[0].text
+
+
+@pytest.mark.parametrize(
+    ("text", "steps"),
+    [
+        (
+            "Two interim milestones were agreed, 12,000 homes by the end of 2023 and 20,000 "
+            "homes by the end of 2025, before the grant was renewed.",
+            [("12,000", 2023), ("20,000", 2025)],
+        ),
+        (
+            "Trustees fixed interim milestones, 18% by 2026, 27% by mid-2029 and 41% by 2033.",
+            [("18%", 2026), ("27%", 2029), ("41%", 2033)],
+        ),
+        (
+            "The clinic will shorten its waiting list by 20% by 2025 and then by 45% by 2028.",
+            [("20%", 2025), ("45%", 2028)],
+        ),
+    ],
+)
+def test_a_list_of_levels_each_by_its_year_is_one_target_each(
+    nlp: Any, text: str, steps: list[tuple[str, int]]
+) -> None:
+    targets = _of(extract_entities([_chunk(text)], nlp), "target")
+    got = sorted((t.attrs["value"], t.attrs["deadline"]) for t in targets)
+    assert got == sorted(steps), [(t.text, t.attrs["deadline"]) for t in targets]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "must_contain"),
+    [
+        ("Crews had relaid only 90 km of the targeted 250 km of sewer.", "250", "250 km"),
+        (
+            "The scheme reached 1,200 of its targeted 3,000 households by 2021.",
+            "3,000",
+            "households",
+        ),
+        ("Turnout stalled at 52%, short of the target 75% set by the party.", "75%", "target"),
+    ],
+)
+def test_a_level_a_goal_word_modifies_is_a_target(
+    nlp: Any, text: str, value: str, must_contain: str
+) -> None:
+    targets = _of(extract_entities([_chunk(text)], nlp), "target")
+    assert [(t.attrs["value"], t.attrs["deadline"]) for t in targets] == [(value, None)]
+    assert must_contain in targets[0].text
+
+
+def test_levels_reached_by_years_are_no_steps(nlp: Any) -> None:
+    text = "The waiting list had shrunk by 20% by 2021 and by 45% by 2023."
+    assert _of(extract_entities([_chunk(text)], nlp), "target") == []
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from typing import Any
 
 from pipeline.given_names import is_given_name
 from pipeline.lexicons import load
-from pipeline.quantities import CURRENCY_SIGNS, _overlaps, doc_text
+from pipeline.quantities import CURRENCY_AFTER, _overlaps, doc_text
 from pipeline.targets import _MONTHS
 
 _ROLE_WORDS = load("role_nouns") | load("title_words")
@@ -86,9 +86,6 @@ _BY_AUTHORS_RE = re.compile(
 _PERSON_LINE_RE = re.compile(
     r"^[A-Z][\w'’.-]+(?:\s+(?:(?:de|del|la|da|dos|du|van|von|der|di|bin|al|el|le)\s+)?[A-Z][\w'’-]+){1,4}$"
 )
-
-
-_CURRENCY_SIGN = re.compile(f"[{re.escape(CURRENCY_SIGNS)}]")
 
 
 @lru_cache(maxsize=65536)
@@ -664,7 +661,7 @@ class _ActorFinder:
             m.listed = len(m.text.split()) >= 2 and _listed(doc, m.start, m.end)
             m.title_colon = bool(re.match(r":\s+[A-Z\d]", text[m.end : m.end + 4]))
         # a code written against a currency sign names the currency: "US$40m", "NZ$", "R$"
-        chosen = [m for m in chosen if not _CURRENCY_SIGN.match(text, m.end)]
+        chosen = [m for m in chosen if not CURRENCY_AFTER.match(text, m.end)]
         for m in chosen:
             words = m.text.split()
             pre = re.search(r"\b([A-Z][a-z]+)\s+$", text[max(0, m.start - 20) : m.start])

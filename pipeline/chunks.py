@@ -88,14 +88,14 @@ def _chunk_unit(
         nonlocal group, used
         if group:
             chunk = _make_chunk(doc, part, path, [sents[i] for i in group], counter, settings)
-            out.append(_with_page_starts(chunk, blocks))
+            out.append(_with_pages_and_tables(chunk, blocks))
         group, used = [], 0
 
     for i, n in enumerate(pieces):
         if n > budget:
             flush()
             out.extend(
-                _with_page_starts(c, blocks)
+                _with_pages_and_tables(c, blocks)
                 for c in _split_long(doc, part, path, sents[i], budget, counter, settings)
             )
             continue
@@ -107,7 +107,7 @@ def _chunk_unit(
     return out
 
 
-def _with_page_starts(chunk: Chunk, blocks: list[Block]) -> Chunk:
+def _with_pages_and_tables(chunk: Chunk, blocks: list[Block]) -> Chunk:
     """Record where in the chunk's text each of its later pages begins, and the names of
     the tables its text lies in (a table split over chunks names itself once, at its top)."""
     names = [

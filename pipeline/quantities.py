@@ -118,6 +118,9 @@ _ISO = [
 CURRENCY_SIGNS = "".join(
     sorted({ch for sym in _SYMBOLS for ch in sym if not ch.isalnum() and ch != "."})
 )
+# a currency sign right after a capitalised code ("US$40m", "NZ $2m", "R$"): the code names
+# the currency, not an actor (read by the entity rules and the answer's name candidates)
+CURRENCY_AFTER = re.compile(rf"\s?[{re.escape(CURRENCY_SIGNS)}]")
 _CUR_WORDS = {
     "euro": "EUR",
     "euros": "EUR",

@@ -262,8 +262,9 @@ def read_grid(cells: list[list[str]], bold: list[list[bool | None]] | None = Non
 def read_titles(blocks: list[Block]) -> None:
     """Set ``grid.title`` of each table that a title line is printed just above: the block
     before it on the page, one short line set bold or in capitals that is no sentence, close
-    above the table's first row and over its width. Why: the table's cells are read line by
-    line with their labels, and the title is the one thing they all belong to."""
+    above the table's first row and overlapping it across the page. Why: the table's cells
+    are read line by line with their labels, and the title is the one thing they all belong
+    to."""
     for prev, b in pairwise(blocks):
         if b.grid is None or prev.grid is not None or len(prev.lines) != 1:
             continue

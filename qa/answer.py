@@ -188,7 +188,7 @@ def _arithmetic(question: str, hits: list[Hit], **kw: Any) -> Answer | None:
         if how == "ratio":
             kinds: tuple[str, ...] = ("amount", "number")
         elif how == "difference" and re.search(r"(?i)\bpoints?\b", question):
-            kinds = ("percent",)  # "by how many points": two shares
+            kinds = ("percent", "number")  # "by how many points": two shares, or scores
         elif how == "difference" and kind not in figures:
             kinds = figures  # a gap asked in words: the figures decide
         else:
@@ -228,7 +228,9 @@ def _printed_in_full(ranked: list[Candidate], index: Any) -> Candidate:
 
 
 # A word that says the span it precedes no longer holds: "previously X and now Y".
-_SUPERSEDED = re.compile(r"\b(?:previously|formerly|former|ex|until)\W+(?:\w+\W+){0,2}$", re.I)
+_SUPERSEDED = re.compile(
+    r"(?:\b(?:previously|formerly|former|until)\W+|\bex-)(?:\w+\W+){0,2}$", re.I
+)
 
 
 def _current(ranked: list[Candidate], question: str) -> list[Candidate]:
@@ -293,8 +295,9 @@ def answer_question(
     if computed is not None:
         return computed
     kind, sents, cands = candidates_for(question, hits, embedder=embedder, index=index)
-    if kind == "actor" and asked_name_kind(question, kind) in ("person", "org"):
-        # asked who or which body: a place the extractor typed answers neither
+    if kind == "actor" and asked_name_kind(question, kind) == "person":
+        # asked who (a person, a post): a place the extractor typed is not one (a body is
+        # left to the ranker: a country can fund, join or sign as one)
         cands = [c for c in cands if c.actor_type != "place"] or cands
     scores = _ranked(model, kind, cands)
     if trace is not None:

@@ -230,8 +230,9 @@ _SCALES = (("billion", 1e9), ("million", 1e6))  # the words a figure is printed 
 # much higher"). Not "how many more" alone: "how many more jobs will it create"
 # asks for a figure the text states as more.
 _DIFFERENCE = re.compile(
-    r"\bhow far (?:short|below|above|behind|ahead|off|away|from)\b|\bhow far (?:was|is|were|are)"
-    r"\b.*\bfrom\b|\bhow (?:many|much) more\b.*\b(?:to (?:reach|meet|hit|achieve)|still|left)\b"
+    r"\bhow far (?:short|below|above|off)\b"
+    r"|\bhow far (?:was|is|were|are)\b.*\bfrom\b.*\b(?:goal|target|aim|milestone|ambition)s?\b"
+    r"|\bhow (?:many|much) more\b.*\b(?:to (?:reach|meet|hit|achieve)|still|left)\b"
     r"|\bby how (?:many|much)\b.*\b(?:fall|fell|drop|dropped|declin|ris[ei]|rose|grow|grew|"
     r"increas|decreas|reduc|shr[ui]nk|go (?:up|down)|went (?:up|down)|improv)"
     r"|\bhow much (?:higher|lower|bigger|smaller|larger|less|fewer)\b",
@@ -243,8 +244,8 @@ _GAP = re.compile(r"\b(?:difference|gap) between\b", re.I)
 
 
 def asks_combined(question: str, kind: str) -> str | None:
-    """ "sum", "ratio" or "difference" when an amount or count question asks for two stated
-    figures combined, else None."""
+    """ "sum" (an amount or count question), "ratio" or "difference" (any question whose
+    cue asks for a figure) when two stated figures are to be combined, else None."""
     if _RATIO.search(question):
         return "ratio"
     if _DIFFERENCE.search(question) or (
@@ -292,8 +293,18 @@ def _say_figure(currency: str, value: float) -> str:
     return f"{prefix}{round(value):,}"
 
 
-_BY_BEFORE = re.compile(r"(?i)\b(?:by|of|a (?:further|gap of))\s+$")
-_MORE_AFTER = re.compile(r"(?i)^\s*(?:[a-z]+\s+){0,2}?(?:more|fewer|less|higher|lower|short)\b")
+# "fell by", "a further", "leaving", "an increase of", "a shortfall of": the figure after is
+# the change.
+# (Not any "of": "a rate of 20%", "a goal of 600" state a level.)
+_BY_BEFORE = re.compile(
+    r"(?i)\b(?:by|a further|leaving|(?:increase|decrease|rise|fall|drop|cut|gain|reduction|gap|"
+    r"shortfall|difference|growth|decline)s? of)\s+$"
+)
+# "400 more", "400 homes more", "140 still to go", "140 left", "12 points short".
+_MORE_AFTER = re.compile(
+    r"(?i)^\s*(?:(?:still|yet|even|far|much)\s+)?(?:more|fewer|less|higher|lower|short|left|"
+    r"remain\w*|to go)\b"
+)
 
 
 def _stated_change(c: Candidate, kind: str) -> bool:
@@ -304,7 +315,7 @@ def _stated_change(c: Candidate, kind: str) -> bool:
     if kind == "number" and (unit := UNIT.match(text, c.span[1])):
         ends.append(unit.end())  # "400 more homes", "400 homes more"
     return bool(
-        _BY_BEFORE.search(text[max(0, c.span[0] - 12) : c.span[0]])
+        _BY_BEFORE.search(text[max(0, c.span[0] - 30) : c.span[0]])
         or any(_MORE_AFTER.match(text[end : end + 40]) for end in ends)
     )
 
@@ -316,10 +327,11 @@ def _stated_total(c: Candidate) -> bool:
 
 
 def combined(how: str, kind: str, ranked: Sequence[Candidate]) -> Computed | None:
-    """The total of, or the ratio between, the ranker's best figure and the first of its
-    next few of the same currency, what it counts, and another value; None when there are
-    no two. For a total, a best figure the text calls a total answers by itself (None
-    here), and a larger one called so is not added to a part."""
+    """The total of, the ratio between or the difference of the ranker's best figure and the
+    first of its next few of the same currency, what it counts, and another value; None when
+    there are no two. For a total, a best figure the text calls a total answers by itself
+    (None here), and a larger one called so is not added to a part; for a difference, a
+    figure the text states as the change."""
     ranked = [c for c in ranked if c.features.get("sent_overlap", 0.0) > 0.0]
     if not ranked:
         return None
@@ -340,6 +352,8 @@ def combined(how: str, kind: str, ranked: Sequence[Candidate]) -> Computed | Non
         if b is None or b[0] != a[0] or b[1] <= 0 or b[1] == a[1]:
             continue
         if how == "difference":
+            if _stated_change(c, kind):  # the text states the change: it is the answer
+                return Computed(span_text(kind, c.sentence.text, c.span), (c,), kind)
             gap = abs(a[1] - b[1])
             if kind == "percent":
                 return Computed(f"{gap:g} percentage points", (first, c), "number")

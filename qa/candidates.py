@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.lexicons import load as load_lexicon
-from pipeline.quantities import NUMBER, PERCENT, QUAL_BEFORE, YEAR, find_money
+from pipeline.quantities import CURRENCY_AFTER, NUMBER, PERCENT, QUAL_BEFORE, YEAR, find_money
 from pipeline.sentences import is_quotable, split_sentences
 from pipeline.types import Hit
 from qa.corpus import known_actors
@@ -97,6 +97,11 @@ def pattern_spans(kind: str, text: str) -> list[tuple[int, int]]:
             val = m.group().strip()
             if re.fullmatch(rf"{YEAR}", val):
                 continue  # a year is not a count
+            if yr := re.match(rf"({YEAR})\s?(?:-|–|—|to)\s?(?!{YEAR}\b)", val):
+                # "from 620 in 2019 to 480": a year, then the count, not a range
+                start = m.start() + val.index(yr.group(0)) + len(yr.group(0))
+                spans.append((start, m.end()))
+                continue
             if len(val) == 1 and not re.match(r" [a-z]", text[m.end() : m.end() + 2]):
                 continue  # a lone digit not followed by a word numbers a list
             spans.append(m.span())
@@ -147,10 +152,6 @@ def _known_in(text: str, known: dict[str, str]) -> str | None:
     return "person" if kinds and all(k == "person" for k in kinds) else None
 
 
-# A currency sign right after a capitalised code: "US$", "NZ$", "R$".
-_CURRENCY_AFTER = re.compile(r"[$€£¥₵₦₹]")
-
-
 def typed_candidates(kind: str, sents: Sequence[Sentence], index: Any) -> list[Candidate]:
     """Every span of the wanted type in ``sents``; names carry the extractor's actor type."""
     ents = _actor_spans(index, sents) if kind in ("actor", "place") else {}
@@ -160,7 +161,7 @@ def typed_candidates(kind: str, sents: Sequence[Sentence], index: Any) -> list[C
         found = dict(ents.get(id(s), {}))
         spans = set(pattern_spans(kind, s.text)) | set(found)
         for a, b in sorted(spans):
-            if kind in ("actor", "place") and _CURRENCY_AFTER.match(s.text, b):
+            if kind in ("actor", "place") and CURRENCY_AFTER.match(s.text, b):
                 continue  # "US" of "US$40 million" names a currency, not an actor
             actor_type = found.get((a, b))
             if actor_type is None and kind in ("actor", "place"):

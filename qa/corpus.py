@@ -133,20 +133,32 @@ def part_text(index: Any, doc_sha256: str, part: str) -> str:
     return memo(index, "part_text", build).get((doc_sha256, part), "")
 
 
+# How far back a passage's section is read for the names it refers back to: about two
+# pages (a section of a long document without headings would otherwise be all of it).
+SECTION_BEFORE_CHARS = 6000
+
+
 def section_before(index: Any, chunk: Any) -> str:
-    """The text of the section ``chunk`` belongs to, up to that chunk: where the names it
-    refers back to ("the mill", "it") were written out."""
+    """The text of the section ``chunk`` belongs to, up to that chunk (at most
+    ``SECTION_BEFORE_CHARS``): where the names it refers back to ("the mill", "it") were
+    written out."""
 
-    def build() -> dict[str, str]:
-        before: dict[str, str] = {}
-        seen: dict[tuple[str, str, str], list[str]] = {}
+    def build() -> tuple[dict[tuple[str, str, str], str], dict[str, tuple[str, str, str, int]]]:
+        texts: dict[tuple[str, str, str], list[str]] = {}
+        where: dict[str, tuple[str, str, str, int]] = {}
         for c in index.chunks() if hasattr(index, "chunks") else []:
-            texts = seen.setdefault((c.doc_sha256, c.part, c.section), [])
-            before[c.id] = " ".join(texts)
-            texts.append(c.text)
-        return before
+            key = (c.doc_sha256, c.part, c.section)
+            parts = texts.setdefault(key, [])
+            where[c.id] = (*key, sum(len(t) + 1 for t in parts))  # one string per section
+            parts.append(c.text)
+        return {k: " ".join(v) for k, v in texts.items()}, where
 
-    return memo(index, "section_before", build).get(chunk.id, "")
+    sections, where = memo(index, "section_before", build)
+    if chunk.id not in where:
+        return ""
+    *key, offset = where[chunk.id]
+    end = max(0, offset - 1)
+    return sections[tuple(key)][max(0, end - SECTION_BEFORE_CHARS) : end]
 
 
 def section_size(index: Any, chunk: Any) -> int:

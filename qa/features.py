@@ -243,7 +243,8 @@ def _figures_missing(question: str, s: Sentence) -> tuple[float, float]:
 
 def unknown_words(question: str, index: Any) -> list[str]:
     """The question's content words (figures and the answer type's frame words left out)
-    that no indexed chunk holds, when they are at least two and two thirds of its words.
+    that no indexed chunk holds, when they are at least three and two thirds of its words
+    (a paraphrase may meet one or two words the text never uses: "spend" for "spent").
 
     Why: a question in another vocabulary than every indexed document's ("descale an
     espresso machine") is off their subject; no feature of one passage says so when the
@@ -252,11 +253,11 @@ def unknown_words(question: str, index: Any) -> list[str]:
         return []
     words = [
         w
-        for w in dict.fromkeys(re.findall(r"[a-z][a-z0-9]*", FRAME.sub(" ", question.lower())))
+        for w in dict.fromkeys(re.findall(r"[a-z][a-z0-9]+", FRAME.sub(" ", question.lower())))
         if w not in STOP
     ]
     unknown = [w for w in words if word_df(index, w)[0] == 0]
-    return unknown if len(unknown) >= 2 and 3 * len(unknown) >= 2 * len(words) else []
+    return unknown if len(unknown) >= 3 and 3 * len(unknown) >= 2 * len(words) else []
 
 
 def lacking(question: str, kind: str, c: Candidate, index: Any) -> list[dict[str, str]]:
@@ -419,7 +420,7 @@ def span_features(
                     qterms,
                     near[c.span],
                     rivals,
-                    forms.get(re.sub(r"(?i)^the\s+", "", text.strip()), ()),
+                    forms.get(re.sub(r"(?i)^the\s+", "", text.strip(" .,;:")), ()),
                 )
             else:
                 ctx, echo = 0.0, 0.0

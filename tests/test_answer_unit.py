@@ -229,11 +229,6 @@ def test_a_question_about_now_is_not_answered_by_a_superseded_name(
     text = f"The Harbour Council is chaired by the Mayor and, {pairs[0]} and {pairs[1]}."
     a = answer_question(asked, hits(text), embedder=FakeEmbedder(), threshold=0.0)
     assert "Lena Marsh" in a.answer
-    # asked about the past, the marker is not read
-    past = answer_question(
-        "Who chaired the Harbour Council?", hits(text), embedder=FakeEmbedder(), threshold=0.0
-    )
-    assert past.answer
 
 
 @pytest.mark.parametrize(
@@ -258,6 +253,14 @@ def test_a_question_in_words_no_indexed_text_uses_abstains(question):
         index=Stats([text, *common]),
     )
     assert not any(m["what"] == "unknown_words" for m in on_topic.missing)
+    # a paraphrase meets a word or two the text never uses ("spend" for "spent"): on topic
+    reworded = answer_question(
+        "How much did the trust spend on fresh ferries for the island route?",
+        hits(text),
+        embedder=FakeEmbedder(),
+        index=Stats([text, *common]),
+    )
+    assert not any(m["what"] == "unknown_words" for m in reworded.missing)
 
 
 @pytest.mark.parametrize("code", ["US", "NZ", "HK"])
@@ -318,8 +321,10 @@ class KnowsPlaces(Stats):
 
 
 @pytest.mark.parametrize("place", ["Upper Vorland", "North Ruritania", "Lake Osk"])
-@pytest.mark.parametrize("asked", ["Who runs the harbour trust of {p}?", "Which body runs it?"])
-def test_who_or_which_body_is_not_answered_by_a_place(place, asked):
+@pytest.mark.parametrize(
+    "asked", ["Who runs the harbour trust of {p}?", "Which person runs the trust?"]
+)
+def test_who_is_not_answered_by_a_place(place, asked):
     text = f"The harbour trust of {place} is run by Ada Brook, who came from {place} in 2019."
     a = answer_question(
         asked.format(p=place),
@@ -329,6 +334,17 @@ def test_who_or_which_body_is_not_answered_by_a_place(place, asked):
         threshold=0.0,
     )
     assert a.answer and place not in a.answer
+
+
+def test_an_ex_officio_member_is_not_superseded():
+    text = "The Harbour Council counts ex officio member Ada Brook and Mayor Lena Marsh."
+    a = answer_question(
+        "Who currently sits on the Harbour Council ex officio?",
+        hits(text),
+        embedder=FakeEmbedder(),
+        threshold=0.0,
+    )
+    assert "Ada Brook" in a.answer
 
 
 def test_no_hits_and_no_figure_abstain():

@@ -261,9 +261,10 @@ def test_a_computed_answer_abstains_when_its_passages_lack_the_question_s_name()
         ("How many more wardens must the trust hire to reach its goal?", "difference"),
         ("How much higher was the levy than the grant?", "difference"),
         ("How much money is the gap between the two harbours' budgets?", "difference"),
-        ("What is the gap between the two harbours' budgets in pounds?", None),  # read as text
         ("Is there much difference between piers and jetties?", None),  # not a figure
         ("How many more ferries will the new levy pay for?", None),  # a figure stated as more
+        ("How far is the new ferry terminal from the old harbour?", None),  # a distance
+        ("How far behind schedule was the pier in 2023?", None),
     ],
 )
 def test_what_asks_for_a_difference(question: str, how: str | None) -> None:
@@ -304,3 +305,40 @@ def test_a_stated_change_is_not_computed_again() -> None:
         threshold=0.0,
     )
     assert "140" in ans.answer and "460" not in ans.answer, ans.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "want", "not_want"),
+    [
+        # the second figure is the stated change
+        (
+            "How much higher was the harbour levy than the grant?",
+            "The harbour levy raised €40 million, €12 million more than the grant.",
+            "12",
+            "28",
+        ),
+        (
+            "How many more wardens does the trust still need to reach its goal?",
+            "The trust has hired 460 wardens, leaving 140 wardens still to be hired.",
+            "140",
+            "320",
+        ),
+        # "of" before a level is no change: the two levels give it
+        (
+            "By how many points did the harbour's vacancy rate fall?",
+            "The harbour's vacancy rate of 20% in 2019 fell to 14% in 2024.",
+            "6 percentage points",
+            "",
+        ),
+        # points of a score, not of a share
+        (
+            "By how many points did the harbour's safety score fall?",
+            "The harbour's safety score fell from 62 points in 2019 to 48 points last year.",
+            "14",
+            "62",
+        ),
+    ],
+)
+def test_differences_read_the_text_s_own_change_and_levels(question, passage, want, not_want):
+    ans = ask(question, passage, threshold=0.0)
+    assert want in ans.answer and (not not_want or not_want not in ans.answer), ans.answer

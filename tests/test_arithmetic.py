@@ -260,7 +260,7 @@ def test_a_computed_answer_abstains_when_its_passages_lack_the_question_s_name()
         ("How far was the trust from its warden target in 2024?", "difference"),
         ("How many more wardens must the trust hire to reach its goal?", "difference"),
         ("How much higher was the levy than the grant?", "difference"),
-        ("How much money is the gap between the two harbours' budgets?", "difference"),
+        ("What percentage difference between the two vacancy rates remains?", "difference"),
         ("Is there much difference between piers and jetties?", None),  # not a figure
         ("How many more ferries will the new levy pay for?", None),  # a figure stated as more
         ("How far is the new ferry terminal from the old harbour?", None),  # a distance

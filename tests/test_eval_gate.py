@@ -31,6 +31,7 @@ SETS = {  # every question set we have; none is fitted on (see README, "Answers"
     "studied-h": ROOT / "eval" / "gold" / "studied-h-qa.jsonl",
     "heldout-j": ROOT / "eval" / "gold" / "heldout-j-qa.jsonl",
     "heldout-i": ROOT / "eval" / "gold" / "heldout-i-qa.jsonl",
+    "heldout-k": ROOT / "eval" / "gold" / "heldout-k-qa.jsonl",
 }
 # A few points under the figures measured when they were set (README, "Quality").
 _KEYS = ("recall@5", "mrr@10", "answer_accuracy", "abstention_recall")
@@ -52,6 +53,7 @@ FLOORS = {
         "studied-h": (0.95, 0.91, 0.70, 0.35),
         "heldout-j": (0.93, 0.88, 0.66, 0.40),
         "heldout-i": (0.88, 0.82, 0.63, 0.35),
+        "heldout-k": (0.92, 0.88, 0.66, 0.45),
     }.items()
 }
 # Probe's ceiling went from 0.07 to 0.10 when the abstainer stopped reading the wording: it
@@ -71,6 +73,7 @@ CEILINGS = {
     "studied-h": {"answerable_abstained": 0.09},
     "heldout-j": {"answerable_abstained": 0.10},
     "heldout-i": {"answerable_abstained": 0.10},
+    "heldout-k": {"answerable_abstained": 0.10},
 }
 
 

@@ -56,6 +56,8 @@ HIDDEN = (
     "heldout-j-qa.jsonl",
     "heldout-i-qa.jsonl",
     "long-goal-qa.jsonl",
+    "heldout-k-qa.jsonl",
+    "delivering-difficult-qa.jsonl",
 )  # measured in aggregate only
 PACKAGES = ("casebook", "sources", "pipeline", "index", "qa", "eval", "bench", "tests")
 DATA = {".json", ".jsonl", ".txt", ".csv", ".tsv", ".yaml", ".yml", ".toml"}

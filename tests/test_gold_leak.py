@@ -58,6 +58,7 @@ HIDDEN = (
     "long-goal-qa.jsonl",
     "heldout-k-qa.jsonl",
     "delivering-difficult-qa.jsonl",
+    "heldout-l-qa.jsonl",  # sealed: not measured yet (eval/gold/README.md)
 )  # measured in aggregate only
 PACKAGES = ("casebook", "sources", "pipeline", "index", "qa", "eval", "bench", "tests")
 DATA = {".json", ".jsonl", ".txt", ".csv", ".tsv", ".yaml", ".yml", ".toml"}

@@ -868,15 +868,15 @@ def _described_names(doc: Any, ms: list[_Mention]) -> None:
                 break
 
 
-# words, then a short form in brackets: "non-revenue water (NRW)", "Tamale Water Board (TWB)"
+# words, then a short form in brackets: "heat pumps (HPs)", "Harbour Water Board (HWB)"
 _BRACKETED_SHORT_RE = re.compile(
     r"([^\W\d_][\w'’]*(?:[\s-]+[^\W\d_][\w'’]*){0,7})\s*\(\s*([A-Z][A-Za-z]{1,9})\s*\)"
 )
 
 
 def concept_short_forms(texts: list[str], common: Callable[[str], bool]) -> set[str]:
-    """Short forms the document defines only by ordinary words in lower case ("district
-    metered areas (DMAs)", "Non-revenue water (NRW)" opening a sentence): initials of a
+    """Short forms the document defines only by ordinary words in lower case ("low emission
+    zones (LEZs)", "Ground source heat pumps (GSHPs)" opening a sentence): initials of a
     concept, not of an actor's name. One written after a capitalised name is a name's."""
     concept: set[str] = set()
     named: set[str] = set()

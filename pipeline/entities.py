@@ -476,7 +476,7 @@ def extract_entities(
             actor_items[chunk.doc_sha256].append((n_items, chunk.case, m))
             actor_owner[n_items] = ci
             n_items += 1
-    # a short form defined by ordinary words ("non-revenue water (NRW)") names a concept
+    # a short form defined by ordinary words ("ground source heat pumps (GSHPs)") names a concept
     concepts = concept_short_forms(vocab_texts, finder.common)
     for sha, items in actor_items.items():
         actor_items[sha] = [

@@ -321,7 +321,7 @@ def find_targets(
     return out
 
 
-# a goal word written before a level as its modifier: "of the targeted 300 km", "the
+# a goal word written before a level as its modifier: "of the targeted 40 ferries", "the
 # target 40%": the level is a goal the text names, whatever the clause reports of it
 _AIMED_WORDS = sorted(GOAL_NOUNS | {"targeted"}, key=len, reverse=True)
 _AIMED_BEFORE_RE = re.compile(
@@ -330,7 +330,7 @@ _AIMED_BEFORE_RE = re.compile(
 
 
 def _aimed_levels(text: str, levels: Sequence[_Found], found: Sequence[_Found]) -> list[_Found]:
-    """Levels a goal word modifies ("only 146 km of the targeted 300 km were laid"), not
+    """Levels a goal word modifies ("only 12 of the targeted 40 ferries were built"), not
     already inside a target. No deadline: a year after it may date the report ("... of its
     targeted 3,000 homes by 2021"), not the goal."""
     out: list[_Found] = []

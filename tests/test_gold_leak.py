@@ -59,6 +59,7 @@ HIDDEN = (
     "heldout-k-qa.jsonl",
     "delivering-difficult-qa.jsonl",
     "heldout-l-qa.jsonl",  # sealed: not measured yet (eval/gold/README.md)
+    "making-delivery-qa.jsonl",  # sealed too
 )  # measured in aggregate only
 PACKAGES = ("casebook", "sources", "pipeline", "index", "qa", "eval", "bench", "tests")
 DATA = {".json", ".jsonl", ".txt", ".csv", ".tsv", ".yaml", ".yml", ".toml"}

@@ -273,7 +273,7 @@ def test_what_asks_for_a_difference(question: str, how: str | None) -> None:
 
 @pytest.mark.parametrize("seed", range(4))
 def test_a_difference_of_two_stated_figures(seed: int) -> None:
-    """A fall from one share to another, and a count short of its goal: the gap, computed;
+    """A fall from one share to another, and a count below the goal set for it: the gap, computed;
     the figures are drawn at random so that no answer is pinned."""
     rng = random.Random(seed)
     before, after = sorted(rng.sample(range(5, 60), 2), reverse=True)

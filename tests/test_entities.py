@@ -78,6 +78,8 @@ def _of(ents: list[Entity], etype: str) -> list[Entity]:
         # the other one-currency signs of Unicode's Currency Symbols block, and "GH₵"
         ("The levy raised GH₵ 75 million for roads.", "GH₵ 75 million", "GHS", 75e6, 75e6),
         ("Each permit costs GH¢20 in the north.", "GH¢20", "GHS", 20, 20),
+        # a dollar sign after a country's letter is that country's dollar, not the US one
+        ("The port levy raised N$640 million.", "N$640 million", "NAD", 640e6, 640e6),
         ("Fares rose to ₱45 per ride.", "₱45", "PHP", 45, 45),
         ("A bond of ₴ 3.2 billion was sold.", "₴ 3.2 billion", "UAH", 3.2e9, 3.2e9),
         ("The port spent ₺900 million on cranes.", "₺900 million", "TRY", 900e6, 900e6),

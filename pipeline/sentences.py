@@ -27,7 +27,7 @@ class ChunkSettings:
     max_word_pieces: int = MAX_WORD_PIECES
     target_word_pieces: int = 200  # pack up to this; never exceed max_word_pieces
     # 3: chunks record where each later page starts (page_starts); 4: tables print their
-    # header row with its corner cell, and chunks record the tables they lie in (table_title)
+    # corner cell once, and chunks record the tables they lie in (table_title)
     version: int = 4
 
     def fingerprint(self) -> dict[str, int]:

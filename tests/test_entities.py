@@ -220,6 +220,12 @@ def test_junk_is_not_an_actor(nlp: Any) -> None:
     assert "National Transport Framework" in actors
 
 
+def _code_and_money(text: str, nlp: Any) -> tuple[set[str], list[Entity]]:
+    """The actors and the amounts extracted from one invented chunk."""
+    ents = extract_entities([_chunk(text)], nlp)
+    return {e.text for e in _of(ents, "actor")}, _of(ents, "amount")
+
+
 @pytest.mark.parametrize("code", ["US", "NZ", "A", "HK"])
 @pytest.mark.parametrize(
     "frame",
@@ -229,11 +235,11 @@ def test_junk_is_not_an_actor(nlp: Any) -> None:
     ],
 )
 def test_a_currency_code_is_not_an_actor(nlp: Any, code: str, frame: str) -> None:
-    text = frame.format(m=f"{code}$1.8 million", n=f"{code}$2.4 million")
-    ents = extract_entities([_chunk(text)], nlp)
-    actors = {e.text for e in _of(ents, "actor")}
+    actors, amounts = _code_and_money(
+        frame.format(m=f"{code}$1.8 million", n=f"{code}$2.4 million"), nlp
+    )
     assert code not in actors and "Quay Trust" in actors
-    assert any(e.text.startswith(code) for e in _of(ents, "amount"))
+    assert any(e.text.startswith(code) for e in amounts)
 
 
 @pytest.mark.parametrize("code", ["PLN", "NOK", "KES", "CLP", "UAH"])
@@ -246,11 +252,11 @@ def test_a_currency_code_is_not_an_actor(nlp: Any, code: str, frame: str) -> Non
     ],
 )
 def test_a_currency_code_before_a_figure_is_not_an_actor(nlp: Any, code: str, frame: str) -> None:
-    text = frame.format(m=f"{code} 40 million", n=f"{code} 12 million")
-    ents = extract_entities([_chunk(text)], nlp)
-    actors = {e.text for e in _of(ents, "actor")}
+    actors, amounts = _code_and_money(
+        frame.format(m=f"{code} 40 million", n=f"{code} 12 million"), nlp
+    )
     assert code not in actors and "Quay Trust" in actors
-    assert [e.attrs["currency"] for e in _of(ents, "amount")] == [code, code]
+    assert [e.attrs["currency"] for e in amounts] == [code, code]
 
 
 @pytest.mark.parametrize(
